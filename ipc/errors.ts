@@ -1,0 +1,70 @@
+/**
+ * The one set of error codes. Every error that reaches a client (in an ack's
+ * `data.code`) or crosses ZeroMQ is one of these; callers branch on `code`,
+ * never on message text. docs/ERRORS.md documents each (a test checks it).
+ */
+export const ERROR_CODES = {
+  E_UNAUTHORIZED: 'The token is missing or wrong (connect_error "unauthorized").',
+  E_BUSY: 'Another client holds the robot (connect_error "busy").',
+  E_INVALID_PAYLOAD: 'The payload does not match the event schema; `data.field` names the bad field.',
+  E_UNKNOWN_EVENT: 'The client emitted an event the broker does not know.',
+  E_NO_ACK: 'A command was emitted without an acknowledgement callback (reported as a `broker_error` event).',
+  E_TOO_LARGE: 'The message or the uploaded project is larger than `websocket.max_message_size`.',
+  E_INVALID_ZIP: 'The upload is not a readable ZIP archive.',
+  E_UNSAFE_ZIP: 'A ZIP entry is unsafe: absolute path, `..`, backslash, drive letter, symlink or device.',
+  E_ZIP_LIMIT: 'The ZIP unpacks to more bytes or entries than `worker.max_unpacked_bytes` / `worker.max_zip_entries`.',
+  E_NO_ENTRY: 'The project has no entry module (main.js, main.mjs, main.cjs, main.ts or main.py).',
+  E_PROJECT_LOAD: 'The project failed to load (syntax error, throws at import); `data.file`/`data.line` point at it. The previous project was kept.',
+  E_UNKNOWN_OBJECT: 'No exported object of the project has that name.',
+  E_UNKNOWN_METHOD: 'The object has no own callable method of that name (inherited and internal names are never callable).',
+  E_METHOD_FAILED: 'The robot method threw or its Promise rejected; `data.error` has the message and stack.',
+  E_TIMEOUT: 'The call ran past `worker.max_execution_time`.',
+  E_WORKER_CRASHED: 'The worker died while the call was in flight; it is being restarted.',
+  E_WORKER_RESTARTED: 'The worker was restarted (an update, a rollback, a wedged call) while the call was in flight.',
+  E_WORKER_FAILED: 'The worker crashed too often and is in the `failed` state; an `update` or `start` clears it.',
+  E_WORKER_UNAVAILABLE: 'The worker is starting or restarting and did not become ready in time.',
+  E_RESERVED_EVENT: 'Robot code tried to push a reserved event name (connect, disconnect, callback, ...).',
+  E_SHUTTING_DOWN: 'The broker is stopping.',
+  E_INTERNAL: 'An unexpected broker error; the log has the details.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The wire form of an error: what an ack's `data` holds and what crosses ZeroMQ. */
+export interface WireError {
+  code: ErrorCode;
+  [detail: string]: unknown;
+}
+
+/** One error class for the whole broker: a stable code, a message for people, details for programs. */
+export class BrokerError extends Error {
+  override readonly name = 'BrokerError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  toWire(): { message: string; data: WireError } {
+    return { message: this.message, data: { ...this.details, code: this.code } };
+  }
+
+  static fromWire(message: string, data: WireError): BrokerError {
+    const { code, ...details } = data;
+    return new BrokerError(isErrorCode(code) ? code : 'E_INTERNAL', message, details);
+  }
+
+  /** Any thrown value as a BrokerError: broker errors keep their code, the rest become `fallback`. */
+  static from(err: unknown, fallback: ErrorCode = 'E_INTERNAL'): BrokerError {
+    if (err instanceof BrokerError) return err;
+    const message = err instanceof Error ? err.message : String(err);
+    return new BrokerError(fallback, message, {}, { cause: err });
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}

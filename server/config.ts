@@ -1,0 +1,122 @@
+/**
+ * config.yaml, validated once against a strict schema and frozen. Defaults live
+ * here, with their units. Relative paths resolve against the config file's folder.
+ * A bad file stops start-up with one line naming the key (ConfigError).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { load as loadYaml } from 'js-yaml';
+import { z } from 'zod';
+
+const endpoint = z.string().regex(/^(ipc|tcp|inproc):\/\/.+/, 'expected an ipc://, tcp:// or inproc:// endpoint');
+const seconds = z.number().positive();
+
+const schema = z.strictObject({
+  websocket: z
+    .strictObject({
+      host: z.string().min(1).default('0.0.0.0'),
+      port: z.number().int().min(0).max(65535).default(8000),
+      max_message_size: z.number().int().positive().default(104_857_600), // bytes, 100 MB
+      /** Pushed events waiting in a client's write buffer past which new ones are shed (and counted). */
+      max_client_backlog: z.number().int().positive().default(10_000), // packets
+    })
+    .prefault({}),
+  worker: z
+    .strictObject({
+      storage_dir: z.string().min(1).default('./storage/projects'),
+      max_execution_time: seconds.default(300), // seconds, per call
+      max_memory_mb: z.number().int().min(16).default(512), // MiB of worker heap
+      max_unpacked_bytes: z.number().int().positive().default(1_073_741_824), // bytes, 1 GiB
+      max_zip_entries: z.number().int().positive().default(10_000),
+      heartbeat_interval: seconds.default(1), // seconds between pings
+      heartbeat_timeout: seconds.default(10), // seconds without a pong before the worker counts as wedged
+      start_timeout: seconds.default(20), // seconds for a new worker to report ready
+      stop_timeout: seconds.default(5), // seconds for stop() hooks and a polite shutdown
+      restart_limit: z.number().int().min(0).default(5), // quick restarts before `failed`
+      stable_after: seconds.default(10), // seconds up that reset the restart count
+      python: z.string().min(1).default('python3'),
+    })
+    .prefault({}),
+  ipc: z
+    .strictObject({
+      command_socket: endpoint.default('ipc:///tmp/robot-control-cmd.ipc'),
+      callback_socket: endpoint.default('ipc:///tmp/robot-control-callback.ipc'),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      token: z.string().default(''), // empty: a random token is made at start and printed
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      file: z.string().min(1).default('./storage/logs/app.log'),
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      console: z.boolean().default(true),
+    })
+    .prefault({}),
+});
+
+export type ConfigInput = z.input<typeof schema>;
+export type Config = Readonly<z.output<typeof schema>> & { readonly baseDir: string };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function resolveEndpoint(ep: string, baseDir: string): string {
+  if (!ep.startsWith('ipc://')) return ep;
+  const path = ep.slice('ipc://'.length);
+  return isAbsolute(path) ? ep : `ipc://${resolve(baseDir, path)}`;
+}
+
+/** Validate a config object; relative paths resolve against `baseDir`. */
+export function parseConfig(input: unknown, baseDir: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const result = schema.safeParse(input ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = [...issue.path, ...('keys' in issue ? [issue.keys[0]] : [])].join('.');
+    const what = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
+    throw new ConfigError(`${key || '(root)'}: ${what}`);
+  }
+  const c = result.data;
+  const level = env.LOG_LEVEL?.toLowerCase();
+  if (level && !['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
+    throw new ConfigError(`LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  return deepFreeze({
+    ...c,
+    baseDir,
+    worker: { ...c.worker, storage_dir: resolve(baseDir, c.worker.storage_dir) },
+    ipc: {
+      command_socket: resolveEndpoint(c.ipc.command_socket, baseDir),
+      callback_socket: resolveEndpoint(c.ipc.callback_socket, baseDir),
+    },
+    log: { ...c.log, file: resolve(baseDir, c.log.file), level: (level as Config['log']['level']) ?? c.log.level },
+  });
+}
+
+/** Read, parse and validate a YAML config file. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  let input: unknown;
+  try {
+    input = loadYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
+  }
+  return parseConfig(input, dirname(resolve(file)), env);
+}

@@ -1,0 +1,111 @@
+/**
+ * One worker process: spawn, read its JSON log lines into the broker's log, learn
+ * why it exited, and stop it by escalation (polite request -> SIGTERM -> SIGKILL).
+ */
+import { createInterface } from 'node:readline';
+import { execa, type ResultPromise } from 'execa';
+import type { WorkerConfig } from '../ipc/protocol.js';
+import { WORKER_EXIT } from '../ipc/protocol.js';
+import type { Logger } from './logger.js';
+
+export interface WorkerExit {
+  code: number | null;
+  signal: string | null;
+  /** Why, in words: "exit code 1", "uncaught exception: boom", "out of memory", ... */
+  reason: string;
+}
+
+const LEVELS: Record<number, pino_level> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+type pino_level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+export interface SpawnOptions {
+  script: string;
+  config: WorkerConfig;
+  maxMemoryMb: number;
+  log: Logger;
+}
+
+export class WorkerProcess {
+  readonly generation: number;
+  readonly startedAt = Date.now();
+  readonly exited: Promise<WorkerExit>;
+  private readonly child: ResultPromise;
+  private lastFatal: string | null = null;
+  /** Set by the supervisor when it kills the worker for not answering: the exit's reason. */
+  wedged: string | null = null;
+  private outOfMemory = false;
+  private readonly log: Logger;
+
+  constructor(options: SpawnOptions) {
+    this.generation = options.config.generation;
+    this.log = options.log.child({ proc: 'worker', gen: this.generation });
+    this.child = execa(
+      process.execPath,
+      [`--max-old-space-size=${options.maxMemoryMb}`, '--experimental-detect-module', '--no-warnings', options.script],
+      {
+        env: { ROBOT_CONTROL_WORKER: JSON.stringify(options.config) },
+        extendEnv: true,
+        stdin: 'pipe',
+        stdout: 'pipe',
+        stderr: 'pipe',
+        buffer: false,
+        reject: false,
+        cleanup: true,
+      },
+    );
+    this.child.stdin?.on('error', () => {}); // EPIPE when the worker is gone: its exit tells why
+    createInterface({ input: this.child.stdout! }).on('line', (line) => this.onStdout(line));
+    createInterface({ input: this.child.stderr! }).on('line', (line) => this.onStderr(line));
+    this.exited = this.child.then((r) => {
+      const signal = r.signal ?? null;
+      const code = r.exitCode ?? null;
+      return { code, signal, reason: this.describeExit(code, signal) };
+    });
+  }
+
+  get pid(): number | null {
+    return this.child.pid ?? null;
+  }
+
+  /** SIGTERM now, SIGKILL after `graceMs` if still alive. Resolves on exit. */
+  async kill(graceMs: number): Promise<WorkerExit> {
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private describeExit(code: number | null, signal: string | null): string {
+    if (this.wedged) return this.wedged;
+    if (this.outOfMemory) return 'out of memory';
+    if (this.lastFatal) return this.lastFatal;
+    if (code === WORKER_EXIT.serverGone) return 'server gone';
+    if (signal) return `killed by ${signal}`;
+    return `exit code ${code}`;
+  }
+
+  private onStdout(line: string): void {
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      this.log.info({ src: 'stdout' }, line);
+      return;
+    }
+    const { level, msg, time: _t, pid: _p, proc: _pr, gen: _g, hostname: _h, ...fields } = entry;
+    const name = LEVELS[level as number] ?? 'info';
+    if (name === 'fatal') {
+      const err = fields.err as { message?: string } | undefined;
+      this.lastFatal = `${String(fields.exitReason ?? msg)}${err?.message ? `: ${err.message}` : ''}`;
+    }
+    this.log[name](fields, typeof msg === 'string' ? msg : '');
+  }
+
+  private onStderr(line: string): void {
+    if (/heap out of memory|Reached heap limit/i.test(line)) this.outOfMemory = true;
+    this.log.warn({ src: 'stderr' }, line);
+  }
+}

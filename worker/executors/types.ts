@@ -1,0 +1,13 @@
+/** What every kind of project (JavaScript, TypeScript, Python) looks like to the worker. */
+import type { ProcessParams, ProjectType } from '../../ipc/protocol.js';
+
+export interface LoadedProject {
+  readonly type: ProjectType;
+  readonly entry: string;
+  /** Each callable object and its methods. */
+  readonly objects: Record<string, string[]>;
+  /** Call `object.method` with `args` spread (array), whole (object) or absent. */
+  call(object: string, method: string, args: ProcessParams['args']): unknown;
+  /** Run every stop() hook within `timeoutMs`; the names of the hooks that ran. */
+  stop(timeoutMs: number): Promise<string[]>;
+}
