@@ -161,3 +161,51 @@ export const WORKER_EXIT = {
 export function workerRoutingId(generation: number): string {
   return `worker-${generation}`;
 }
+
+// ---------------------------------------------------------------- monitor (read-only, namespace /monitor)
+
+/** A command as a monitor sees it (an update's ZIP is summarised by its size). */
+export interface MonitorCommand {
+  reqId: number;
+  command: 'update' | 'start' | 'process';
+  at: number;
+  object?: string;
+  method?: string;
+  args?: unknown;
+  bytes?: number;
+}
+/** A command's answer as a monitor sees it. */
+export interface MonitorAck {
+  reqId: number;
+  command: 'update' | 'start' | 'process';
+  at: number;
+  ms: number;
+  status: 'success' | 'error';
+  message: string;
+  data: unknown;
+  object?: string;
+  method?: string;
+}
+/** A robot push and what became of it. */
+export interface MonitorPush {
+  event: string;
+  data: unknown;
+  reqId: number;
+  at: number;
+  outcome: 'delivered' | 'shed' | 'no_client';
+}
+export interface MonitorClient {
+  state: 'connected' | 'disconnected' | 'refused';
+  at: number;
+  address: string;
+  reason?: string;
+}
+
+/** Events the server emits on `/monitor`. Monitors emit nothing: the namespace is read-only. */
+export interface MonitorEvents {
+  command(c: MonitorCommand): void;
+  ack(a: MonitorAck): void;
+  push(p: MonitorPush): void;
+  client(c: MonitorClient): void;
+  worker_status(status: WorkerStatus): void;
+}

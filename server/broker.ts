@@ -13,7 +13,9 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../ipc/protocol
 import { ClientGate } from './client-gate.js';
 import { Commands, type ClientSocket } from './commands.js';
 import type { Config } from './config.js';
-import { router, sendJson, staticFiles } from './http.js';
+import { router, sendJson, staticFiles, type Route } from './http.js';
+import { BrokerEvents } from './broker-events.js';
+import { installObservability } from './observability/index.js';
 import { createLogger, flushLogger, type Logger } from './logger.js';
 import { paths } from './paths.js';
 import { PushRelay } from './push-relay.js';
@@ -51,13 +53,14 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     (err) => log.error({ err }, 'command channel error'),
   );
   let io: Server<ClientToServerEvents, ServerToClientEvents> | null = null;
-  const gate = new ClientGate(token, log, (id) => io?.sockets.sockets.get(id)?.disconnect(true));
+  const events = new BrokerEvents();
+  const gate = new ClientGate(token, log, (id) => io?.sockets.sockets.get(id)?.disconnect(true), events);
   const holder = (): ClientSocket | null => {
     const h = gate.current();
     return (h && io?.sockets.sockets.get(h.socketId)) || null;
   };
-  const relay = new PushRelay(holder, () => supervisor?.currentGeneration ?? 0, config.websocket.max_client_backlog, log);
-  const events = new EventSubscriber(
+  const relay = new PushRelay(holder, () => supervisor?.currentGeneration ?? 0, config.websocket.max_client_backlog, log, events);
+  const pushes = new EventSubscriber(
     (e) => relay.onEvent(e),
     (err) => log.error({ err }, 'event channel error'),
   );
@@ -65,7 +68,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
   await prepareBind(config.ipc.command_socket);
   await prepareBind(config.ipc.callback_socket);
   await rpc.bind(config.ipc.command_socket);
-  await events.bind(config.ipc.callback_socket);
+  await pushes.bind(config.ipc.callback_socket);
 
   supervisor = new Supervisor(
     {
@@ -101,32 +104,33 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
       updateTimeoutMs: Math.max(ms(config.worker.max_execution_time), 120_000),
     },
     log.child({ module: 'commands' }),
+    events,
   );
 
-  const http: HttpServer = createServer(
-    router(
-      {
-        '/health': (_req, res) => {
-          const s = sup.status();
-          sendJson(res, s.state === 'ready' ? 200 : 503, { status: s.state === 'ready' ? 'ok' : 'unavailable', worker: s.state, reason: s.reason });
-        },
-      },
-      staticFiles(paths.panel),
-    ),
-  );
+  const routes: Record<string, Route> = {
+    '/health': (_req, res) => {
+      const s = sup.status();
+      sendJson(res, s.state === 'ready' ? 200 : 503, { status: s.state === 'ready' ? 'ok' : 'unavailable', worker: s.state, reason: s.reason });
+    },
+  };
+  const http: HttpServer = createServer(router(routes, staticFiles(paths.panel)));
   io = new Server<ClientToServerEvents, ServerToClientEvents>(http, {
     maxHttpBufferSize: transportLimit(config.websocket.max_message_size),
     serveClient: false,
   });
   io.use(gate.middleware);
+  const observability = installObservability({ config, token, log, events, supervisor: sup, gate, relay, io, routes, startedAt: Date.now() });
   io.on('connection', (socket) => {
-    log.info({ event: 'connected', socket: socket.id, address: socket.handshake.address }, 'client connected');
+    const address = socket.handshake.address;
+    log.info({ event: 'connected', socket: socket.id, address }, 'client connected');
+    events.emit('client', { state: 'connected', at: Date.now(), address });
     relay.clientChanged();
     commands.attach(socket);
     socket.emit('worker_status', sup.status());
     socket.on('disconnect', (reason) => {
       const wasHolder = gate.release(socket.id);
       log.info({ event: 'disconnected', socket: socket.id, reason }, 'client disconnected');
+      events.emit('client', { state: 'disconnected', at: Date.now(), address, reason });
       if (!wasHolder || sup.status().state !== 'ready') return;
       // The robot must not keep moving with nobody at the controls; the project stays loaded.
       sup
@@ -135,14 +139,17 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
         .catch((err: unknown) => log.warn({ err }, 'stop hooks failed'));
     });
   });
-  sup.on('status', (status) => holder()?.emit('worker_status', status));
+  sup.on('status', (status) => {
+    holder()?.emit('worker_status', status);
+    events.emit('worker_status', status);
+  });
 
   try {
     await sup.start();
   } catch (err) {
     await sup.stop();
     rpc.close();
-    events.close();
+    pushes.close();
     throw err;
   }
   await new Promise<void>((resolve, reject) => {
@@ -169,8 +176,9 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
         await new Promise<void>((r) => io!.close(() => r()));
         await sup.stop();
         rpc.close();
-        events.close();
+        pushes.close();
         relay.close();
+        await observability.close();
         removeEndpointFile(config.ipc.command_socket);
         removeEndpointFile(config.ipc.callback_socket);
         log.info('broker stopped');

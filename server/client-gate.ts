@@ -6,6 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'socket.io';
+import type { BrokerEvents } from './broker-events.js';
 import type { Logger } from './logger.js';
 
 export interface Holder {
@@ -39,6 +40,7 @@ export class ClientGate {
     private readonly log: Logger,
     /** Disconnect the socket with this id (the stale connection being replaced). */
     private readonly evict: (socketId: string) => void,
+    private readonly events: BrokerEvents,
   ) {}
 
   current(): Holder | null {
@@ -54,6 +56,7 @@ export class ClientGate {
     const address = socket.handshake.address;
     if (!tokenMatches(tokenOf(socket), this.token)) {
       this.log.warn({ event: 'auth_failed', address }, 'connection refused: unauthorized');
+      this.events.emit('client', { state: 'refused', at: Date.now(), address, reason: 'unauthorized' });
       next(new Error('unauthorized'));
       return;
     }
@@ -62,6 +65,7 @@ export class ClientGate {
     const held = this.holder;
     if (held && !(clientId && held.clientId === clientId)) {
       this.log.info({ event: 'busy', address, holder: held.address }, 'connection refused: busy');
+      this.events.emit('client', { state: 'refused', at: Date.now(), address, reason: 'busy' });
       next(new Error('busy'));
       return;
     }

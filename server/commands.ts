@@ -4,7 +4,8 @@
  */
 import type { Socket } from 'socket.io';
 import { BrokerError, type ErrorCode } from '../ipc/errors.js';
-import type { Ack, ClientToServerEvents, ServerToClientEvents, StartResult, UpdateResult } from '../ipc/protocol.js';
+import type { Ack, ClientToServerEvents, MonitorCommand, ServerToClientEvents, StartResult, UpdateResult } from '../ipc/protocol.js';
+import type { BrokerEvents } from './broker-events.js';
 import type { Logger } from './logger.js';
 import { COMMANDS, parseProcess, parseStart, parseUpdate, type CommandName } from './payloads.js';
 import type { Supervisor } from './supervisor.js';
@@ -16,17 +17,6 @@ export interface CommandLimits {
   updateTimeoutMs: number;
 }
 
-/** Called after each command, for stats and the monitor. */
-export type CommandObserver = (c: {
-  command: CommandName;
-  reqId: number;
-  ms: number;
-  ok: boolean;
-  code?: ErrorCode;
-  object?: string;
-  method?: string;
-}) => void;
-
 export type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 export class Commands {
@@ -34,7 +24,7 @@ export class Commands {
     private readonly supervisor: Supervisor,
     private readonly limits: CommandLimits,
     private readonly log: Logger,
-    private readonly observe: CommandObserver = () => {},
+    private readonly events: BrokerEvents,
   ) {}
 
   /** Wire the three commands (and the guards for unknown events) onto a client socket. */
@@ -60,6 +50,7 @@ export class Commands {
     const started = performance.now();
     let response: Ack;
     let detail: { object?: string; method?: string } = {};
+    if (this.events.listenerCount('command') > 0) this.events.emit('command', describe(command, reqId, payload));
     try {
       if (typeof ack !== 'function') {
         throw new BrokerError('E_NO_ACK', `${command} needs an acknowledgement callback: emit("${command}", payload, callback)`);
@@ -86,7 +77,7 @@ export class Commands {
     const ms = performance.now() - started;
     const ok = response.status === 'success';
     const code = ok ? undefined : (response.data as { code: ErrorCode }).code;
-    this.observe({ command, reqId, ms, ok, ...(code ? { code } : {}), ...detail });
+    this.events.emit('ack', { reqId, command, at: Date.now(), ms, status: response.status, message: response.message, data: response.data, ...detail, ...(code ? { code } : {}) });
     if (ok) log.info({ reqId, command, ...detail, ms: round(ms), outcome: 'success' }, command);
     else log.warn({ reqId, command, ...detail, ms: round(ms), outcome: 'error', code, error: response.message }, command);
     if (typeof ack === 'function') ack(response);
@@ -119,3 +110,19 @@ export function errorAck(err: BrokerError): Ack<never> {
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** A command as the monitor shows it: never the ZIP bytes, only their size. */
+function describe(command: CommandName, reqId: number, payload: unknown): MonitorCommand {
+  const at = Date.now();
+  const p = (payload ?? {}) as Record<string, unknown>;
+  if (command === 'process') {
+    const params = (p.params ?? {}) as Record<string, unknown>;
+    return { reqId, command, at, object: String(params.object), method: String(params.method), args: params.args };
+  }
+  if (command === 'update') {
+    const data = p.data ?? p.zip_data;
+    const bytes = typeof data === 'string' ? Math.floor((data.length * 3) / 4) : data instanceof Uint8Array || data instanceof ArrayBuffer ? data.byteLength : 0;
+    return { reqId, command, at, bytes };
+  }
+  return { reqId, command, at };
+}

@@ -6,6 +6,7 @@
  */
 import type { PushedEvent, ShedReport } from '../ipc/protocol.js';
 import type { ClientSocket } from './commands.js';
+import type { BrokerEvents } from './broker-events.js';
 import type { Logger } from './logger.js';
 
 /** How often, at most, a shedding client is told about it (ms). */
@@ -33,7 +34,7 @@ export class PushRelay {
     private readonly generation: () => number,
     private readonly limit: number,
     private readonly log: Logger,
-    private readonly observe: (e: PushedEvent, outcome: 'delivered' | 'shed' | 'no_client') => void = () => {},
+    private readonly events: BrokerEvents,
   ) {}
 
   /** A new client starts with a clean shed count. */
@@ -65,6 +66,10 @@ export class PushRelay {
     this.counters.delivered++;
     (socket.emit as (event: string, data: unknown) => boolean)(e.event, e.data);
     this.observe(e, 'delivered');
+  }
+
+  private observe(e: PushedEvent, outcome: 'delivered' | 'shed' | 'no_client'): void {
+    if (this.events.listenerCount('push') > 0) this.events.emit('push', { event: e.event, data: e.data, reqId: e.reqId, at: Date.now(), outcome });
   }
 
   private scheduleReport(): void {

@@ -37,7 +37,11 @@ export class Worker {
     },
     process: async (req) => {
       const p = this.loaded ?? (await this.load());
-      return requestContext.run(req.id, () => p.call(req.object, req.method, req.args));
+      try {
+        return await requestContext.run(req.id, () => p.call(req.object, req.method, req.args));
+      } catch (err) {
+        throw methodError(err);
+      }
     },
     stop_hooks: async () => ({ stopped: this.loaded ? await this.loaded.stop(this.stopTimeoutMs) : [] }),
     rollback: async () => ({ restored: await this.store.rollback() }),
@@ -74,4 +78,11 @@ export class Worker {
       });
     return this.project;
   }
+}
+
+/** A robot method's own failure: broker errors (unknown names, reserved pushes) keep their code. */
+function methodError(err: unknown): BrokerError {
+  if (err instanceof BrokerError) return err;
+  const e = err instanceof Error ? err : new Error(String(err));
+  return new BrokerError('E_METHOD_FAILED', e.message, { error: { name: e.name, message: e.message, stack: e.stack } });
 }

@@ -1,0 +1,19 @@
+/**
+ * What happens in the broker, as typed events: the one place stats, metrics, the
+ * events log and the /monitor namespace listen to. Emitting with no listener
+ * costs next to nothing, so the hot path pays only for what is switched on.
+ */
+import { EventEmitter } from 'node:events';
+import type { MonitorAck, MonitorClient, MonitorCommand, MonitorPush, WorkerStatus } from '../ipc/protocol.js';
+
+export interface BrokerEventMap {
+  command: [MonitorCommand];
+  ack: [MonitorAck & { code?: string }];
+  push: [MonitorPush];
+  client: [MonitorClient];
+  worker_status: [WorkerStatus];
+  /** Bytes in (client -> server) and out, counted at the engine.io packet level. */
+  traffic: [{ direction: 'in' | 'out'; bytes: number }];
+}
+
+export class BrokerEvents extends EventEmitter<BrokerEventMap> {}

@@ -1,0 +1,135 @@
+/**
+ * Start a real broker for a test: port 0 on 127.0.0.1, ZeroMQ on ipc:// in a temp
+ * folder, a temp storage folder, JSON logs to a temp file. Tests import the
+ * compiled broker (dist/), so they test what ships.
+ */
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io as connectIo, type Socket } from 'socket.io-client';
+import { parseConfig, type Config, type ConfigInput } from '../../dist/server/config.js';
+import { startBroker, type Broker } from '../../dist/server/broker.js';
+import { createLogger } from '../../dist/server/logger.js';
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../dist/ipc/protocol.js';
+
+export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface TestBroker {
+  broker: Broker;
+  config: Config;
+  dir: string;
+  url: string;
+  token: string;
+  logFile: string;
+  /** Connect a client (resolves on connect, rejects with the connect_error message). */
+  connect(options?: { token?: string; clientId?: string; forceNew?: boolean }): Promise<Client>;
+  /** Every JSON line of the log file so far. */
+  logLines(): Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+export function tempDir(prefix = 'rc-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function testConfig(dir: string, overrides: DeepPartial<ConfigInput> = {}): Config {
+  const o = overrides as Record<string, Record<string, unknown> | undefined>;
+  return parseConfig(
+    {
+      ...o,
+      websocket: { host: '127.0.0.1', port: 0, ...o.websocket },
+      worker: { storage_dir: join(dir, 'projects'), heartbeat_interval: 0.25, heartbeat_timeout: 3, ...o.worker },
+      ipc: { command_socket: `ipc://${join(dir, 'cmd.ipc')}`, callback_socket: `ipc://${join(dir, 'cb.ipc')}`, ...o.ipc },
+      auth: { token: 'test-token', ...o.auth },
+      log: { file: join(dir, 'logs', 'app.log'), level: 'debug', console: false, ...o.log },
+    },
+    dir,
+    {},
+  );
+}
+
+export async function startTestBroker(overrides: DeepPartial<ConfigInput> = {}): Promise<TestBroker> {
+  const dir = tempDir();
+  const config = testConfig(dir, overrides);
+  const broker = await startBroker(config, { logger: createLogger(config.log) });
+  const clients: Client[] = [];
+  const url = `http://127.0.0.1:${broker.port}`;
+  return {
+    broker,
+    config,
+    dir,
+    url,
+    token: broker.token,
+    logFile: config.log.file,
+    connect: async (options = {}) => {
+      // The previous test's client may not have been released by the server yet: wait for it.
+      const deadline = Date.now() + 5000;
+      let c: Client;
+      for (;;) {
+        try {
+          c = await connectClient(url, { token: options.token ?? broker.token, clientId: options.clientId });
+          break;
+        } catch (err) {
+          if ((err as Error).message !== 'busy' || Date.now() > deadline) throw err;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      }
+      clients.push(c);
+      return c;
+    },
+    logLines: () => readLog(config.log.file),
+    close: async () => {
+      for (const c of clients) c.close();
+      await broker.close();
+      await new Promise<void>((r) => broker.log.flush(() => r()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function readLog(file: string): Array<Record<string, unknown>> {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+export function connectClient(url: string, auth: { token?: string; clientId?: string | undefined }): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const socket: Client = connectIo(url, { auth, reconnection: false, forceNew: true, transports: ['websocket'] });
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (err) => {
+      socket.close();
+      reject(err);
+    });
+  });
+}
+
+/** Emit a command and wait for its ack. */
+export function call<T = unknown>(socket: Client, event: 'update' | 'start' | 'process', payload: unknown, timeoutMs = 25_000): Promise<Ack<T>> {
+  return (socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<T>> }).emitWithAck(event, payload);
+}
+
+/** Call a robot method; the ack. */
+export function callMethod<T = unknown>(socket: Client, object: string, method: string, args?: unknown, timeoutMs?: number): Promise<Ack<T>> {
+  return call<T>(socket, 'process', { params: args === undefined ? { object, method } : { object, method, args } }, timeoutMs);
+}
+
+/** Resolve when `predicate` holds, polling every 20 ms; reject after `timeoutMs`. */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Collect the payloads of `event` on a socket. */
+export function collect<T = unknown>(socket: Client, event: string): T[] {
+  const got: T[] = [];
+  (socket as unknown as { on(e: string, fn: (d: T) => void): void }).on(event, (d) => got.push(d));
+  return got;
+}
