@@ -70,7 +70,7 @@ describe('commands', () => {
     }
     const s = await call<{ objects: Record<string, string[]> }>(c, 'start', {});
     expect(s.status).toBe('success');
-    expect(s.data.objects.robot?.sort()).toEqual(['add', 'echo', 'fail', 'none', 'push', 'pushReserved', 'slow', 'stop', 'whole']);
+    expect((s.data as { objects: Record<string, string[]> }).objects.robot?.sort()).toEqual(['add', 'echo', 'fail', 'none', 'push', 'pushReserved', 'slow', 'stop', 'whole']);
     c.close();
   });
 
