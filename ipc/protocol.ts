@@ -145,6 +145,10 @@ export interface WorkerConfig {
   /** How long the stop() hooks may take, in ms. */
   stopTimeoutMs: number;
   pythonPath: string;
+  /** Heap limit for robot code, in MiB (Node's --max-old-space-size; Python's RLIMIT_AS). */
+  maxMemoryMb: number;
+  /** How often the server pings, in ms (executors with a child of their own ping it likewise). */
+  heartbeatIntervalMs: number;
   /** The built-in default project, copied to <storageDir>/default when missing. */
   defaultProjectDir: string;
   logLevel: string;

@@ -82,6 +82,8 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
         maxZipEntries: config.worker.max_zip_entries,
         stopTimeoutMs: ms(config.worker.stop_timeout),
         pythonPath: config.worker.python,
+        maxMemoryMb: config.worker.max_memory_mb,
+        heartbeatIntervalMs: ms(config.worker.heartbeat_interval),
         logLevel: config.log.level,
       },
       maxMemoryMb: config.worker.max_memory_mb,
