@@ -36,7 +36,7 @@ function invalid(error: z.ZodError): BrokerError {
 
 /** The ZIP bytes of an update payload. */
 export function parseUpdate(payload: unknown): Buffer {
-  const r = schemas.update.safeParse(payload);
+  const r = schemas.update.safeParse(payload ?? {});
   if (!r.success) throw invalid(r.error);
   const data = (r.data.data ?? r.data.zip_data)!;
   if (typeof data === 'string') {
@@ -54,7 +54,7 @@ export function parseStart(payload: unknown): void {
 }
 
 export function parseProcess(payload: unknown): ProcessParams {
-  const r = schemas.process.safeParse(payload);
+  const r = schemas.process.safeParse(payload ?? {});
   if (!r.success) throw invalid(r.error);
   const { object, method, args } = r.data.params;
   return args === null || args === undefined ? { object, method } : { object, method, args };

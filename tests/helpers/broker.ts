@@ -23,6 +23,8 @@ export interface TestBroker {
   logFile: string;
   /** Connect a client (resolves on connect, rejects with the connect_error message). */
   connect(options?: { token?: string; clientId?: string; forceNew?: boolean }): Promise<Client>;
+  /** Close every client this broker's tests opened and wait until the server has let them go. */
+  closeClients(): Promise<void>;
   /** Every JSON line of the log file so far. */
   logLines(): Array<Record<string, unknown>>;
   close(): Promise<void>;
@@ -80,6 +82,10 @@ export async function startTestBroker(overrides: DeepPartial<ConfigInput> = {}):
       return c;
     },
     logLines: () => readLog(config.log.file),
+    closeClients: async () => {
+      for (const c of clients.splice(0)) c.close();
+      await waitFor(() => broker.io.of('/').sockets.size === 0, 5000, 'clients to be released');
+    },
     close: async () => {
       for (const c of clients) c.close();
       await broker.close();
