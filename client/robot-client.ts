@@ -1,0 +1,407 @@
+/**
+ * RobotClient: the broker's protocol as Promises and events.
+ *
+ *   const robot = await RobotClient.connect({ url, token });
+ *   await robot.update('./my-robot');           // a folder, a .zip path or ZIP bytes
+ *   await robot.call('sport_client', 'StandUp');
+ *   robot.on('odometry', (pose) => console.log(pose));
+ *   await robot.close();
+ *
+ * One Socket.IO connection at a time, made fresh for every attempt; the SDK does
+ * its own reconnecting (socket.io-client's Manager gives up on middleware refusals
+ * such as "busy", and never retries after the server disconnects a socket).
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { io, type Socket } from 'socket.io-client';
+import { BrokerError, isErrorCode } from '../ipc/errors.js';
+import type { Ack, AckFn, ClientToServerEvents, ServerToClientEvents, StartResult, UpdateResult } from '../ipc/protocol.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { RobotClientError, type RobotError } from './errors.js';
+import { zipOf, type ProjectSource } from './pack.js';
+
+type Wire = Socket<ServerToClientEvents, ClientToServerEvents>;
+type Command = keyof ClientToServerEvents;
+type PayloadOf<K extends Command> = Parameters<ClientToServerEvents[K]>[0];
+type ResultOf<K extends Command> = Parameters<ClientToServerEvents[K]>[1] extends AckFn<infer T> ? T : never;
+
+export const DEFAULT_URL = 'http://127.0.0.1:8000';
+/** A little past the broker's default max_execution_time (300 s), so the broker's own E_TIMEOUT normally arrives first. */
+export const DEFAULT_CALL_TIMEOUT_MS = 310_000;
+
+export interface ReconnectOptions extends BackoffOptions {
+  /** Give up after this many failed attempts in a row (Infinity: never). */
+  maxAttempts: number;
+  /** A connection that lasted this long (ms) resets the backoff to its first step. */
+  resetAfterMs: number;
+}
+
+export interface RobotClientOptions {
+  /** The broker, e.g. http://127.0.0.1:8000 (the default). */
+  url?: string;
+  token: string;
+  /**
+   * Identifies this client across its own reconnects: the broker lets a connection
+   * with the holder's clientId replace the holder (a stale connection) instead of
+   * answering "busy". Default: a random id per RobotClient instance.
+   */
+  clientId?: string;
+  /** Default per-call timeout in ms, from the call until its answer, queueing included. 0: none. */
+  callTimeoutMs?: number;
+  /**
+   * While not connected, calls wait in a queue until the connection is back (or their
+   * timeout passes). false: they reject at once with E_NOT_CONNECTED. Default true.
+   */
+  queueWhileDisconnected?: boolean;
+  /** Backoff for reconnecting; false: never reconnect (the first failure closes the client). */
+  reconnect?: Partial<ReconnectOptions> | false;
+  /** Socket.IO transports, in order. Default ['websocket']. */
+  transports?: Array<'websocket' | 'polling'>;
+}
+
+export interface CallOptions {
+  /** Overrides `callTimeoutMs` for this call. 0: none. */
+  timeoutMs?: number;
+}
+
+/**
+ * What the client is doing.
+ * - idle: made, connect() not called yet
+ * - connecting: a connection attempt is under way
+ * - connected: calls go straight out
+ * - waiting: the last attempt failed or the connection dropped; the next attempt is scheduled
+ * - closed: close() was called, or the client gave up (unauthorized, maxAttempts, connect timeout)
+ */
+export type ClientState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'closed';
+
+/** The client's own events. Their names are reserved, so robot code can never push them. */
+export interface ClientEvents {
+  connect(): void;
+  disconnect(reason: string): void;
+  /** One connection attempt failed (E_BUSY, E_UNAUTHORIZED, E_UNREACHABLE). */
+  connect_error(error: RobotError): void;
+  /** The next attempt is scheduled in `delayMs`. */
+  reconnect_attempt(info: { attempt: number; delayMs: number }): void;
+  /** The client gave up and is closed: `error` says why. */
+  reconnect_failed(error: RobotError): void;
+}
+
+/** Every event with a known payload: the broker's (worker_status, events_shed, broker_error) and the client's. */
+export type KnownEvents = ServerToClientEvents & ClientEvents;
+
+interface PendingCall {
+  label: string;
+  event: Command;
+  payload: unknown;
+  /** Emitted on a live connection: if that connection drops, the outcome is unknown. */
+  sent: boolean;
+  resolve(value: unknown): void;
+  reject(error: RobotError): void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: RobotError): void;
+}
+
+export class RobotClient {
+  readonly url: string;
+  readonly clientId: string;
+  private readonly token: string;
+  private readonly callTimeoutMs: number;
+  private readonly queueWhileDisconnected: boolean;
+  private readonly reconnect: ReconnectOptions | null;
+  private readonly transports: Array<'websocket' | 'polling'>;
+
+  private readonly emitter = new EventEmitter();
+  private socket: Wire | null = null;
+  private currentState: ClientState = 'idle';
+  private readonly pending = new Set<PendingCall>();
+  private readonly waiters = new Set<Waiter>();
+  private attempts = 0;
+  private connectedAt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private lastError: RobotError | null = null;
+  private closedWith: RobotError | null = null;
+
+  constructor(options: RobotClientOptions) {
+    this.url = options.url ?? DEFAULT_URL;
+    this.token = options.token;
+    this.clientId = options.clientId ?? randomUUID();
+    this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.queueWhileDisconnected = options.queueWhileDisconnected ?? true;
+    this.reconnect =
+      options.reconnect === false ? null : { ...DEFAULT_BACKOFF, maxAttempts: Infinity, resetAfterMs: 5_000, ...options.reconnect };
+    this.transports = options.transports ?? ['websocket'];
+    // Pushed events fan out to user code; a busy robot may have many listeners per event.
+    this.emitter.setMaxListeners(0);
+  }
+
+  /** Make a client and wait until it is connected (see connect()). */
+  static async connect(options: RobotClientOptions & { connectTimeoutMs?: number }): Promise<RobotClient> {
+    const client = new RobotClient(options);
+    await client.connect({ timeoutMs: options.connectTimeoutMs });
+    return client;
+  }
+
+  get state(): ClientState {
+    return this.currentState;
+  }
+
+  get connected(): boolean {
+    return this.currentState === 'connected';
+  }
+
+  /**
+   * Resolve once connected. "busy" and unreachable brokers are retried with backoff;
+   * "unauthorized" rejects at once (E_UNAUTHORIZED) and closes the client. With
+   * `timeoutMs`, give up after that long: reject with the last connect error (E_BUSY,
+   * E_UNREACHABLE) or E_CONNECT_TIMEOUT, and close the client.
+   */
+  connect(options: { timeoutMs?: number | undefined } = {}): Promise<void> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    if (this.currentState === 'connected') return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject };
+      this.waiters.add(waiter);
+      if (options.timeoutMs !== undefined && options.timeoutMs > 0 && Number.isFinite(options.timeoutMs)) {
+        const ms = options.timeoutMs;
+        const timer = setTimeout(() => {
+          if (!this.waiters.has(waiter)) return;
+          this.giveUp(
+            this.lastError ?? new RobotClientError('E_CONNECT_TIMEOUT', `could not connect to ${this.url} within ${ms} ms`, { timeoutMs: ms }),
+          );
+        }, ms);
+        const settle = () => clearTimeout(timer);
+        waiter.resolve = () => (settle(), resolve());
+        waiter.reject = (e) => (settle(), reject(e));
+      }
+    });
+    if (this.currentState === 'idle') this.open();
+    return done;
+  }
+
+  /** Upload a project: ZIP bytes, a .zip file's path, or a project folder (packed like `robot-control pack`). */
+  async update(source: ProjectSource, options?: CallOptions): Promise<UpdateResult> {
+    const zip = await zipOf(source);
+    return this.request('update', { data: zip }, `update (${zip.length} bytes)`, options);
+  }
+
+  /** Load the current project; lists each object and its methods. */
+  start(options?: CallOptions): Promise<StartResult> {
+    return this.request('start', {}, 'start', options);
+  }
+
+  /**
+   * Call `object.method`. `args` as an array is spread as positional arguments; an object
+   * is passed as the single argument; absent means no arguments. Resolves with the
+   * method's return value; rejects with a BrokerError carrying the broker's code
+   * (E_UNKNOWN_OBJECT, E_METHOD_FAILED, E_TIMEOUT, ...) or a RobotClientError.
+   */
+  call<T = unknown>(object: string, method: string, args?: unknown[] | Record<string, unknown>, options?: CallOptions): Promise<T> {
+    const params = args === undefined ? { object, method } : { object, method, args };
+    return this.request('process', { params }, `${object}.${method}`, options) as Promise<T>;
+  }
+
+  /** Listen to a pushed robot event, a broker event (worker_status, events_shed, broker_error) or a client event. */
+  on<E extends keyof KnownEvents>(event: E, listener: KnownEvents[E]): this;
+  on(event: string, listener: (data: unknown) => void): this;
+  on(event: string, listener: (...args: never[]) => void): this {
+    this.emitter.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  once<E extends keyof KnownEvents>(event: E, listener: KnownEvents[E]): this;
+  once(event: string, listener: (data: unknown) => void): this;
+  once(event: string, listener: (...args: never[]) => void): this {
+    this.emitter.once(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  off(event: string, listener: (...args: never[]) => void): this {
+    this.emitter.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /**
+   * Disconnect and stop reconnecting. Calls still waiting reject with E_CLOSED.
+   * Resolves once the connection is closed (bounded: at most one second).
+   */
+  async close(): Promise<void> {
+    const socket = this.socket;
+    const wasConnected = this.currentState === 'connected';
+    this.shutdown(new RobotClientError('E_CLOSED', 'the client was closed'));
+    if (wasConnected) this.emitter.emit('disconnect', 'io client disconnect');
+    const engine = socket?.io.engine;
+    if (!engine || engine.readyState === 'closed') return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1_000);
+      engine.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  // ------------------------------------------------------------ connection
+
+  private open(): void {
+    this.currentState = 'connecting';
+    const socket: Wire = io(this.url, {
+      auth: { token: this.token, clientId: this.clientId },
+      forceNew: true,
+      reconnection: false,
+      transports: this.transports,
+    });
+    this.socket = socket;
+    socket.on('connect', () => this.onConnect(socket));
+    socket.on('connect_error', (err) => this.onConnectError(socket, err));
+    socket.on('disconnect', (reason) => this.onDisconnect(socket, reason));
+    // Everything the server emits: robot pushes under their own names, and the broker's events.
+    socket.onAny((event: string, ...args: unknown[]) => this.emitter.emit(event, ...args));
+  }
+
+  private onConnect(socket: Wire): void {
+    if (this.socket !== socket) return;
+    this.currentState = 'connected';
+    this.connectedAt = Date.now();
+    this.lastError = null;
+    // Queued calls go out in the order they were made.
+    for (const call of this.pending) if (!call.sent) this.send(socket, call);
+    for (const w of this.waiters) w.resolve();
+    this.waiters.clear();
+    this.emitter.emit('connect');
+  }
+
+  private onConnectError(socket: Wire, err: Error): void {
+    if (this.socket !== socket) return;
+    this.discard(socket);
+    const error = connectError(err, this.url);
+    this.lastError = error;
+    this.emitter.emit('connect_error', error);
+    // A wrong token will not get better by trying again.
+    if (error.code === 'E_UNAUTHORIZED') this.giveUp(error);
+    else this.retry(error);
+  }
+
+  private onDisconnect(socket: Wire, reason: string): void {
+    if (this.socket !== socket) return;
+    this.discard(socket);
+    if (Date.now() - this.connectedAt >= (this.reconnect?.resetAfterMs ?? 0)) this.attempts = 0;
+    // The answer to a sent call would have come on this connection: it will never come.
+    for (const call of [...this.pending]) {
+      if (!call.sent) continue;
+      this.fail(
+        call,
+        new RobotClientError('E_DISCONNECTED', `${call.label}: the connection dropped (${reason}) before the answer; whether it ran is unknown`, {
+          reason,
+        }),
+      );
+    }
+    this.emitter.emit('disconnect', reason);
+    this.retry(new RobotClientError('E_DISCONNECTED', `disconnected: ${reason}`, { reason }));
+  }
+
+  private retry(error: RobotError): void {
+    if (this.closedWith) return;
+    if (!this.reconnect || this.attempts >= this.reconnect.maxAttempts) {
+      this.giveUp(error);
+      return;
+    }
+    const delayMs = backoffDelay(this.attempts, this.reconnect);
+    this.attempts += 1;
+    this.currentState = 'waiting';
+    this.emitter.emit('reconnect_attempt', { attempt: this.attempts, delayMs });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.closedWith) this.open();
+    }, delayMs);
+  }
+
+  private giveUp(error: RobotError): void {
+    if (this.closedWith) return;
+    this.shutdown(error);
+    this.emitter.emit('reconnect_failed', error);
+  }
+
+  /** Close for good: every waiting call and connect() rejects with `error`. */
+  private shutdown(error: RobotError): void {
+    if (this.closedWith) return;
+    this.closedWith = error;
+    this.currentState = 'closed';
+    clearTimeout(this.retryTimer);
+    if (this.socket) this.discard(this.socket);
+    for (const call of [...this.pending]) this.fail(call, error);
+    for (const w of this.waiters) w.reject(error);
+    this.waiters.clear();
+  }
+
+  private discard(socket: Wire): void {
+    socket.removeAllListeners();
+    socket.offAny();
+    socket.disconnect();
+    if (this.socket === socket) this.socket = null;
+  }
+
+  // ------------------------------------------------------------ calls
+
+  private request<K extends Command>(event: K, payload: PayloadOf<K>, label: string, options: CallOptions = {}): Promise<ResultOf<K>> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    if (this.currentState !== 'connected' && !this.queueWhileDisconnected) {
+      return Promise.reject(new RobotClientError('E_NOT_CONNECTED', `${label}: not connected to ${this.url}`));
+    }
+    return new Promise<ResultOf<K>>((resolve, reject) => {
+      const call: PendingCall = { label, event, payload, sent: false, resolve: resolve as (v: unknown) => void, reject, timer: undefined };
+      const timeoutMs = options.timeoutMs ?? this.callTimeoutMs;
+      if (timeoutMs > 0 && timeoutMs < 2 ** 31) {
+        call.timer = setTimeout(() => {
+          const where = call.sent ? 'sent, no answer' : 'still queued: not connected';
+          this.fail(call, new RobotClientError('E_CALL_TIMEOUT', `${label}: no answer within ${timeoutMs} ms (${where})`, { timeoutMs, sent: call.sent }));
+        }, timeoutMs);
+      }
+      this.pending.add(call);
+      if (this.currentState === 'connected' && this.socket) this.send(this.socket, call);
+      else if (this.currentState === 'idle') this.open();
+    });
+  }
+
+  private send(socket: Wire, call: PendingCall): void {
+    call.sent = true;
+    const emit = socket.emit.bind(socket) as (event: Command, payload: unknown, ack: (response: unknown) => void) => void;
+    emit(call.event, call.payload, (response) => this.settle(call, response));
+  }
+
+  private settle(call: PendingCall, response: unknown): void {
+    if (!this.pending.delete(call)) return; // timed out or failed already
+    clearTimeout(call.timer);
+    const ack = response as Partial<Ack> | null;
+    if (ack?.status === 'success') call.resolve(ack.data);
+    else if (ack?.status === 'error' && typeof ack.data === 'object' && ack.data !== null) {
+      call.reject(BrokerError.fromWire(String(ack.message ?? ''), ack.data));
+    } else call.reject(new BrokerError('E_INTERNAL', `${call.label}: malformed acknowledgement`, { ack: response }));
+  }
+
+  private fail(call: PendingCall, error: RobotError): void {
+    if (!this.pending.delete(call)) return;
+    clearTimeout(call.timer);
+    call.reject(error);
+  }
+}
+
+/** A connect_error as a coded error: the broker's refusals keep their protocol meaning. */
+function connectError(err: Error, url: string): RobotError {
+  if (err.message === 'unauthorized') return new BrokerError('E_UNAUTHORIZED', 'unauthorized: the token is missing or wrong');
+  if (err.message === 'busy') return new BrokerError('E_BUSY', 'busy: another client holds the robot');
+  const data = (err as Error & { data?: unknown }).data;
+  const code = (data as { code?: unknown } | undefined)?.code;
+  if (isErrorCode(code)) return new BrokerError(code, err.message);
+  return new RobotClientError('E_UNREACHABLE', `cannot reach ${url}: ${describeTransportError(err)}`, {}, { cause: err });
+}
+
+function describeTransportError(err: Error): string {
+  // socket.io-client wraps the real cause (ECONNREFUSED, ...) in `description`.
+  const description = (err as Error & { description?: unknown }).description;
+  const inner = description instanceof Error ? description.message : (description as { message?: unknown } | undefined)?.message;
+  return typeof inner === 'string' && inner ? `${err.message} (${inner})` : err.message;
+}
