@@ -4,6 +4,7 @@
  */
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
+import pino from 'pino';
 import type { WorkerConfig } from '../ipc/protocol.js';
 import { WORKER_EXIT } from '../ipc/protocol.js';
 import type { Logger } from './logger.js';
@@ -15,8 +16,6 @@ export interface WorkerExit {
   reason: string;
 }
 
-const LEVELS: Record<number, pino_level> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
-type pino_level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 export interface SpawnOptions {
   script: string;
@@ -87,21 +86,26 @@ export class WorkerProcess {
     return `exit code ${code}`;
   }
 
+  /**
+   * The worker's lines are JSON from its own pino (with its pid, gen and level):
+   * they go to the log as they are, unparsed. Only a fatal line is read, for the exit reason.
+   */
   private onStdout(line: string): void {
-    let entry: Record<string, unknown>;
-    try {
-      entry = JSON.parse(line) as Record<string, unknown>;
-    } catch {
+    if (!line.startsWith('{')) {
       this.log.info({ src: 'stdout' }, line);
       return;
     }
-    const { level, msg, time: _t, pid: _p, proc: _pr, gen: _g, hostname: _h, ...fields } = entry;
-    const name = LEVELS[level as number] ?? 'info';
-    if (name === 'fatal') {
-      const err = fields.err as { message?: string } | undefined;
-      this.lastFatal = `${String(fields.exitReason ?? msg)}${err?.message ? `: ${err.message}` : ''}`;
+    if (line.includes('"level":60')) this.noteFatal(line);
+    (this.log as unknown as Record<symbol, { write(s: string): void }>)[pino.symbols.streamSym]!.write(line + '\n');
+  }
+
+  private noteFatal(line: string): void {
+    try {
+      const entry = JSON.parse(line) as { msg?: string; exitReason?: string; err?: { message?: string } };
+      this.lastFatal = `${entry.exitReason ?? entry.msg ?? 'fatal error'}${entry.err?.message ? `: ${entry.err.message}` : ''}`;
+    } catch {
+      this.lastFatal = 'fatal error';
     }
-    this.log[name](fields, typeof msg === 'string' ? msg : '');
   }
 
   private onStderr(line: string): void {

@@ -77,8 +77,8 @@ describe('crashes', () => {
   });
 
   it('running out of memory (worker.max_memory_mb) ends in a restart', async () => {
-    const { t, c, statuses } = await faultyBroker();
-    const r = await callMethod(c, 'faulty', 'eatMemory', undefined, 20_000);
+    const { t, c, statuses } = await faultyBroker({ max_execution_time: 60 });
+    const r = await callMethod(c, 'faulty', 'eatMemory', undefined, 60_000);
     expect(code(r)).toBe('E_WORKER_CRASHED');
     await waitFor(() => statuses.some((s) => s.reason === 'crash: out of memory'), 10_000, 'an out-of-memory restart');
     await waitFor(() => t.broker.supervisor.status().state === 'ready', 10_000, 'ready again');
