@@ -4,7 +4,7 @@
  * A bad file stops start-up with one line naming the key (ConfigError).
  */
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import { z } from 'zod';
 
@@ -29,7 +29,7 @@ const schema = z.strictObject({
       max_unpacked_bytes: z.number().int().positive().default(1_073_741_824), // bytes, 1 GiB
       max_zip_entries: z.number().int().positive().default(10_000),
       heartbeat_interval: seconds.default(1), // seconds between pings
-      heartbeat_timeout: seconds.default(10), // seconds without a pong before the worker counts as wedged
+      heartbeat_timeout: seconds.default(5), // seconds without a pong before the worker counts as wedged
       start_timeout: seconds.default(20), // seconds for a new worker to report ready
       stop_timeout: seconds.default(5), // seconds for stop() hooks and a polite shutdown
       restart_limit: z.number().int().min(0).default(5), // quick restarts before `failed`
@@ -53,6 +53,15 @@ const schema = z.strictObject({
       file: z.string().min(1).default('./storage/logs/app.log'),
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       console: z.boolean().default(true),
+      /** Connections, commands, restarts and security events only; empty: events.log beside `file`. */
+      events_file: z.string().default(''),
+      max_size: z.number().int().min(4096).default(10_485_760), // bytes per log file before it rotates, 10 MiB
+      max_files: z.number().int().min(0).default(5), // rotated files kept per log (app.log.1 ... app.log.5)
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      token: z.string().default(''), // a second token that may read /metrics only; empty: the auth token alone
     })
     .prefault({}),
 });
@@ -88,6 +97,9 @@ export function parseConfig(input: unknown, baseDir: string, env: NodeJS.Process
     throw new ConfigError(`${key || '(root)'}: ${what}`);
   }
   const c = result.data;
+  if (c.log.events_file && resolve(baseDir, c.log.events_file) === resolve(baseDir, c.log.file)) {
+    throw new ConfigError('log.events_file: must not be the same file as log.file');
+  }
   const level = env.LOG_LEVEL?.toLowerCase();
   if (level && !['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
     throw new ConfigError(`LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent`);
@@ -100,7 +112,12 @@ export function parseConfig(input: unknown, baseDir: string, env: NodeJS.Process
       command_socket: resolveEndpoint(c.ipc.command_socket, baseDir),
       callback_socket: resolveEndpoint(c.ipc.callback_socket, baseDir),
     },
-    log: { ...c.log, file: resolve(baseDir, c.log.file), level: (level as Config['log']['level']) ?? c.log.level },
+    log: {
+      ...c.log,
+      file: resolve(baseDir, c.log.file),
+      events_file: c.log.events_file ? resolve(baseDir, c.log.events_file) : join(dirname(resolve(baseDir, c.log.file)), 'events.log'),
+      level: (level as Config['log']['level']) ?? c.log.level,
+    },
   });
 }
 
