@@ -1,0 +1,227 @@
+/**
+ * The broker's figures, gathered from BrokerEvents (acks, client changes) plus
+ * what the supervisor, the gate, the push relay and the traffic meter already
+ * count; `snapshot()` is the body of `GET /stats`. Memory is bounded: latencies
+ * live in fixed rings, and the method and error-code tables are capped.
+ */
+import type { ProjectType, StartResult, UpdateResult } from '../../ipc/protocol.js';
+import type { BrokerEvents, BrokerEventMap } from '../broker-events.js';
+import type { ClientGate } from '../client-gate.js';
+import type { PushRelay } from '../push-relay.js';
+import type { Supervisor } from '../supervisor.js';
+import { LatencyTable, OTHER, type LatencySummary } from './latency.js';
+import type { TrafficMeter, TrafficTotals } from './traffic.js';
+
+/** Distinct `object.method` names tracked; further ones share the `(other)` row. */
+export const MAX_METHODS = 200;
+/** Distinct pushed event names listed in /stats (the busiest first). */
+export const MAX_EVENT_NAMES = 100;
+/** Codes that say the call never reached a robot method: kept out of the method table, so junk names cannot fill it. */
+export const NOT_A_CALL: ReadonlySet<string> = new Set(['E_INVALID_PAYLOAD', 'E_UNKNOWN_OBJECT', 'E_UNKNOWN_METHOD', 'E_NO_ACK']);
+
+/** The current project, as learned from `update` and `start` acks (null until one is seen). */
+export interface ProjectInfo {
+  type: ProjectType;
+  entry: string;
+  files: number | null;
+  bytes: number | null;
+  uploadedAt: string | null;
+  loadedAt: string | null;
+  objects: string[] | null;
+}
+
+/** Someone observing each call as it is counted (the Prometheus histograms). */
+export type CallObserver = (call: { command: string; method: string | null; seconds: number; ok: boolean; code: string | null }) => void;
+
+export interface StatsSources {
+  events: BrokerEvents;
+  supervisor: Supervisor;
+  gate: ClientGate;
+  relay: PushRelay;
+  traffic: TrafficMeter;
+  /** The engine.io connection of a Socket.IO socket id in the main namespace. */
+  connOf: (socketId: string) => object | undefined;
+  monitors: () => { connected: number; dropped: number };
+  startedAt: number;
+}
+
+const iso = (ms: number | null | undefined): string | null => (ms ? new Date(ms).toISOString() : null);
+
+export class StatsCollector {
+  readonly commands = new LatencyTable(8);
+  readonly methods = new LatencyTable(MAX_METHODS);
+  readonly errors = new Map<string, number>();
+  readonly connections = { accepted: 0, disconnected: 0, refused: { unauthorized: 0, busy: 0 } };
+  /** Refused tokens per surface: socket.io, monitor, stats, metrics. */
+  readonly authFailures = new Map<string, number>();
+  project: ProjectInfo | null = null;
+  private readonly observers: CallObserver[] = [];
+
+  constructor(private readonly src: StatsSources) {
+    src.events.on('ack', this.onAck);
+    src.events.on('client', this.onClient);
+  }
+
+  observe(observer: CallObserver): void {
+    this.observers.push(observer);
+  }
+
+  countError(code: string): void {
+    // Codes come from the broker's own set; the cap is a guard, not a policy.
+    if (this.errors.has(code) || this.errors.size < 64) this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+
+  authFailed(surface: string): void {
+    this.authFailures.set(surface, (this.authFailures.get(surface) ?? 0) + 1);
+  }
+
+  private readonly onAck = (a: BrokerEventMap['ack'][0]): void => {
+    const ok = a.status === 'success';
+    const code = a.code ?? null;
+    this.commands.record(a.command, a.ms, ok, a.at);
+    if (code) this.countError(code);
+    let method: string | null = null;
+    if (a.command === 'process' && a.object !== undefined && !(code && NOT_A_CALL.has(code))) {
+      method = this.methods.record(`${a.object}.${a.method}`, a.ms, ok, a.at);
+    }
+    if (ok) this.learnProject(a.command, a.data, a.at);
+    for (const o of this.observers) o({ command: a.command, method, seconds: a.ms / 1000, ok, code });
+  };
+
+  private learnProject(command: string, data: unknown, at: number): void {
+    if (command === 'update') {
+      const r = data as UpdateResult;
+      this.project = { type: r.type, entry: r.entry, files: r.files, bytes: r.bytes, uploadedAt: iso(at), loadedAt: iso(at), objects: null };
+    } else if (command === 'start') {
+      const r = data as StartResult;
+      const same = this.project && this.project.entry === r.entry && this.project.type === r.type;
+      this.project = {
+        type: r.type,
+        entry: r.entry,
+        files: same ? this.project!.files : null,
+        bytes: same ? this.project!.bytes : null,
+        uploadedAt: same ? this.project!.uploadedAt : null,
+        loadedAt: iso(at),
+        objects: Object.keys(r.objects ?? {}),
+      };
+    }
+  }
+
+  private readonly onClient = (c: BrokerEventMap['client'][0]): void => {
+    if (c.state === 'connected') this.connections.accepted++;
+    else if (c.state === 'disconnected') this.connections.disconnected++;
+    else if (c.reason === 'unauthorized') {
+      this.connections.refused.unauthorized++;
+      this.countError('E_UNAUTHORIZED');
+      this.authFailed('socket.io');
+    } else {
+      this.connections.refused.busy++;
+      this.countError('E_BUSY');
+    }
+  };
+
+  /** The controlling client, if any, with its Socket.IO heartbeat. */
+  client(): ClientStats {
+    const holder = this.src.gate.current();
+    if (!holder) return { connected: false, since: null, address: null, heartbeat: null };
+    const hb = this.src.traffic.heartbeatOf(this.src.connOf(holder.socketId));
+    return {
+      connected: true,
+      since: iso(holder.since),
+      address: holder.address,
+      heartbeat: hb && { rttMs: hb.rttMs, lastPongAt: iso(hb.lastPongAt), lastSeenAt: iso(hb.lastSeenAt) },
+    };
+  }
+
+  traffic(): Record<'client' | 'monitor', TrafficTotals> {
+    return this.src.traffic.totals;
+  }
+
+  monitors(): { connected: number; dropped: number } {
+    return this.src.monitors();
+  }
+
+  pushCounters(): PushRelay['counters'] {
+    return this.src.relay.counters;
+  }
+
+  /** Pushed events per name, the busiest MAX_EVENT_NAMES, the rest summed as `(other)`. */
+  pushedByEvent(): Record<string, number> {
+    const sorted = [...this.src.relay.counters.byEvent].sort((a, b) => b[1] - a[1]);
+    const out: Record<string, number> = {};
+    for (const [name, n] of sorted.slice(0, MAX_EVENT_NAMES)) out[name] = n;
+    const rest = sorted.slice(MAX_EVENT_NAMES).reduce((sum, [, n]) => sum + n, 0);
+    if (rest > 0) out[OTHER] = (out[OTHER] ?? 0) + rest;
+    return out;
+  }
+
+  snapshot(now = Date.now()): StatsSnapshot {
+    const w = this.src.supervisor.health();
+    const p = this.src.relay.counters;
+    const errorsTotal = [...this.errors.values()].reduce((a, b) => a + b, 0);
+    return {
+      uptime: { seconds: Math.round((now - this.src.startedAt) / 100) / 10, startedAt: iso(this.src.startedAt)! },
+      client: this.client(),
+      connections: this.connections,
+      traffic: this.traffic(),
+      errors: { total: errorsTotal, byCode: Object.fromEntries(this.errors) },
+      worker: {
+        state: w.state,
+        generation: w.generation,
+        pid: w.pid,
+        restarts: w.restarts,
+        reason: w.reason,
+        lastExit: w.lastExit,
+        upSince: iso(w.upSinceMs),
+        heartbeat: { rttMs: w.heartbeat.rttMs === null ? null : Math.round(w.heartbeat.rttMs * 1000) / 1000, lastPongAt: iso(w.heartbeat.lastPongAt) },
+        memory: w.memory,
+      },
+      project: this.project,
+      commands: this.commands.summary(),
+      methods: this.methods.summary(),
+      methodsTracked: { count: this.methods.size, limit: MAX_METHODS },
+      pushes: { delivered: p.delivered, shed: p.shed, noClient: p.noClient, stale: p.stale, byEvent: this.pushedByEvent() },
+      monitors: this.monitors(),
+      security: { authFailures: Object.fromEntries(this.authFailures) },
+    };
+  }
+
+  close(): void {
+    this.src.events.off('ack', this.onAck);
+    this.src.events.off('client', this.onClient);
+  }
+}
+
+export interface ClientStats {
+  connected: boolean;
+  since: string | null;
+  address: string | null;
+  /** The Socket.IO heartbeat: last ping -> pong round trip, last pong, last packet of any kind. */
+  heartbeat: { rttMs: number | null; lastPongAt: string | null; lastSeenAt: string | null } | null;
+}
+
+export interface StatsSnapshot {
+  uptime: { seconds: number; startedAt: string };
+  client: ClientStats;
+  connections: StatsCollector['connections'];
+  traffic: Record<'client' | 'monitor', TrafficTotals>;
+  errors: { total: number; byCode: Record<string, number> };
+  worker: {
+    state: string;
+    generation: number;
+    pid: number | null;
+    restarts: number;
+    reason: string | null;
+    lastExit: { code: number | null; signal: string | null; reason: string } | null;
+    upSince: string | null;
+    heartbeat: { rttMs: number | null; lastPongAt: string | null };
+    memory: { heapUsed: number; rss: number } | null;
+  };
+  project: ProjectInfo | null;
+  commands: Record<string, LatencySummary>;
+  methods: Record<string, LatencySummary>;
+  methodsTracked: { count: number; limit: number };
+  pushes: { delivered: number; shed: number; noClient: number; stale: number; byEvent: Record<string, number> };
+  monitors: { connected: number; dropped: number };
+  security: { authFailures: Record<string, number> };
+}
