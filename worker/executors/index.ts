@@ -1,19 +1,20 @@
 /** Picks the executor for a project's type. */
-import { BrokerError } from '../../ipc/errors.js';
 import type { ProjectInfo } from '../project-store.js';
+import type { ExecutorContext } from './context.js';
 import { loadJavaScript } from './javascript.js';
+import { loadPython } from './python.js';
+import { loadTypeScript } from './typescript.js';
 import type { LoadedProject } from './types.js';
 
-export interface ExecutorContext {
-  onStopError: (hook: string, err: unknown) => void;
-}
+export type { ExecutorContext } from './context.js';
 
 export async function loadProject(project: ProjectInfo, ctx: ExecutorContext): Promise<LoadedProject> {
   switch (project.type) {
     case 'javascript':
       return loadJavaScript(project, ctx.onStopError);
     case 'typescript':
+      return loadTypeScript(project, ctx);
     case 'python':
-      throw new BrokerError('E_PROJECT_LOAD', `${project.type} projects are not supported yet`, { file: project.entry, line: null });
+      return loadPython(project, ctx);
   }
 }

@@ -1,0 +1,97 @@
+/**
+ * Python projects, the seed's own format: `main.py` whose module-level instances are
+ * the objects, with `push_message = None` replaced by a real function. The project
+ * runs in a Python child (python-child.ts); this file makes it a LoadedProject like
+ * any other: the same names are callable, the same error codes come back.
+ */
+import { realpathSync } from 'node:fs';
+import { BrokerError } from '../../ipc/errors.js';
+import { isErrorCode, type ErrorCode } from '../../ipc/errors.js';
+import { WORKER_EXIT, type ProcessParams } from '../../ipc/protocol.js';
+import type { ProjectInfo } from '../project-store.js';
+import { requestContext } from '../push.js';
+import { executorLog, executorSettings, type ExecutorContext } from './context.js';
+import { PythonChild, type PythonError, type RunnerMessage } from './python-child.js';
+import type { LoadedProject } from './types.js';
+
+export async function loadPython(project: ProjectInfo, ctx: ExecutorContext): Promise<LoadedProject> {
+  const settings = executorSettings(ctx);
+  const log = executorLog(ctx);
+  const child = new PythonChild({
+    pythonPath: settings.pythonPath,
+    projectDir: realpathSync(project.dir),
+    entry: project.entry,
+    maxMemoryMb: settings.maxMemoryMb,
+    log,
+    onPush: (reqId, event, data) => {
+      try {
+        requestContext.run(reqId, () => globalThis.pushMessage(event, data));
+      } catch (err) {
+        log.warn({ err, event }, 'push from Python refused');
+      }
+    },
+  });
+  const { objects } = await child.loaded;
+
+  // Once loaded, the child's death is the worker's: exit with the reason, and the
+  // supervisor restarts us under the same policy as any crash.
+  void child.exited.then((reason) => {
+    log.fatal({ exitReason: `python runner died: ${reason}`, pid: child.pid }, 'python runner died');
+    process.exit(WORKER_EXIT.uncaught);
+  });
+  child.watch(settings.heartbeatIntervalMs, settings.heartbeatTimeoutMs);
+  log.info({ pid: child.pid, python: settings.pythonPath, maxMemoryMb: settings.maxMemoryMb }, 'python runner loaded the project');
+
+  return {
+    type: project.type,
+    entry: project.entry,
+    objects,
+    call: (object, method, args) => call(child, objects, object, method, args),
+    stop: async (timeoutMs) => {
+      const reply = await withDeadline(child.request<Extract<RunnerMessage, { t: 'stopped' }>>({ op: 'stop', timeoutMs }), timeoutMs + 250);
+      if (!reply) {
+        ctx.onStopError('stop', new BrokerError('E_TIMEOUT', 'the Python stop hooks did not answer in time'));
+        return [];
+      }
+      for (const e of reply.errors) ctx.onStopError(e.hook, pythonError(e));
+      return reply.ran;
+    },
+  };
+}
+
+async function call(child: PythonChild, objects: Record<string, string[]>, object: string, method: string, args: ProcessParams['args']): Promise<unknown> {
+  // Checked here first, with the same answers as the JavaScript ObjectTable; the runner checks again.
+  const methods = Object.hasOwn(objects, object) ? objects[object] : undefined;
+  if (!methods) {
+    throw new BrokerError('E_UNKNOWN_OBJECT', `no object "${object}" in the project`, { object, objects: Object.keys(objects) });
+  }
+  if (!methods.includes(method)) {
+    throw new BrokerError('E_UNKNOWN_METHOD', `"${object}" has no method "${method}"`, { object, method, methods });
+  }
+  const reply = await child.request<Extract<RunnerMessage, { t: 'result' }>>({
+    op: 'call',
+    req: requestContext.getStore() ?? 0,
+    object,
+    method,
+    args: args ?? null,
+  });
+  if (reply.ok) return reply.value;
+  if (reply.code === 'E_METHOD_FAILED' || !isErrorCode(reply.code)) throw pythonError(reply.error);
+  throw new BrokerError(reply.code as ErrorCode, reply.error.message, reply.details ?? {});
+}
+
+/** A Python exception as an Error the worker reports as E_METHOD_FAILED: Python's name, message and traceback. */
+function pythonError(e: PythonError): Error {
+  const err = new Error(e.message);
+  err.name = e.name;
+  if (e.stack) err.stack = e.stack;
+  return err;
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

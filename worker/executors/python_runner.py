@@ -1,0 +1,432 @@
+"""
+robot-control Python runner: loads a project's main.py and serves the Node worker.
+
+Started by worker/executors/python.ts as
+    python3 python_runner.py PROJECT_DIR ENTRY
+with the project folder as the working directory. It speaks JSON lines over two
+dedicated pipes (never stdout: robot code's prints go to the logs):
+    fd 3  Node -> runner  {"op": "call"|"stop"|"ping", "id": N, ...}
+    fd 4  runner -> Node  {"t": "loaded"|"load_error"|"result"|"stopped"|"pong"|"push"|"log", ...}
+Settings arrive in the ROBOT_CONTROL_RUNNER environment variable (JSON):
+    {"reserved": [...], "maxEventName": 200, "maxMemoryMb": 512, "memoryAllowanceMb": 256}
+
+Each call runs in a thread of its own, so a long call never blocks a later one;
+`async def` methods run on one shared asyncio loop. push_message works from any
+thread; pushes made while a call runs carry that call's request id.
+Standard library only: Python 3.8+.
+"""
+
+import asyncio
+import base64
+import contextvars
+import dataclasses
+import importlib.util
+import inspect
+import json
+import math
+import os
+import sys
+import threading
+import time
+import traceback
+import types
+
+CMD_FD = 3
+MSG_FD = 4
+RUNNER_FILE = os.path.abspath(__file__)
+ROOT = os.getcwd()  # the project folder (set again from argv in main)
+
+SETTINGS = json.loads(os.environ.pop("ROBOT_CONTROL_RUNNER", "{}") or "{}")
+RESERVED = frozenset(SETTINGS.get("reserved", []))
+MAX_EVENT_NAME = int(SETTINGS.get("maxEventName", 200))
+
+# The request id of the call running now (0 outside any call: timers, user threads).
+current_request = contextvars.ContextVar("robot_control_request", default=0)
+
+
+class RobotControlError(Exception):
+    """An error with a broker code (E_RESERVED_EVENT, E_UNKNOWN_METHOD, ...)."""
+
+    def __init__(self, code, message, **details):
+        super().__init__(message)
+        self.code = code
+        self.details = details
+
+
+# ------------------------------------------------------------------ the message pipe
+
+_write_lock = threading.Lock()
+
+
+def _jsonable(value, seen=None, depth=0):
+    """A JSON-safe copy of `value`, as JSON.stringify would make it (NaN -> null)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if depth > 100:
+        return None
+    seen = seen if seen is not None else set()
+    if id(value) in seen:
+        return None
+    seen.add(id(value))
+    try:
+        if isinstance(value, dict):
+            return {str(k): _jsonable(v, seen, depth + 1) for k, v in value.items()}
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return [_jsonable(v, seen, depth + 1) for v in value]
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return base64.b64encode(bytes(value)).decode("ascii")
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return _jsonable(dataclasses.asdict(value), seen, depth + 1)
+        if hasattr(value, "__dict__") and not isinstance(value, (type, types.ModuleType)):
+            return {k: _jsonable(v, seen, depth + 1) for k, v in vars(value).items() if not callable(v)}
+        return str(value)
+    finally:
+        seen.discard(id(value))
+
+
+def _dumps(message):
+    try:
+        return json.dumps(message, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return json.dumps(_jsonable(message), allow_nan=False, separators=(",", ":"))
+
+
+def send(message):
+    data = (_dumps(message) + "\n").encode("utf-8")
+    with _write_lock:
+        view = memoryview(data)
+        while view:
+            written = os.write(MSG_FD, view)
+            view = view[written:]
+
+
+def log(level, msg, **fields):
+    """A line in the worker's own log (not a robot print)."""
+    send({"t": "log", "level": level, "msg": msg, **fields})
+
+
+# ------------------------------------------------------------------ push_message
+
+
+def push_message(event, data=None):
+    """Send `data` to the connected client as the Socket.IO event `event`."""
+    if not isinstance(event, str) or not 0 < len(event) <= MAX_EVENT_NAME:
+        raise RobotControlError(
+            "E_INVALID_PAYLOAD", "push_message: the event name must be a string of 1 to %d characters" % MAX_EVENT_NAME
+        )
+    if event in RESERVED:
+        raise RobotControlError("E_RESERVED_EVENT", 'push_message: "%s" is reserved and cannot be pushed' % event, event=event)
+    send({"t": "push", "req": current_request.get(), "event": event, "data": _jsonable(data)})
+
+
+# ------------------------------------------------------------------ what is callable
+
+
+def _stdlib_names():
+    names = getattr(sys, "stdlib_module_names", None)
+    if names is not None:
+        return frozenset(names) | {"builtins"}
+    import pkgutil
+    import sysconfig
+
+    found = {m.name for m in pkgutil.iter_modules([sysconfig.get_paths()["stdlib"]])}
+    return frozenset(found) | frozenset(sys.builtin_module_names) | {"builtins"}
+
+
+STDLIB = _stdlib_names()
+
+
+def is_system_class(cls):
+    """Built-in and standard-library classes: their methods are never callable."""
+    return cls is object or (getattr(cls, "__module__", None) or "builtins").split(".")[0] in STDLIB
+
+
+def is_callable_name(name):
+    return isinstance(name, str) and not name.startswith("_")
+
+
+def is_robot_object(name, value):
+    """Module-level instances of the project's own (or third-party) classes."""
+    if not is_callable_name(name) or name == "push_message":
+        return False
+    if isinstance(value, (types.ModuleType, type)) or inspect.isroutine(value):
+        return False
+    return not is_system_class(type(value))
+
+
+def methods_of(obj):
+    """Own methods: instance attributes holding functions, then class methods up the MRO
+    (skipping built-in and standard-library classes). Descriptors are read, never run."""
+    names = []
+    decided = set()
+    for name, value in getattr(obj, "__dict__", {}).items():
+        if not isinstance(name, str):
+            continue
+        decided.add(name)
+        if is_callable_name(name) and isinstance(value, (types.FunctionType, types.MethodType)):
+            names.append(name)
+    for cls in type(obj).__mro__:
+        if is_system_class(cls):
+            continue
+        for name, value in vars(cls).items():
+            if name in decided:
+                continue
+            decided.add(name)
+            if is_callable_name(name) and isinstance(value, (types.FunctionType, staticmethod, classmethod)):
+                names.append(name)
+    return names
+
+
+# ------------------------------------------------------------------ loading
+
+
+class Project:
+    def __init__(self, root, module):
+        self.root = root
+        self.module = module
+        self.objects = {}
+        for name, value in list(vars(module).items()):
+            if is_robot_object(name, value):
+                self.objects[name] = (value, methods_of(value))
+        stop = vars(module).get("stop")
+        self.module_stop = stop if inspect.isroutine(stop) else None
+
+    def listing(self):
+        return {name: list(methods) for name, (_, methods) in self.objects.items()}
+
+    def resolve(self, object_name, method):
+        entry = self.objects.get(object_name)
+        if entry is None:
+            raise RobotControlError(
+                "E_UNKNOWN_OBJECT", 'no object "%s" in the project' % object_name, object=object_name, objects=list(self.objects)
+            )
+        target, methods = entry
+        if method not in methods:
+            raise RobotControlError(
+                "E_UNKNOWN_METHOD", '"%s" has no method "%s"' % (object_name, method), object=object_name, method=method, methods=methods
+            )
+        return getattr(target, method)
+
+
+def _in_project(root, filename):
+    try:
+        path = os.path.realpath(filename)
+    except (TypeError, ValueError):
+        return None
+    return os.path.relpath(path, root) if path.startswith(root + os.sep) else None
+
+
+def load_error(root, entry, exc):
+    """Where a failed import went wrong: the innermost line of the project's own code."""
+    file, line = None, None
+    if isinstance(exc, SyntaxError) and exc.filename:
+        file, line = _in_project(root, exc.filename), exc.lineno
+        if file is None:
+            line = None
+    if file is None:
+        for frame, lineno in traceback.walk_tb(exc.__traceback__):
+            rel = _in_project(root, frame.f_code.co_filename)
+            if rel is not None:
+                file, line = rel, lineno
+    message = exc.msg if isinstance(exc, SyntaxError) and exc.msg else str(exc)
+    return {
+        "t": "load_error",
+        "file": file or entry,
+        "line": line,
+        "name": type(exc).__name__,
+        "message": message or type(exc).__name__,
+        "stack": format_traceback(exc),
+    }
+
+
+def inject_push_message(root, main_module):
+    """Replace `push_message = None` in main.py and in any project module declaring it."""
+    main_module.push_message = push_message
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if file and module is not main_module and _in_project(root, file) and getattr(module, "push_message", 0) is None:
+            module.push_message = push_message
+
+
+def load(root, entry):
+    sys.path.insert(0, root)
+    spec = importlib.util.spec_from_file_location(os.path.splitext(entry)[0], os.path.join(root, entry))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    # Injected before and after: code that runs at import sees it until its own `push_message = None`.
+    module.push_message = push_message
+    spec.loader.exec_module(module)
+    inject_push_message(root, module)
+    return Project(root, module)
+
+
+# ------------------------------------------------------------------ calls and stop hooks
+
+loop = asyncio.new_event_loop()
+
+
+def _loop_error(_loop, context):
+    exc = context.get("exception")
+    log("error", "robot asyncio task failed: %s" % context.get("message", ""), error=_error_dict(exc) if exc else None)
+
+
+def _run_loop():
+    asyncio.set_event_loop(loop)
+    loop.set_exception_handler(_loop_error)
+    loop.run_forever()
+
+
+async def _awaited(awaitable):
+    return await awaitable
+
+
+def settle(result, timeout=None):
+    """Await a coroutine (or any awaitable) on the shared loop; plain values pass through."""
+    if inspect.isawaitable(result):
+        coro = result if inspect.iscoroutine(result) else _awaited(result)
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
+    return result
+
+
+def format_traceback(exc):
+    """The traceback of robot code only: no runner or importlib frames, project paths relative."""
+    frames = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == RUNNER_FILE or frame.filename.startswith("<frozen"):
+            continue
+        frame.filename = _in_project(ROOT, frame.filename) or frame.filename
+        frames.append(frame)
+    if isinstance(exc, SyntaxError) and exc.filename:
+        exc.filename = _in_project(ROOT, exc.filename) or exc.filename
+    head = ["Traceback (most recent call last):\n"] + traceback.format_list(frames) if frames else []
+    return "".join(head + traceback.format_exception_only(type(exc), exc))
+
+
+def _error_dict(exc):
+    return {"name": type(exc).__name__, "message": str(exc) or type(exc).__name__, "stack": format_traceback(exc)}
+
+
+def run_call(project, msg):
+    current_request.set(msg.get("req", 0))
+    try:
+        fn = project.resolve(msg.get("object"), msg.get("method"))
+        args = msg.get("args")
+        if args is None:
+            result = fn()
+        elif isinstance(args, list):
+            result = fn(*args)
+        else:
+            result = fn(**args)
+        send({"t": "result", "id": msg["id"], "ok": True, "value": _jsonable(settle(result))})
+    except RobotControlError as exc:
+        send({"t": "result", "id": msg["id"], "ok": False, "code": exc.code, "details": exc.details, "error": _error_dict(exc)})
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt from robot code fail the call, not the runner
+        send({"t": "result", "id": msg["id"], "ok": False, "code": "E_METHOD_FAILED", "error": _error_dict(exc)})
+
+
+def run_stop_hooks(project, msg):
+    """Every object's stop(), then the module-level stop(), within the deadline."""
+    deadline = time.monotonic() + msg.get("timeoutMs", 5000) / 1000
+    hooks = [("%s.stop" % name, lambda t=target: t.stop()) for name, (target, methods) in project.objects.items() if "stop" in methods]
+    if project.module_stop is not None:
+        hooks.append(("stop", project.module_stop))
+    ran, errors = [], []
+    for name, hook in hooks:
+        outcome = {}
+
+        def run(hook=hook, outcome=outcome):
+            try:
+                settle(hook(), max(deadline - time.monotonic(), 0))
+            except BaseException as exc:
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=run, name="stop-hook", daemon=True)
+        thread.start()
+        thread.join(max(deadline - time.monotonic(), 0))
+        ran.append(name)
+        if thread.is_alive():
+            errors.append({"hook": name, "name": "TimeoutError", "message": "%s did not finish in time" % name})
+        elif "error" in outcome:
+            errors.append({"hook": name, **_error_dict(outcome["error"])})
+    send({"t": "stopped", "id": msg["id"], "ran": ran, "errors": errors})
+
+
+def serve(project):
+    """Read commands until Node closes the pipe; then exit at once (Node is gone)."""
+    with os.fdopen(CMD_FD, "rb") as commands:
+        for raw in commands:
+            msg = json.loads(raw)
+            op = msg.get("op")
+            if op == "ping":
+                send({"t": "pong", "id": msg["id"]})
+            elif op == "call":
+                threading.Thread(target=run_call, args=(project, msg), name="call-%s" % msg["id"], daemon=True).start()
+            elif op == "stop":
+                threading.Thread(target=run_stop_hooks, args=(project, msg), name="stop-hooks", daemon=True).start()
+            else:
+                log("warn", "python runner: unknown op %r" % (op,))
+    os._exit(0)
+
+
+# ------------------------------------------------------------------ process set-up
+
+
+def limit_memory():
+    mb = SETTINGS.get("maxMemoryMb")
+    if not mb:
+        return
+    try:
+        import resource
+
+        limit = (int(mb) + int(SETTINGS.get("memoryAllowanceMb", 0))) * 1024 * 1024
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError) as exc:
+        log("warn", "python runner: could not set the memory limit: %s" % exc)
+
+
+def die_with_parent():
+    """Linux: SIGKILL this process when the Node worker dies, however it dies."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def thread_excepthook(args):
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread else "?"
+    log("error", "uncaught exception in robot thread %s" % name, error=_error_dict(args.exc_value))
+
+
+def main():
+    global ROOT
+    root, entry = os.path.realpath(sys.argv[1]), sys.argv[2]
+    ROOT = root
+    die_with_parent()
+    for fd in (CMD_FD, MSG_FD):
+        os.set_inheritable(fd, False)  # robot subprocesses must not hold our pipes
+    limit_memory()
+    threading.excepthook = thread_excepthook
+    threading.Thread(target=_run_loop, name="asyncio", daemon=True).start()
+    try:
+        project = load(root, entry)
+    except BaseException as exc:
+        send(load_error(root, entry, exc))
+        os._exit(0)
+    send({"t": "loaded", "objects": project.listing(), "moduleStop": project.module_stop is not None})
+    serve(project)
+
+
+if __name__ == "__main__":
+    main()
