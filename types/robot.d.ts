@@ -1,13 +1,54 @@
 /**
- * What the worker gives robot code. Reference it for editor completion:
+ * What the worker gives robot code (JavaScript and TypeScript projects), for editor
+ * completion and type checking. A project references it in one of two ways:
+ *
+ *   // main.ts, first line
  *   /// <reference types="robot-control/robot" />
+ *
+ *   // or tsconfig.json
+ *   { "compilerOptions": { "types": ["node", "robot-control/robot"] } }
+ *
+ * (with robot-control installed as a dev dependency, or this file copied into the project).
+ * Type errors never stop a project from loading: the worker strips types without checking.
  */
-export {};
 
 declare global {
   /**
-   * Send `data` to the connected client as the Socket.IO event `event`.
-   * Reserved names (connect, disconnect, callback, worker_status, ...) throw.
+   * Send `data` (anything JSON can carry) to the connected client as the Socket.IO event
+   * `event`. Pushes made while a call runs carry that call's request id. Returns at once;
+   * with no client connected, the event is dropped.
+   * @throws BrokerError with code `E_RESERVED_EVENT` for a reserved name
+   *   (connect, disconnect, callback, worker_status, ...) and `E_INVALID_PAYLOAD` for a
+   *   name that is not a string of 1 to 200 characters. Uncaught in a method, it fails
+   *   the call with that code.
    */
   function pushMessage(event: string, data?: unknown): void;
+
+  /** The robot-side types, usable without an import (`RobotControl.Stoppable`). */
+  namespace RobotControl {
+    /**
+     * The stop() convention. When the client disconnects, the worker calls `stop()` on
+     * every exported object that has one, then the module-level `export function stop()`,
+     * each within `worker.stop_timeout`. The project stays loaded: a reconnecting client
+     * goes on at once. Halt motion, clear timers, end loops; a returned Promise is awaited.
+     */
+    interface Stoppable {
+      stop(): void | Promise<void>;
+    }
+
+    /** The global `pushMessage`. */
+    type PushMessage = (event: string, data?: unknown) => void;
+
+    /** Event names robot code may never push: Socket.IO's own, the seed's `callback`, the broker's. */
+    type ReservedEvent =
+      | 'connect' | 'connect_error' | 'disconnect' | 'disconnecting' | 'error' | 'message'
+      | 'newListener' | 'removeListener' | 'ping' | 'pong' | 'reconnect' | 'reconnect_attempt'
+      | 'reconnect_error' | 'reconnect_failed' | 'callback'
+      | 'worker_status' | 'broker_error' | 'events_shed' | 'update' | 'start' | 'process';
+  }
 }
+
+/** The same types for `import type { Stoppable } from 'robot-control/robot'`. */
+export type Stoppable = RobotControl.Stoppable;
+export type PushMessage = RobotControl.PushMessage;
+export type ReservedEvent = RobotControl.ReservedEvent;
