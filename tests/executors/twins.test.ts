@@ -1,0 +1,169 @@
+/**
+ * One robot, three languages: tests/fixtures/twins/{js,ts,py} are the same robot in
+ * JavaScript, TypeScript and Python, and every case below runs against each of them
+ * through a real broker, worker (and Python child), ZeroMQ and Socket.IO client.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, callMethod, collect, waitFor, startTestBroker, type Client, type TestBroker } from '../helpers/broker.js';
+import { FIXTURES, zipFiles } from '../helpers/zip.js';
+
+interface Twin {
+  lang: 'js' | 'ts' | 'py';
+  type: 'javascript' | 'typescript' | 'python';
+  entry: string;
+  helper: string;
+  /** The helper module with a syntax error on line 3. */
+  brokenHelper: string;
+}
+
+const TWINS: Twin[] = [
+  {
+    lang: 'js',
+    type: 'javascript',
+    entry: 'main.js',
+    helper: 'geometry.js',
+    brokenHelper: "'use strict';\nfunction distance(dx, dy) {\n  return Math.sqrt(dx * dx + dy * dy;\n}\nmodule.exports = { distance };\n",
+  },
+  {
+    lang: 'ts',
+    type: 'typescript',
+    entry: 'main.ts',
+    helper: 'geometry.ts',
+    brokenHelper: '// geometry\nexport function distance(dx: number, dy: number): number {\n  return Math.sqrt(dx * dx + dy * dy;\n}\n',
+  },
+  {
+    lang: 'py',
+    type: 'python',
+    entry: 'main.py',
+    helper: 'geometry.py',
+    brokenHelper: 'import math\ndef distance(dx, dy):\n    return math.sqrt(dx * dx + dy * dy;\n',
+  },
+];
+
+const OBJECTS = {
+  robot: ['add', 'configure', 'fail', 'push', 'push_reserved', 'status', 'stop', 'stop_counts', 'stream', 'wait'],
+  sensor: ['read'],
+};
+
+/** The fixture folder as path -> content, to zip as it is or with a file replaced. */
+function fixtureFiles(lang: string): Record<string, Buffer> {
+  const dir = join(FIXTURES, 'twins', lang);
+  return Object.fromEntries(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name))]));
+}
+
+function code(ack: { data: unknown }): string | undefined {
+  return (ack.data as { code?: string } | null)?.code;
+}
+
+describe.each(TWINS)('the $lang twin', (twin) => {
+  let t: TestBroker;
+  let c: Client;
+
+  beforeAll(async () => {
+    t = await startTestBroker({ worker: { max_execution_time: 3 } });
+    c = await t.connect();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('update installs the ZIP built from the fixture folder', async () => {
+    const files = fixtureFiles(twin.lang);
+    const r = await call(c, 'update', { data: zipFiles(files) });
+    expect(r).toMatchObject({ status: 'success', data: { type: twin.type, entry: twin.entry, files: Object.keys(files).length } });
+  });
+
+  it('start lists the same objects and methods', async () => {
+    const r = await call<{ type: string; objects: Record<string, string[]> }>(c, 'start', {});
+    expect(r.status).toBe('success');
+    const data = r.data as { type: string; objects: Record<string, string[]> };
+    expect(data.type).toBe(twin.type);
+    const sorted = Object.fromEntries(Object.entries(data.objects).map(([k, v]) => [k, [...v].sort()]));
+    expect(sorted).toEqual(OBJECTS);
+  });
+
+  it('spreads array args, passes object args (keyword arguments in Python), and none when absent', async () => {
+    expect((await callMethod(c, 'robot', 'add', [2, 3])).data).toBe(5);
+    expect((await callMethod(c, 'robot', 'configure', { speed: 2, mode: 'trot' })).data).toEqual({ speed: 2, mode: 'trot' });
+    expect((await callMethod(c, 'robot', 'status')).data).toEqual({ speed: 2, mode: 'trot' });
+    expect((await callMethod(c, 'robot', 'configure', {})).data).toEqual({ speed: 1, mode: 'walk' });
+    expect((await callMethod(c, 'sensor', 'read')).data).toEqual({ distance: 5 });
+  });
+
+  it('a long async call does not block a later short one', async () => {
+    let slowDone = false;
+    const slow = callMethod(c, 'robot', 'wait', [1500]).then((r) => {
+      slowDone = true;
+      return r;
+    });
+    const fast = await callMethod(c, 'robot', 'add', [1, 1]);
+    expect(fast.data).toBe(2);
+    expect(slowDone).toBe(false);
+    expect((await slow).data).toEqual({ waited: 1500 });
+  });
+
+  it('answers robot errors and unknown names with codes', async () => {
+    expect(await callMethod(c, 'robot', 'fail')).toMatchObject({ status: 'error', message: 'robot says no', data: { code: 'E_METHOD_FAILED' } });
+    expect(code(await callMethod(c, 'nobody', 'add', [1, 2]))).toBe('E_UNKNOWN_OBJECT');
+    expect(code(await callMethod(c, 'robot', 'nothing'))).toBe('E_UNKNOWN_METHOD');
+  });
+
+  it('never calls dunder, private, inherited or internal names', async () => {
+    const methods = ['constructor', '__proto__', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', '__defineGetter__', '_secret',
+      '__init__', '__class__', '__dict__', '__repr__', '__reduce__', '__getattribute__', '__subclasshook__', '__setattr__', 'mro'];
+    for (const method of methods) expect(code(await callMethod(c, 'robot', method, [])), method).toBe('E_UNKNOWN_METHOD');
+    const objects = ['__proto__', 'constructor', 'prototype', 'default', 'toString', '__builtins__', '__name__', '__file__', 'push_message',
+      'pushMessage', 'Robot', 'Sensor', 'distance', 'geometry', 'stop', 'stop_counts', 'stopCounts', 'math', 'threading', 'asyncio', 'time'];
+    for (const object of objects) expect(code(await callMethod(c, object, 'add', [1, 2])), object).toBe('E_UNKNOWN_OBJECT');
+  });
+
+  it('relays pushes in order, from a call and from the background', async () => {
+    const ticks = collect<{ i: number }>(c, 'tick');
+    expect((await callMethod(c, 'robot', 'push', [20])).data).toBe(20);
+    await waitFor(() => ticks.length === 20, 5000, '20 ticks');
+    expect(ticks.map((x) => x.i)).toEqual([...Array(20).keys()]);
+
+    const stream = collect<{ i: number }>(c, 'stream');
+    expect((await callMethod(c, 'robot', 'stream', [5, 20])).data).toBe('streaming');
+    await waitFor(() => stream.length === 5, 5000, '5 stream events');
+    expect(stream.map((x) => x.i)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('refuses reserved event names with E_RESERVED_EVENT', async () => {
+    for (const name of ['connect', 'disconnect', 'connect_error', 'callback', 'worker_status']) {
+      const r = await callMethod(c, 'robot', 'push_reserved', [name]);
+      expect(code(r), name).toBe('E_RESERVED_EVENT');
+    }
+  });
+
+  it('runs the object and module stop() hooks when the client leaves, keeping the project loaded', async () => {
+    const before = (await callMethod<{ robot: number; module: number }>(c, 'robot', 'stop_counts')).data as { robot: number; module: number };
+    const lines = t.logLines().length;
+    c.close();
+    const stopLine = () => t.logLines().slice(lines).find((l) => l.msg === 'stop hooks ran');
+    await waitFor(() => stopLine() !== undefined, 10_000, 'stop hooks');
+    expect([...(stopLine()!.stopped as string[])].sort()).toEqual(['robot.stop', 'stop']);
+    c = await t.connect();
+    const loads = t.logLines().filter((l) => l.msg === 'project loaded').length;
+    const after = (await callMethod(c, 'robot', 'stop_counts')).data;
+    expect(after).toEqual({ robot: before.robot + 1, module: before.module + 1 });
+    expect(t.logLines().filter((l) => l.msg === 'project loaded').length).toBe(loads);
+  });
+
+  it('answers a syntax error with E_PROJECT_LOAD at file:line, and keeps the previous project', async () => {
+    const broken = { ...fixtureFiles(twin.lang), [twin.helper]: twin.brokenHelper };
+    const r = await call(c, 'update', { data: zipFiles(broken) });
+    expect(r.status).toBe('error');
+    expect(r.data).toMatchObject({ code: 'E_PROJECT_LOAD', file: twin.helper, line: 3 });
+    expect(r.message.startsWith(`${twin.helper}:3: `)).toBe(true);
+    expect((await callMethod(c, 'robot', 'add', [1, 2])).data).toBe(3);
+    expect(((await call(c, 'start', {})).data as { type: string }).type).toBe(twin.type);
+  });
+
+  it('answers a call past max_execution_time with E_TIMEOUT; the next call works', async () => {
+    expect(code(await callMethod(c, 'robot', 'wait', [10_000], 15_000))).toBe('E_TIMEOUT');
+    expect((await callMethod(c, 'robot', 'add', [4, 5])).data).toBe(9);
+  });
+});
