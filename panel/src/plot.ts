@@ -1,0 +1,264 @@
+/**
+ * A live plot of the numeric fields of one event (odometry's x, y, battery;
+ * recognition_result's confidence...) over the last minutes, drawn with uPlot.
+ *
+ * Every event with numbers is sampled as it arrives (cheap: a few array writes),
+ * so switching to another event shows its history at once. Each series keeps at
+ * most POINTS points per window: a faster stream overwrites the newest point
+ * instead of appending, so 1,000 events/s cost the same to draw as 10. The chart is
+ * redrawn at most ten times a second, on an animation frame.
+ */
+import uPlot from 'uplot';
+import { $, h, perFrame, stored } from './dom.js';
+
+const POINTS = 1200;
+const MAX_FIELDS = 12;
+const MAX_EVENTS = 24;
+const REDRAW_MS = 100;
+const COLORS = ['#4aa3ff', '#f5a524', '#3fb950', '#e5484d', '#b48cff', '#2ec4b6', '#ff7ab6', '#c9d1d9', '#a3e635', '#fb923c', '#60a5fa', '#f472b6'];
+/** Fields hidden at first: clocks and counters drown out the signal. */
+const HIDDEN_BY_NAME = /^(timestamp|time|ts|t|at|date|id|seq|count|index|i|n|generation|pid)$/i;
+const PREFS_KEY = 'robot-control.plot';
+
+interface Track {
+  /** Seconds (uPlot's time unit). */
+  t: number[];
+  fields: string[];
+  cols: Map<string, Array<number | null>>;
+}
+
+/** The numbers in an event's data: top-level fields and one level of nesting (pose.x). */
+export function numericFields(data: unknown): Map<string, number> {
+  const out = new Map<string, number>();
+  if (typeof data === 'number' && Number.isFinite(data)) out.set('value', data);
+  const walk = (obj: Record<string, unknown>, prefix: string, depth: number) => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (out.size >= MAX_FIELDS) return;
+      if (typeof v === 'number' && Number.isFinite(v)) out.set(prefix + k, v);
+      else if (depth === 0 && v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v as Record<string, unknown>, `${prefix}${k}.`, 1);
+    }
+  };
+  if (data !== null && typeof data === 'object' && !Array.isArray(data)) walk(data as Record<string, unknown>, '', 0);
+  return out;
+}
+
+export class LivePlot {
+  private readonly box = $('plot');
+  private readonly empty = $('plot-empty');
+  private readonly picker = $<HTMLSelectElement>('plot-event');
+  private readonly windowPicker = $<HTMLSelectElement>('plot-window');
+  private readonly tracks = new Map<string, Track>();
+  private readonly hidden = new Map<string, Set<string>>();
+  private event: string | null;
+  private windowMs: number;
+  private chart: uPlot | null = null;
+  /** The field list the chart was built with: a new field means a rebuild. */
+  private built = '';
+  private lastDraw = 0;
+  private drawTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly schedule = perFrame(() => this.draw());
+
+  constructor() {
+    const prefs = stored.get<{ event?: string; windowMs?: number }>(localStorage, PREFS_KEY, {});
+    this.event = prefs.event ?? null;
+    this.windowMs = prefs.windowMs ?? 120_000;
+    this.windowPicker.value = String(this.windowMs);
+    if (this.windowPicker.value !== String(this.windowMs)) {
+      this.windowMs = 120_000;
+      this.windowPicker.value = '120000';
+    }
+    this.picker.addEventListener('change', () => this.choose(this.picker.value || null));
+    this.windowPicker.addEventListener('change', () => {
+      this.windowMs = Number(this.windowPicker.value);
+      this.savePrefs();
+      this.schedule();
+    });
+    new ResizeObserver(() => this.resize()).observe(this.box);
+  }
+
+  /** Sample an event's numbers. Called for every event: no DOM work here. */
+  add(name: string, data: unknown, at = Date.now()): void {
+    const values = numericFields(data);
+    if (values.size === 0) return;
+    let track = this.tracks.get(name);
+    if (!track) {
+      if (this.tracks.size >= MAX_EVENTS) return;
+      track = { t: [], fields: [], cols: new Map() };
+      this.tracks.set(name, track);
+      this.picker.append(h('option', { text: name }));
+      if (this.event === null || this.event === name) this.choose(name);
+    }
+    const t = at / 1000;
+    const n = track.t.length;
+    // Closer than one step to the last point: overwrite it (the newest value wins).
+    const append = n === 0 || (t - track.t[n - 1]!) * 1000 >= this.windowMs / POINTS;
+    if (append) track.t.push(t);
+    else track.t[n - 1] = t;
+    for (const [field, v] of values) {
+      let col = track.cols.get(field);
+      if (!col) {
+        if (track.fields.length >= MAX_FIELDS) continue;
+        col = new Array<number | null>(append ? n : n - 1).fill(null);
+        if (!append) col.push(null);
+        track.cols.set(field, col);
+        track.fields.push(field);
+      }
+      if (append) col.push(v);
+      else col[col.length - 1] = v;
+    }
+    // Fields this event did not carry: a gap, not a repeat of an old value.
+    if (append) for (const col of track.cols.values()) if (col.length < track.t.length) col.push(null);
+    // Events not on screen are trimmed here; the one on screen, when drawn.
+    if (track.t.length > POINTS * 1.5) this.trim(track);
+    if (name === this.event) this.schedule();
+  }
+
+  choose(name: string | null): void {
+    this.event = name;
+    if (name !== null && this.picker.value !== name) this.picker.value = name;
+    this.savePrefs();
+    this.built = '';
+    this.schedule();
+  }
+
+  clear(): void {
+    for (const track of this.tracks.values()) {
+      track.t.length = 0;
+      for (const col of track.cols.values()) col.length = 0;
+    }
+    this.schedule();
+  }
+
+  private savePrefs(): void {
+    stored.set(localStorage, PREFS_KEY, { ...(this.event ? { event: this.event } : {}), windowMs: this.windowMs });
+  }
+
+  private draw(): void {
+    const since = performance.now() - this.lastDraw;
+    if (since < REDRAW_MS) {
+      clearTimeout(this.drawTimer);
+      this.drawTimer = setTimeout(this.schedule, REDRAW_MS - since);
+      return;
+    }
+    this.lastDraw = performance.now();
+    const track = this.event === null ? undefined : this.tracks.get(this.event);
+    this.trim(track);
+    const points = track?.t.length ?? 0;
+    this.box.dataset.event = this.event ?? '';
+    this.box.dataset.points = String(points);
+    this.empty.hidden = points > 0;
+    if (!track || points === 0) {
+      this.chart?.destroy();
+      this.chart = null;
+      this.built = '';
+      return;
+    }
+    const key = `${this.event}|${track.fields.join(',')}`;
+    const data: uPlot.AlignedData = [track.t, ...track.fields.map((f) => track.cols.get(f)!)];
+    if (key !== this.built || !this.chart) this.build(track, data, key);
+    else this.chart.setData(data);
+    // Not hovering: the legend shows the newest values instead of "--".
+    const chart = this.chart;
+    if (chart && chart.cursor.left !== undefined && chart.cursor.left < 0) chart.setLegend({ idx: points - 1 });
+  }
+
+  /** Drop points older than the window (in one splice, not one shift per point). */
+  private trim(track: Track | undefined): void {
+    if (!track || track.t.length === 0) return;
+    const oldest = (Date.now() - this.windowMs) / 1000;
+    let cut = 0;
+    while (cut < track.t.length && track.t[cut]! < oldest) cut++;
+    if (cut === 0) return;
+    track.t.splice(0, cut);
+    for (const col of track.cols.values()) col.splice(0, cut);
+  }
+
+  private build(track: Track, data: uPlot.AlignedData, key: string): void {
+    this.chart?.destroy();
+    const event = this.event!;
+    let hidden = this.hidden.get(event);
+    if (!hidden) {
+      hidden = new Set(track.fields.filter((f) => HIDDEN_BY_NAME.test(f.split('.').pop()!) || looksLikeEpoch(track.cols.get(f)!)));
+      this.hidden.set(event, hidden);
+    }
+    const right = rightAxisFields(track, hidden);
+    const axis = {
+      stroke: '#9aa7b8',
+      grid: { stroke: 'rgba(154,167,184,0.10)', width: 1 },
+      ticks: { stroke: 'rgba(154,167,184,0.25)', width: 1 },
+      font: '11px system-ui, sans-serif',
+    };
+    const opts: uPlot.Options = {
+      width: Math.max(200, this.box.clientWidth),
+      height: this.height(),
+      scales: { x: { time: true } },
+      axes: [axis, { ...axis, scale: 'y', size: 48 }, ...(right.size ? [{ ...axis, scale: 'y2', side: 1, size: 48, grid: { show: false } }] : [])],
+      cursor: { drag: { x: false, y: false } },
+      legend: { live: true },
+      series: [
+        { value: '{HH}:{mm}:{ss}' },
+        ...track.fields.map((field, i) => ({
+          label: right.has(field) ? `${field} ▸` : field,
+          scale: right.has(field) ? 'y2' : 'y',
+          stroke: COLORS[i % COLORS.length],
+          width: 1.75,
+          show: !hidden.has(field),
+          points: { show: false },
+          spanGaps: true,
+        })),
+      ],
+      hooks: {
+        // Remember which fields the operator hid, across rebuilds.
+        setSeries: [
+          (u, idx) => {
+            if (idx === null || idx === 0) return;
+            const field = track.fields[idx - 1];
+            if (field === undefined) return;
+            if (u.series[idx]?.show) hidden.delete(field);
+            else hidden.add(field);
+            this.box.dataset.series = track.fields.filter((f) => !hidden.has(f)).join(',');
+          },
+        ],
+      },
+    };
+    this.chart = new uPlot(opts, data, this.box);
+    this.built = key;
+    this.box.dataset.series = track.fields.filter((f) => !hidden.has(f)).join(',');
+  }
+
+  private height(): number {
+    return window.matchMedia('(max-width: 760px)').matches ? 190 : 250;
+  }
+
+  private resize(): void {
+    if (this.chart) this.chart.setSize({ width: Math.max(200, this.box.clientWidth), height: this.height() });
+  }
+}
+
+function looksLikeEpoch(col: Array<number | null>): boolean {
+  const v = col.find((x) => x !== null);
+  return v !== undefined && v !== null && Math.abs(v) > 1e11;
+}
+
+/**
+ * Fields whose size dwarfs the rest (battery % next to metres) go on a right-hand
+ * axis: split at the widest gap between magnitudes, if it is over 10x.
+ */
+function rightAxisFields(track: Track, hidden: Set<string>): Set<string> {
+  const mags: Array<[string, number]> = [];
+  for (const f of track.fields) {
+    if (hidden.has(f)) continue;
+    let m = 0;
+    for (const v of track.cols.get(f)!) if (v !== null) m = Math.max(m, Math.abs(v));
+    if (m > 0) mags.push([f, Math.log10(m)]);
+  }
+  mags.sort((a, b) => a[1] - b[1]);
+  let gap = 0;
+  let at = -1;
+  for (let i = 1; i < mags.length; i++) {
+    const d = mags[i]![1] - mags[i - 1]![1];
+    if (d > gap) [gap, at] = [d, i];
+  }
+  if (gap < 1 || at < 0) return new Set();
+  return new Set(mags.slice(at).map(([f]) => f));
+}

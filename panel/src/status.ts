@@ -1,0 +1,162 @@
+/**
+ * The state at a glance: the connection pill, the worker pill, a banner that says
+ * what to do when something is wrong, and short-lived toasts for broker notices.
+ */
+import type { WorkerStatus } from '#protocol';
+import { $, h } from './dom.js';
+import type { LinkState } from './link.js';
+
+type Tone = 'ok' | 'wait' | 'warn' | 'err';
+
+export interface StatusActions {
+  retryNow(): void;
+  /** Switch to watch-only mode (offered while another client holds the robot). */
+  watchInstead?: () => void;
+  /** Ask for another token. */
+  changeToken(): void;
+}
+
+export class StatusView {
+  private readonly connPill = $('conn-pill');
+  private readonly workerPill = $('worker-pill');
+  private readonly banner = $('banner');
+  private readonly toasts = $('toasts');
+  private link: LinkState = { kind: 'idle' };
+  private worker: WorkerStatus | null = null;
+  private ticker: ReturnType<typeof setInterval> | undefined;
+  private bannerKey = '';
+  private bannerBody: HTMLElement | null = null;
+
+  constructor(
+    private readonly mode: 'control' | 'watch',
+    private readonly actions: StatusActions,
+  ) {}
+
+  setLink(state: LinkState): void {
+    this.link = state;
+    clearInterval(this.ticker);
+    // A countdown to the next try: refreshed while one is pending.
+    if (state.kind === 'busy' || state.kind === 'reconnecting') this.ticker = setInterval(() => this.render(), 250);
+    this.render();
+  }
+
+  setWorker(status: WorkerStatus): void {
+    this.worker = status;
+    this.render();
+  }
+
+  /** A notice that fades by itself (errors stay longer). */
+  toast(text: string, tone: Tone = 'ok'): void {
+    const el = h('div', { class: `toast tone-${tone}`, text });
+    el.setAttribute('role', tone === 'err' ? 'alert' : 'status');
+    this.toasts.append(el);
+    while (this.toasts.childElementCount > 4) this.toasts.firstElementChild?.remove();
+    setTimeout(() => el.classList.add('leaving'), tone === 'err' ? 8000 : 4000);
+    setTimeout(() => el.remove(), tone === 'err' ? 8400 : 4400);
+  }
+
+  private render(): void {
+    this.renderConnection();
+    this.renderWorker();
+    this.renderBanner();
+  }
+
+  private renderConnection(): void {
+    const s = this.link;
+    const wait = 'retryAt' in s ? Math.max(0, Math.ceil((s.retryAt - Date.now()) / 1000)) : 0;
+    const [tone, label, title]: [Tone, string, string] =
+      s.kind === 'connected'
+        ? ['ok', this.mode === 'watch' ? 'watching' : 'connected', `Connected over ${s.transport}`]
+        : s.kind === 'connecting'
+          ? ['wait', 'connecting…', 'Connecting to the broker']
+          : s.kind === 'idle'
+            ? ['wait', 'no token', 'Waiting for an access token']
+          : s.kind === 'busy'
+            ? ['warn', 'busy', 'Another client holds the robot']
+            : s.kind === 'unauthorized'
+              ? ['err', 'unauthorized', 'The broker refused the token']
+              : s.kind === 'reconnecting'
+                ? ['warn', `reconnecting · ${wait} s`, `Connection lost: ${s.reason}`]
+                : ['err', 'unavailable', s.reason];
+    pill(this.connPill, tone, label, title);
+    this.connPill.dataset.state = s.kind;
+  }
+
+  private renderWorker(): void {
+    const w = this.worker;
+    if (!w) {
+      pill(this.workerPill, 'wait', 'worker —', 'No word from the broker yet');
+      this.workerPill.dataset.state = 'unknown';
+      return;
+    }
+    const tone: Tone = w.state === 'ready' ? 'ok' : w.state === 'failed' || w.state === 'stopped' ? 'err' : 'wait';
+    const facts = [w.pid ? `pid ${w.pid}` : null, `generation ${w.generation}`, `${w.restarts} restart${w.restarts === 1 ? '' : 's'}`, w.reason ? `last reason: ${w.reason}` : null];
+    const label = w.state === 'ready' ? 'worker ready' : `worker ${w.state}${w.reason && w.state !== 'failed' ? ` (${w.reason})` : ''}`;
+    pill(this.workerPill, tone, label, facts.filter(Boolean).join(' · '), w.pid ? `pid ${w.pid} · gen ${w.generation}` : `gen ${w.generation}`);
+    this.workerPill.dataset.state = w.state;
+    // What the worker was doing when we lost the broker is old news: say so.
+    this.workerPill.classList.toggle('stale', this.link.kind !== 'connected');
+  }
+
+  private renderBanner(): void {
+    const s = this.link;
+    const w = this.worker;
+    const wait = 'retryAt' in s ? Math.max(0, Math.ceil((s.retryAt - Date.now()) / 1000)) : 0;
+    const retry = () => h('button', { class: 'btn small', text: 'Retry now', onclick: () => this.actions.retryNow() });
+    let tone: Tone = 'warn';
+    let title = '';
+    let body = '';
+    const buttons: HTMLElement[] = [];
+    if (s.kind === 'busy') {
+      title = 'Another client holds the robot.';
+      body = `Only one client may control it at a time. Close the other panel or program, or wait for it to disconnect: trying again in ${wait} s (attempt ${s.attempt}).`;
+      buttons.push(retry());
+      if (this.actions.watchInstead) buttons.push(h('button', { class: 'btn small ghost', text: 'Watch read-only', onclick: () => this.actions.watchInstead?.() }));
+    } else if (s.kind === 'reconnecting') {
+      title = 'Connection to the broker lost.';
+      body = `${s.reason}. Reconnecting: attempt ${s.attempt}, next try in ${wait} s.`;
+      buttons.push(retry());
+    } else if (s.kind === 'unauthorized') {
+      tone = 'err';
+      title = 'The broker refused the token.';
+      body = 'Paste the token from the broker’s start banner (or the whole panel URL).';
+      buttons.push(h('button', { class: 'btn small', text: 'Enter token', onclick: () => this.actions.changeToken() }));
+    } else if (s.kind === 'unavailable') {
+      tone = 'err';
+      title = 'Watch mode is not available.';
+      body = `${s.reason}.`;
+    } else if (s.kind === 'connected' && w?.state === 'failed') {
+      tone = 'err';
+      title = 'The worker crashed too often and was not restarted.';
+      body = `${w.reason ?? 'unknown reason'}. Upload a fixed project, or press Start to try again.`;
+    } else if (s.kind === 'connected' && w?.state === 'stopped') {
+      tone = 'err';
+      title = 'The worker is stopped.';
+      body = 'The broker is shutting down.';
+    }
+    if (!title) {
+      this.banner.hidden = true;
+      this.banner.replaceChildren();
+      this.bannerKey = '';
+      return;
+    }
+    const key = `${s.kind}:${'attempt' in s ? s.attempt : ''}:${w?.state}`;
+    if (key === this.bannerKey && this.bannerBody) {
+      // Only the countdown moved: rebuilding would eat a click landing on a button.
+      this.bannerBody.textContent = body;
+      return;
+    }
+    this.bannerKey = key;
+    this.bannerBody = h('span', { text: body });
+    this.banner.hidden = false;
+    this.banner.className = `banner tone-${tone}`;
+    this.banner.dataset.kind = s.kind === 'connected' ? `worker-${w?.state}` : s.kind;
+    this.banner.replaceChildren(h('div', { class: 'banner-text' }, h('strong', { text: title }), ' ', this.bannerBody), h('div', { class: 'banner-actions' }, ...buttons));
+  }
+}
+
+function pill(el: HTMLElement, tone: Tone, label: string, title: string, detail = ''): void {
+  el.className = `pill tone-${tone}`;
+  el.title = title;
+  el.replaceChildren(h('i'), h('b', { text: label }), ...(detail ? [h('small', { text: detail })] : []));
+}

@@ -1,0 +1,144 @@
+/**
+ * Upload a project ZIP: drag and drop (anywhere on the page) or the file picker.
+ * The file goes as one binary Socket.IO attachment (an ArrayBuffer: no base64).
+ *
+ * Progress, honestly: Socket.IO reports none, so the bar follows the WebSocket's
+ * `bufferedAmount` (bytes handed over but not yet on the network) while sending,
+ * and turns indeterminate while the broker unpacks and restarts the worker, which
+ * is the part that takes time on a robot. On long-polling it says "sending N MB".
+ */
+import type { ServerToClientEvents, UpdateResult } from '#protocol';
+import { $, bytes, duration, h } from './dom.js';
+import type { Link } from './link.js';
+
+type Phase = 'idle' | 'reading' | 'sending' | 'unpacking' | 'done' | 'failed';
+
+export class Uploader {
+  private readonly zone = $('dropzone');
+  private readonly input = $<HTMLInputElement>('zip-input');
+  private readonly bar = $('upload-progress');
+  private readonly fill = $('upload-bar');
+  private readonly status = $('upload-status');
+  private busy = false;
+
+  constructor(
+    private readonly link: Link<ServerToClientEvents>,
+    private readonly onUploaded: (result: UpdateResult) => void,
+  ) {
+    this.input.addEventListener('change', () => {
+      const file = this.input.files?.[0];
+      this.input.value = ''; // picking the same file again must fire `change` again
+      if (file) void this.upload(file);
+    });
+    this.acceptDrops();
+  }
+
+  private acceptDrops(): void {
+    let depth = 0; // dragenter/dragleave fire for every child crossed
+    const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
+    window.addEventListener('dragenter', (e) => {
+      if (!hasFiles(e)) return;
+      depth++;
+      document.body.classList.add('dragging');
+    });
+    window.addEventListener('dragleave', (e) => {
+      if (!hasFiles(e)) return;
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) document.body.classList.remove('dragging');
+    });
+    window.addEventListener('dragover', (e) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+    });
+    window.addEventListener('drop', (e) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth = 0;
+      document.body.classList.remove('dragging');
+      const file = e.dataTransfer?.files[0];
+      if (file) void this.upload(file);
+    });
+  }
+
+  async upload(file: File): Promise<void> {
+    if (this.busy) return;
+    if (!this.link.connected) {
+      this.show('failed', `Not connected: ${file.name} was not sent.`);
+      return;
+    }
+    this.busy = true;
+    this.zone.classList.add('working');
+    const size = file.size;
+    let poll: ReturnType<typeof setInterval> | undefined;
+    try {
+      this.show('reading', `Reading ${file.name} (${bytes(size)})…`);
+      const data = await file.arrayBuffer();
+      this.show('sending', `Sending ${bytes(size)}…`, 0);
+      const answer = this.link.call('update', { data });
+      poll = setInterval(() => this.track(size), 100);
+      this.track(size);
+      const { ack, ms } = await answer;
+      if (ack.status === 'success') {
+        const r = ack.data;
+        this.show('done', '', 1);
+        this.status.replaceChildren(
+          h('span', { class: 'ok-mark', text: '✓' }),
+          ' ',
+          h('strong', { text: file.name }),
+          ` uploaded: ${r.type} project, entry `,
+          h('code', { text: r.entry }),
+          `, ${r.files} file${r.files === 1 ? '' : 's'}, ${bytes(r.bytes)} (${duration(ms)}). Press Start to load it.`,
+        );
+        this.onUploaded(r);
+      } else {
+        this.show('failed', '');
+        this.status.replaceChildren(
+          h('span', { class: 'err-mark', text: '✗' }),
+          ' ',
+          h('code', { class: 'code', text: ack.data.code }),
+          ' ',
+          ack.message,
+          ` (${file.name}; the previous project is still in place)`,
+        );
+      }
+    } catch (err) {
+      const message = (err as Error).message;
+      this.show(
+        'failed',
+        `✗ ${file.name}: ${message}. If the file is larger than the broker's websocket.max_message_size, the broker closes the connection instead of answering.`,
+      );
+    } finally {
+      clearInterval(poll);
+      this.busy = false;
+      this.zone.classList.remove('working');
+    }
+  }
+
+  /** Move the bar while sending; once the bytes are out, the broker is unpacking. */
+  private track(size: number): void {
+    if (this.bar.dataset.phase !== 'sending') return;
+    const left = this.link.bufferedAmount();
+    if (left === null) {
+      this.show('sending', `Sending ${bytes(size)} (no progress over long-polling)…`, null);
+      return;
+    }
+    if (left === 0) {
+      this.show('unpacking', `Sent ${bytes(size)}. The broker is unpacking it and restarting the worker…`, null);
+      return;
+    }
+    const sent = Math.max(0, size - left);
+    this.show('sending', `Sending ${bytes(sent)} of ${bytes(size)}…`, sent / size);
+  }
+
+  /** `fraction` null: indeterminate. */
+  private show(phase: Phase, text: string, fraction: number | null = null): void {
+    this.bar.dataset.phase = phase;
+    this.bar.hidden = phase === 'idle';
+    this.bar.classList.toggle('indeterminate', fraction === null && (phase === 'sending' || phase === 'unpacking' || phase === 'reading'));
+    this.fill.style.width = fraction === null ? '' : `${Math.round(Math.min(1, fraction) * 100)}%`;
+    this.bar.setAttribute('aria-valuenow', fraction === null ? '' : String(Math.round(fraction * 100)));
+    this.status.dataset.phase = phase;
+    if (text) this.status.textContent = text;
+  }
+}

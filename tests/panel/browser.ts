@@ -1,0 +1,61 @@
+/**
+ * A real browser for the panel tests: Debian's chromium driven by playwright-core.
+ * A missing browser is a failure, never a skip (CI installs it; so must you:
+ * `apt-get install chromium`, or set CHROMIUM_PATH).
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`No browser at ${CHROMIUM_PATH}: the panel tests need Debian's chromium (apt-get install chromium) or CHROMIUM_PATH`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}
+
+/** Page errors and console errors, collected so a test can assert there were none. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}
+
+/** Open the panel the way the banner URL does: `/?token=...`. */
+export async function openPanel(page: Page, url: string, token: string, query = ''): Promise<void> {
+  await page.goto(`${url}/?token=${encodeURIComponent(token)}${query}`);
+}
+
+/** Wait until the connection pill says `state` (connected, busy, unauthorized...). */
+export async function waitForConnection(page: Page, state: string, timeout = 10_000): Promise<void> {
+  await page.waitForSelector(`#conn-pill[data-state="${state}"]`, { timeout });
+}
+
+export async function waitForWorker(page: Page, state: string, timeout = 15_000): Promise<void> {
+  await page.waitForSelector(`#worker-pill[data-state="${state}"]`, { timeout });
+}
+
+/** Pick a method in the picker, type its args, press Send; resolves with the result header text once answered. */
+export async function callFromPanel(page: Page, object: string, method: string, args = ''): Promise<string> {
+  await page.click(`.method[data-object="${object}"][data-method="${method}"]`);
+  await page.fill('#args-input', args);
+  await page.click('#send-btn');
+  const head = page.locator('#result-head:not(.tone-wait)');
+  await head.waitFor({ timeout: 15_000 });
+  await page.waitForFunction(
+    (label) => {
+      const el = document.getElementById('result-head');
+      return !!el && !el.classList.contains('tone-wait') && el.textContent!.includes(label);
+    },
+    `${object}.${method}`,
+    { timeout: 15_000 },
+  );
+  return (await page.textContent('#result-head')) ?? '';
+}

@@ -1,0 +1,46 @@
+/** Robot projects the panel tests upload, built as real ZIPs. */
+import { zipFiles } from '../helpers/zip.js';
+
+/** A small robot: calls that answer, fail, push telemetry, flood, and a StopMove. */
+export const ROVER = `
+'use strict';
+let telemetry = null;
+let flood = null;
+exports.rover = {
+  Hello(name) { return { hello: name }; },
+  Add(a, b) { return a + b; },
+  Fail() { throw new Error('rover says no'); },
+  /** Push \`telemetry\` every \`every_ms\` until StopMove: numbers to plot. */
+  Drive({ every_ms = 20 } = {}) {
+    let seq = 0;
+    clearInterval(telemetry);
+    telemetry = setInterval(() => {
+      seq += 1;
+      pushMessage('telemetry', { seq, speed: Math.round(Math.sin(seq / 10) * 100) / 100, battery: 100 - seq / 100 });
+    }, every_ms);
+    return { driving: true };
+  },
+  /** About \`per_second\` pushes a second for \`seconds\`, in 10 ms ticks. */
+  Flood({ per_second = 1000, seconds = 2 } = {}) {
+    let i = 0;
+    const perTick = Math.max(1, Math.round(per_second / 100));
+    const until = Date.now() + seconds * 1000;
+    clearInterval(flood);
+    flood = setInterval(() => {
+      if (Date.now() >= until) { clearInterval(flood); flood = null; pushMessage('flood_done', { sent: i }); return; }
+      for (let k = 0; k < perTick; k++) { i += 1; pushMessage('flood', { i, value: Math.sin(i / 50) }); }
+    }, 10);
+    return { perTick };
+  },
+  StopMove() {
+    clearInterval(telemetry);
+    telemetry = null;
+    pushMessage('stopped', { by: 'StopMove' });
+    return { stopped: true };
+  },
+};
+`;
+
+export function roverZip(): Buffer {
+  return zipFiles({ 'rover/main.js': ROVER, 'rover/README.md': '# rover\n' });
+}
