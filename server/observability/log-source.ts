@@ -27,15 +27,37 @@ export function logFiles(file: string): string[] {
   return existsSync(file) ? [...rotated, file] : rotated;
 }
 
-/** Every non-empty line of `files`, in order; files last written before `sinceMs` are skipped unread. */
-export async function* readLines(files: readonly string[], sinceMs?: number): AsyncGenerator<string> {
+/** Where the live file stood when reading began: `follow` goes on from there, so nothing falls in between. */
+export interface LivePosition {
+  file: string;
+  ino: number;
+  size: number;
+}
+
+export function livePosition(file: string): LivePosition | null {
+  try {
+    const s = statSync(file);
+    return { file, ino: s.ino, size: s.size };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Every non-empty line of `files`, in order; files last written before `sinceMs`
+ * are skipped unread. With `upTo`, the live file is read up to that size only.
+ */
+export async function* readLines(files: readonly string[], sinceMs?: number, upTo?: LivePosition | null): AsyncGenerator<string> {
   for (const f of files) {
     try {
       if (sinceMs !== undefined && statSync(f).mtimeMs < sinceMs) continue;
     } catch {
       continue; // rotated away while we looked
     }
-    const rl = createInterface({ input: createReadStream(f, { encoding: 'utf8' }), crlfDelay: Infinity });
+    const live = upTo && f === upTo.file;
+    if (live && upTo.size === 0) continue;
+    const input = createReadStream(f, { encoding: 'utf8', ...(live ? { end: upTo.size - 1 } : {}) });
+    const rl = createInterface({ input, crlfDelay: Infinity });
     for await (const line of rl) if (line.length > 0) yield line;
   }
 }
@@ -46,18 +68,25 @@ export async function* readLines(files: readonly string[], sinceMs?: number): As
  * new inode or a shorter file: the old file is read to its end, then the new one
  * from its start.
  */
-export async function follow(file: string, onLine: (line: string) => void, signal: AbortSignal, pollMs = 200): Promise<void> {
+export async function follow(
+  file: string,
+  onLine: (line: string) => void,
+  signal: AbortSignal,
+  from: LivePosition | null,
+  pollMs = 200,
+): Promise<void> {
   let handle: FileHandle | null = null;
   let ino = -1;
   let position = 0;
   let partial = '';
 
-  const openLive = async (fromEnd: boolean): Promise<void> => {
+  const openLive = async (start: LivePosition | null): Promise<void> => {
     try {
       handle = await open(file, 'r');
       const s = await handle.stat();
       ino = s.ino;
-      position = fromEnd ? s.size : 0;
+      // Go on where the first read stopped, if this is still that file.
+      position = start && start.ino === s.ino ? start.size : 0;
     } catch {
       handle = null; // not there yet: try again at the next poll
     }
@@ -74,7 +103,7 @@ export async function follow(file: string, onLine: (line: string) => void, signa
     }
   };
 
-  await openLive(true);
+  await openLive(from);
   try {
     while (!signal.aborted) {
       if (handle) await drain(handle);
@@ -86,11 +115,11 @@ export async function follow(file: string, onLine: (line: string) => void, signa
           await (handle as FileHandle).close();
         }
         partial = '';
-        await openLive(false);
+        await openLive(null);
         continue;
       }
       if (!handle && now) {
-        await openLive(false);
+        await openLive(null);
         continue;
       }
       await sleep(pollMs, undefined, { signal }).catch(() => {});

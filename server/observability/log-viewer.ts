@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import pinoPretty from 'pino-pretty';
 import { ConfigError, loadConfig, parseConfig } from '../config.js';
 import { matches, parseLevel, parseLine, parseSince, type LogFilter } from './log-filter.js';
-import { follow, logFiles, readLines } from './log-source.js';
+import { follow, livePosition, logFiles, readLines } from './log-source.js';
 import { renderSummary, SummaryBuilder } from './log-summary.js';
 
 const USAGE = `usage: npm run logs -- [options]
@@ -211,7 +211,8 @@ async function main(argv: string[]): Promise<number> {
   // The last N kept entries need a bounded window; without N everything streams through.
   const tailN = o.lines ?? (o.live ? 10 : undefined);
   const window: string[] = [];
-  for await (const line of readLines(files, o.filter.sinceMs)) {
+  const start = o.live ? livePosition(file) : null;
+  for await (const line of readLines(files, o.filter.sinceMs, start)) {
     if (!keep(line)) continue;
     if (tailN === undefined) print(line);
     else {
@@ -225,7 +226,7 @@ async function main(argv: string[]): Promise<number> {
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
   process.stdout.on('error', () => stop.abort()); // piped into head, say
-  await follow(file, (line) => keep(line) && print(line), stop.signal);
+  await follow(file, (line) => keep(line) && print(line), stop.signal, start);
   return 0;
 }
 

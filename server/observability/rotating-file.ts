@@ -12,11 +12,9 @@
  * With `channel` set, only lines whose top-level `channel` equals it are kept:
  * that is how events.log gets its subset of app.log without a second logger.
  */
-import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { once } from 'node:events';
 import { Writable } from 'node:stream';
-import pino from 'pino';
 
 export interface RotatingFileOptions {
   file: string;
@@ -64,21 +62,43 @@ function wantedLine(line: string, marker: string | null, channel: string | undef
   }
 }
 
-export default async function rotatingFile(options: RotatingFileOptions): Promise<Writable> {
+/** Bytes gathered before one write: lines arrive one by one, the disk likes them in batches. */
+const BATCH_BYTES = 64 * 1024;
+
+export default function rotatingFile(options: RotatingFileOptions): Writable {
   const { file, maxSize, maxFiles, channel } = options;
   mkdirSync(dirname(file), { recursive: true });
-  const dest = pino.destination({ dest: file, sync: false, mkdir: true });
-  await once(dest, 'ready');
+  // Synchronous file calls are fine here: this is the transport thread, not the server's loop,
+  // and they make the rename-and-reopen exact (no write can land between the two).
+  let fd = openSync(file, 'a');
   let size = sizeOf(file);
   const marker = channel ? `"channel":${JSON.stringify(channel)}` : null;
+  let batch: string[] = [];
+  let batchBytes = 0;
+  let flushQueued = false;
 
   const rotate = (): void => {
-    // Renaming the open file is safe: bytes still being written follow it; the
-    // reopen then creates a fresh live file under the configured name.
-    if (maxFiles > 0) shiftFiles(file, maxFiles);
-    else rmSync(file, { force: true });
-    dest.reopen();
-    size = 0;
+    closeSync(fd);
+    try {
+      if (maxFiles > 0) shiftFiles(file, maxFiles);
+      else rmSync(file, { force: true });
+    } catch (err) {
+      // A log that cannot rotate must still log: keep the live file, try again a max_size later.
+      process.stderr.write(`robot-control: cannot rotate ${file}: ${(err as Error).message}\n`);
+    }
+    fd = openSync(file, 'a');
+    size = sizeOf(file);
+  };
+
+  const flush = (): void => {
+    flushQueued = false;
+    if (batch.length === 0) return;
+    const text = batch.join('');
+    batch = [];
+    batchBytes = 0;
+    writeSync(fd, text);
+    size += Buffer.byteLength(text);
+    if (size >= maxSize) rotate();
   };
 
   return new Writable({
@@ -88,24 +108,25 @@ export default async function rotatingFile(options: RotatingFileOptions): Promis
       // pino's multistream hands one line per write; be safe with several.
       for (const line of text.split('\n')) {
         if (line.length === 0 || !wantedLine(line, marker, channel)) continue;
-        dest.write(line + '\n');
-        size += Buffer.byteLength(line) + 1;
-        if (size >= maxSize) {
-          try {
-            rotate();
-          } catch (err) {
-            // A log that cannot rotate must still log: keep the live file, try again later.
-            size = 0;
-            process.stderr.write(`robot-control: cannot rotate ${file}: ${(err as Error).message}\n`);
-          }
-        }
+        batch.push(line + '\n');
+        batchBytes += line.length + 1;
+        // Write out before the batch would carry the file past max_size: it passes it by one line at most.
+        if (batchBytes >= BATCH_BYTES || size + batchBytes >= maxSize) flush();
+      }
+      if (batch.length > 0 && !flushQueued) {
+        flushQueued = true;
+        setImmediate(flush);
       }
       callback();
     },
     final(callback) {
-      dest.once('close', () => callback());
-      dest.once('error', (err) => callback(err));
-      dest.end();
+      try {
+        flush();
+        closeSync(fd);
+        callback();
+      } catch (err) {
+        callback(err as Error);
+      }
     },
   });
 }
