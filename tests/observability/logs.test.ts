@@ -1,0 +1,89 @@
+/**
+ * app.log and events.log from a real broker: what goes where, rotation by size,
+ * and no token in any file.
+ */
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import pino from 'pino';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { callMethod, connectClient, readLog, startTestBroker, tempDir, waitFor, type TestBroker } from '../helpers/broker.js';
+import { createLogger } from '../../dist/server/logger.js';
+import { connectMonitor, get } from './helpers.js';
+
+let t: TestBroker | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+const TOKEN = 'sekret-observability-token-4242';
+
+describe('app.log and events.log', () => {
+  it('puts connections, commands, restarts and auth failures in events.log, everything in app.log, and never the token', async () => {
+    t = await startTestBroker({ auth: { token: TOKEN } });
+    const eventsFile = t.config.log.events_file;
+    expect(eventsFile).toBe(join(dirname(t.logFile), 'events.log'));
+
+    // Auth failures on every surface.
+    await expect(connectClient(t.url, { token: `${TOKEN}-wrong` })).rejects.toThrow('unauthorized');
+    await expect(connectMonitor(t.url, 'nope')).rejects.toThrow('unauthorized');
+    expect((await get(t.url, '/stats', `${TOKEN}-wrong`)).status).toBe(401);
+    expect((await get(t.url, '/metrics')).status).toBe(401);
+    expect((await get(t.url, `/stats?token=${TOKEN}`)).status).toBe(200);
+
+    const c = await t.connect();
+    await callMethod(c, 'sport_client', 'StandUp');
+    await callMethod(c, 'sport_client', 'Nope');
+    process.kill(t.broker.supervisor.status().pid!, 'SIGKILL');
+    await waitFor(() => t!.broker.supervisor.status().generation === 2 && t!.broker.supervisor.status().state === 'ready', 15_000, 'the restart');
+    c.close();
+
+    await waitFor(() => readLog(eventsFile).some((l) => l.event === 'client_disconnected'), 5000, 'the events log');
+    const events = readLog(eventsFile);
+    expect(events.every((l) => l.channel === 'events' && typeof l.event === 'string')).toBe(true);
+    const surfaces = events.filter((l) => l.event === 'auth_failed').map((l) => l.surface);
+    expect(surfaces.sort()).toEqual(['metrics', 'monitor', 'socket.io', 'stats']);
+    const commands = events.filter((l) => l.event === 'command');
+    expect(commands).toHaveLength(2);
+    expect(commands[0]).toMatchObject({ command: 'process', object: 'sport_client', method: 'StandUp', outcome: 'success' });
+    expect(commands[1]).toMatchObject({ method: 'Nope', outcome: 'error', code: 'E_UNKNOWN_METHOD', level: 40 });
+    expect(events.filter((l) => l.event === 'client_connected')).toHaveLength(1);
+    const states = events.filter((l) => l.event === 'worker_state');
+    expect(states.some((l) => l.state === 'restarting' && String(l.reason).startsWith('crash') && l.level === 40)).toBe(true);
+    expect(states.filter((l) => l.state === 'ready').length).toBeGreaterThanOrEqual(2);
+
+    // app.log has all of it, and more.
+    const app = t.logLines();
+    expect(app.length).toBeGreaterThan(events.length);
+    expect(app.filter((l) => l.channel === 'events').length).toBeGreaterThanOrEqual(events.length);
+
+    const everything = readdirSync(dirname(t.logFile))
+      .map((f) => readFileSync(join(dirname(t!.logFile), f), 'utf8'))
+      .join('\n');
+    expect(everything).not.toContain(TOKEN);
+  });
+
+  it('rotates by size: the live file keeps its name, max_files rotated files are kept, nothing is lost in between', async () => {
+    const dir = tempDir('rc-rotate-');
+    const file = join(dir, 'logs', 'app.log');
+    const log = createLogger({ file, level: 'info', console: false, events_file: join(dir, 'logs', 'events.log'), max_size: 4096, max_files: 2 });
+    const pad = 'x'.repeat(100);
+    for (let i = 0; i < 200; i++) {
+      log.info({ i, pad }, 'line');
+      if (i % 50 === 0) log.child({ channel: 'events' }).info({ event: 'marker', i }, 'marker');
+    }
+    await new Promise<void>((r) => log.flush(() => r()));
+    await waitFor(() => readLog(file).some((l) => l.i === 199), 5000, 'the last line');
+    const names = readdirSync(join(dir, 'logs')).sort();
+    expect(names).toEqual(['app.log', 'app.log.1', 'app.log.2', 'events.log']);
+    // Oldest first: .2, .1, live. The kept lines are one unbroken, ordered run ending at the last.
+    const kept = [...readLog(`${file}.2`), ...readLog(`${file}.1`), ...readLog(file)].filter((l) => l.msg === 'line').map((l) => l.i as number);
+    expect(kept[kept.length - 1]).toBe(199);
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, k) => kept[0]! + k));
+    for (const f of names) expect(readFileSync(join(dir, 'logs', f)).length).toBeLessThan(4096 + 1024);
+    // events.log took only the events channel.
+    expect(readLog(join(dir, 'logs', 'events.log')).map((l) => l.i)).toEqual([0, 50, 100, 150]);
+    (log as unknown as Record<symbol, { end(): void }>)[pino.symbols.streamSym]!.end();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
