@@ -1,0 +1,108 @@
+/**
+ * An update whose project does not load is rolled back: the answer names the file
+ * and line at fault, the previous project keeps working, the next update works.
+ * Real fixture projects (tests/fixtures/bad-projects), a real worker loading them.
+ */
+import { readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, callMethod, type Client, type TestBroker } from '../helpers/broker.js';
+import { fixtureZip } from '../helpers/zip.js';
+import { expectOnlyBrokerFiles, expectRefused, installProbe, startZipBroker, type ErrorData } from './support.js';
+
+let t: TestBroker;
+let c: Client;
+beforeAll(async () => {
+  // A short deadline so that an import that never finishes is given up on quickly.
+  t = await startZipBroker({ max_execution_time: 3 });
+  c = await t.connect();
+  await installProbe(c, 'v1');
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const current = () => readlinkSync(join(t.config.worker.storage_dir, 'current'));
+
+describe('a project that fails to load is rolled back', () => {
+  it('syntax error: E_PROJECT_LOAD naming the file and line', async () => {
+    const before = current();
+    const r = await expectRefused(t, c, fixtureZip('bad-projects/syntax-error'), 'E_PROJECT_LOAD', 'v1');
+    expect(r.data).toMatchObject({ file: 'lib/broken.js', line: 6 });
+    expect(r.message).toMatch(/SyntaxError/);
+    expect(current()).toBe(before);
+  });
+
+  it('throws at import: E_PROJECT_LOAD naming the line that threw', async () => {
+    const r = await expectRefused(t, c, fixtureZip('bad-projects/throws-at-import'), 'E_PROJECT_LOAD', 'v1');
+    expect(r.data).toMatchObject({ file: 'lib/connect.js', line: 5 });
+    expect(r.message).toMatch(/cannot reach robot\.local/);
+  });
+
+  it('a project in a top-level folder that throws: the file is relative to the project', async () => {
+    const r = await expectRefused(t, c, fixtureZip('bad-projects/throws-at-import', 'my-robot/'), 'E_PROJECT_LOAD', 'v1');
+    expect(r.data).toMatchObject({ file: 'lib/connect.js', line: 5 });
+  });
+
+  it('process.exit at import: E_PROJECT_LOAD naming the entry module', async () => {
+    const r = await expectRefused(t, c, fixtureZip('bad-projects/exit-at-import'), 'E_PROJECT_LOAD', 'v1');
+    expect((r.data as ErrorData).file).toBe('main.js');
+  });
+
+  it('an import that never finishes: E_PROJECT_LOAD caused by E_TIMEOUT', async () => {
+    const r = await expectRefused(t, c, fixtureZip('bad-projects/hangs-at-import'), 'E_PROJECT_LOAD', 'v1');
+    expect(r.data).toMatchObject({ file: 'main.mjs', cause: 'E_TIMEOUT' });
+  });
+
+  it('no entry module: E_NO_ENTRY before anything is swapped', async () => {
+    const before = current();
+    await expectRefused(t, c, fixtureZip('bad-projects/no-entry'), 'E_NO_ENTRY', 'v1');
+    expect(current()).toBe(before);
+  });
+
+  it('the same bad project twice in a row still rolls back to the same good one', async () => {
+    for (let i = 0; i < 2; i++) await expectRefused(t, c, fixtureZip('bad-projects/throws-at-import'), 'E_PROJECT_LOAD', 'v1');
+  });
+
+  it('every failed load was logged as a rollback', () => {
+    const rollbacks = t.logLines().filter((l) => l.msg === 'new project failed to load: rolling back');
+    expect(rollbacks.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('after all of them: start answers with the previous project, the next update works, and storage is clean', async () => {
+    const s = await call<{ objects: Record<string, string[]> }>(c, 'start', {});
+    expect(s).toMatchObject({ status: 'success', data: { entry: 'main.js' } });
+    expect((s.data as { objects: Record<string, string[]> }).objects.probe?.sort()).toEqual(['add', 'version']);
+    await installProbe(c, 'v2');
+    expectOnlyBrokerFiles(t);
+    // The good update after the failures made v1 the rollback target again.
+    const r = await expectRefused(t, c, fixtureZip('bad-projects/syntax-error'), 'E_PROJECT_LOAD', 'v2');
+    expect(r.data).toMatchObject({ file: 'lib/broken.js' });
+    expect((await callMethod(c, 'probe', 'version')).data).toBe('v2');
+  });
+});
+
+/**
+ * The worker that tried to load is killed as wedged, so the rollback must be done by
+ * a fresh worker: sent to the dying one, it fails and the bad project stays current
+ * (Supervisor.update() has to restart before it rolls back).
+ */
+describe('a project that wedges the worker while it loads', () => {
+  let w: TestBroker;
+  let wc: Client;
+  beforeAll(async () => {
+    w = await startZipBroker({ max_execution_time: 3 });
+    wc = await w.connect();
+    await installProbe(wc, 'v1');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it('an endless loop at import: E_PROJECT_LOAD, the previous project is back, the next update works', async () => {
+    const r = await expectRefused(w, wc, fixtureZip('bad-projects/loops-at-import'), 'E_PROJECT_LOAD', 'v1');
+    expect((r.data as ErrorData).file).toBe('main.js');
+    await installProbe(wc, 'v2');
+    expectOnlyBrokerFiles(w);
+  });
+});

@@ -1,0 +1,112 @@
+/** What every zip-safety test checks after a bad upload: the broker serves, the project survives, the refusal is logged. */
+import { existsSync, lstatSync, readdirSync, readlinkSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { expect } from 'vitest';
+import { call, callMethod, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
+import { zipFiles } from '../helpers/zip.js';
+import type { Ack } from '../../dist/ipc/protocol.js';
+
+type WorkerOverrides = NonNullable<Parameters<typeof startTestBroker>[0]>['worker'];
+
+/**
+ * A test broker for upload tests. Its heartbeat deadline is roomier than the
+ * harness's 3 s: a worker busy inflating on a loaded 2-core machine is not wedged.
+ * (A wedged worker is still caught: a timed-out call checks the heartbeat too.)
+ */
+export function startZipBroker(worker: WorkerOverrides = {}): Promise<TestBroker> {
+  return startTestBroker({ worker: { heartbeat_timeout: 10, ...worker } });
+}
+
+/** A project that says which version it is: the "previous project" every test checks survives. */
+export function probeProject(version: string): Buffer {
+  return zipFiles({
+    'main.js': `exports.probe = { version: () => ${JSON.stringify(version)}, add: (a, b) => a + b };\n`,
+  });
+}
+
+/** Install `probeProject(version)` and check it runs. */
+export async function installProbe(c: Client, version: string): Promise<void> {
+  const r = await call(c, 'update', { data: probeProject(version) });
+  expect(r, JSON.stringify(r)).toMatchObject({ status: 'success', data: { entry: 'main.js' } });
+  expect((await callMethod(c, 'probe', 'version')).data).toBe(version);
+}
+
+export type ErrorData = { code: string; [k: string]: unknown };
+
+/**
+ * Upload `zip` (a Buffer, or base64 text as sent), expect it refused with `code`,
+ * then prove the aftermath: the refusal is in the log, the previous project
+ * (`version`) still answers, and the broker takes the next command.
+ */
+export async function expectRefused(t: TestBroker, c: Client, zip: Buffer | string, code: string, version: string): Promise<Ack<ErrorData>> {
+  const before = updateErrors(t, code);
+  const r = (await call(c, 'update', { data: zip })) as Ack<ErrorData>;
+  expect(r.status, JSON.stringify(r)).toBe('error');
+  expect((r.data as ErrorData).code, r.message).toBe(code);
+  await waitFor(() => updateErrors(t, code) > before, 5000, `a log line for the refused update (${code})`);
+  expect((await callMethod(c, 'probe', 'version')).data).toBe(version);
+  expect((await callMethod(c, 'probe', 'add', [2, 3])).data).toBe(5);
+  return r;
+}
+
+/** Update commands the log records as refused with `code`. */
+export function updateErrors(t: TestBroker, code: string): number {
+  return t.logLines().filter((l) => l.command === 'update' && l.outcome === 'error' && l.code === code).length;
+}
+
+/** Every path under `dir` (relative), links not followed. */
+export function walk(dir: string): string[] {
+  const out: string[] = [];
+  const visit = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      out.push(relative(dir, path));
+      if (lstatSync(path).isDirectory()) visit(path);
+    }
+  };
+  if (existsSync(dir)) visit(dir);
+  return out;
+}
+
+/**
+ * The test's temp folder holds only what the broker is meant to write: storage,
+ * logs and the ipc sockets. Storage holds only its own layout, nothing is left
+ * in .staging, and no release lingers but current and .previous.
+ */
+export function expectOnlyBrokerFiles(t: TestBroker): void {
+  const top = readdirSync(t.dir).sort();
+  expect(top.filter((n) => !['projects', 'logs', 'cmd.ipc', 'cb.ipc'].includes(n))).toEqual([]);
+  const storage = t.config.worker.storage_dir;
+  const layout = readdirSync(storage).filter((n) => !['default', 'current', '.previous', '.releases', '.staging'].includes(n));
+  expect(layout).toEqual([]);
+  expect(readdirSync(join(storage, '.staging'))).toEqual([]);
+  const linked = ['current', '.previous'].filter((l) => isLink(join(storage, l))).map((l) => readlinkSync(join(storage, l)).replace('.releases/', ''));
+  expect(readdirSync(join(storage, '.releases')).filter((n) => n !== 'package.json' && !linked.includes(n))).toEqual([]);
+  expect(walk(t.dir).filter((p) => /escaped/.test(p))).toEqual([]);
+}
+
+export function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** Bytes the process has passed to write(2) and friends so far (/proc/<pid>/io `wchar`). */
+export function bytesWritten(pid: number): number {
+  const m = /^wchar:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+  return Number(m![1]);
+}
+
+/** The process's peak resident set so far, in bytes (/proc/<pid>/status `VmHWM`). */
+export function peakRss(pid: number): number {
+  const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]) * 1024;
+}
+
+export function workerPid(t: TestBroker): number {
+  const pid = t.broker.supervisor.status().pid;
+  if (!pid) throw new Error('no worker running');
+  return pid;
+}
