@@ -45,7 +45,6 @@ export class EventLog {
   private total = 0;
   private seq = 0;
   private arrivals = 0;
-  private shedTotal = 0;
   private readonly schedule = perFrame(() => this.render());
 
   constructor() {
@@ -76,7 +75,6 @@ export class EventLog {
 
   /** The broker shed events because this connection could not keep up. */
   shed(shed: number, total: number): void {
-    this.shedTotal = total;
     this.shedNote.hidden = false;
     this.shedNote.textContent = `⚠ The broker shed ${count(total)} event${total === 1 ? '' : 's'} because this connection could not keep up (${count(shed)} just now). Counts here are what arrived.`;
     this.system('events_shed', { shed, total });
@@ -136,7 +134,10 @@ export class EventLog {
   }
 
   private toggleRow(ev: MouseEvent): void {
-    const li = (ev.target as Element).closest('li.ev');
+    const target = ev.target as Element;
+    // Selecting text to copy it is not a click on the row.
+    if (target.closest('pre') || getSelection()?.toString()) return;
+    const li = target.closest('li.ev');
     if (!li) return;
     const open = li.classList.toggle('open');
     if (open) li.append(h('pre', { class: 'ev-json', text: jsonBlock(this.rowEvent.get(li)?.data) }));
@@ -182,16 +183,10 @@ export class EventLog {
     this.chipFor.clear();
     this.setFilter(null);
     this.shedNote.hidden = true;
-    this.shedTotal = 0;
     this.list.replaceChildren();
     this.empty.hidden = false;
     this.renderCounts();
     this.list.dataset.total = '0';
-  }
-
-  /** Shed events seen since the last clear (for the tests and the status line). */
-  get shedCount(): number {
-    return this.shedTotal;
   }
 }
 

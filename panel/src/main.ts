@@ -17,6 +17,9 @@ import { startWatch } from './watch.js';
 async function main(): Promise<void> {
   const watch = isWatchMode();
   document.body.dataset.mode = watch ? 'watch' : 'control';
+  // Which robot this is, for operators with several tabs open.
+  $('host').textContent = location.host;
+  document.title = `${watch ? 'watch · ' : ''}robot-control · ${location.host}`;
   const switcher = $<HTMLAnchorElement>('mode-switch');
   switcher.href = otherModeHref();
   switcher.textContent = watch ? 'Take control' : 'Watch only';

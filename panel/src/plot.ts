@@ -49,7 +49,10 @@ export class LivePlot {
   private readonly windowPicker = $<HTMLSelectElement>('plot-window');
   private readonly tracks = new Map<string, Track>();
   private readonly hidden = new Map<string, Set<string>>();
-  private event: string | null;
+  /** The event on screen. */
+  private event: string | null = null;
+  /** The event chosen last time (localStorage): shown as soon as it arrives. */
+  private preferred: string | null;
   private windowMs: number;
   private chart: uPlot | null = null;
   /** The field list the chart was built with: a new field means a rebuild. */
@@ -60,14 +63,17 @@ export class LivePlot {
 
   constructor() {
     const prefs = stored.get<{ event?: string; windowMs?: number }>(localStorage, PREFS_KEY, {});
-    this.event = prefs.event ?? null;
+    this.preferred = prefs.event ?? null;
     this.windowMs = prefs.windowMs ?? 120_000;
     this.windowPicker.value = String(this.windowMs);
     if (this.windowPicker.value !== String(this.windowMs)) {
       this.windowMs = 120_000;
       this.windowPicker.value = '120000';
     }
-    this.picker.addEventListener('change', () => this.choose(this.picker.value || null));
+    this.picker.addEventListener('change', () => {
+      this.preferred = this.picker.value || null;
+      this.choose(this.preferred);
+    });
     this.windowPicker.addEventListener('change', () => {
       this.windowMs = Number(this.windowPicker.value);
       this.savePrefs();
@@ -86,7 +92,8 @@ export class LivePlot {
       track = { t: [], fields: [], cols: new Map() };
       this.tracks.set(name, track);
       this.picker.append(h('option', { text: name }));
-      if (this.event === null || this.event === name) this.choose(name);
+      // The first event with numbers is plotted, until the preferred one shows up.
+      if (this.event === null || (name === this.preferred && this.event !== name)) this.choose(name);
     }
     const t = at / 1000;
     const n = track.t.length;
@@ -116,21 +123,12 @@ export class LivePlot {
   choose(name: string | null): void {
     this.event = name;
     if (name !== null && this.picker.value !== name) this.picker.value = name;
-    this.savePrefs();
     this.built = '';
     this.schedule();
   }
 
-  clear(): void {
-    for (const track of this.tracks.values()) {
-      track.t.length = 0;
-      for (const col of track.cols.values()) col.length = 0;
-    }
-    this.schedule();
-  }
-
   private savePrefs(): void {
-    stored.set(localStorage, PREFS_KEY, { ...(this.event ? { event: this.event } : {}), windowMs: this.windowMs });
+    stored.set(localStorage, PREFS_KEY, { ...(this.preferred ? { event: this.preferred } : {}), windowMs: this.windowMs });
   }
 
   private draw(): void {

@@ -46,13 +46,19 @@ try {
   await waitForConnection(other, 'busy');
   await other.screenshot({ path: `${out}panel-busy.png` });
 
-  if (process.argv.includes('--watch')) {
-    await openPanel(other, t.url, t.token, '&watch=1');
-    await waitForConnection(other, 'connected');
-    await callFromPanel(page, 'sport_client', 'GetStatus');
-    await page.waitForTimeout(3000);
-    await other.screenshot({ path: `${out}panel-watch.png` });
-  }
+  // Watch-only mode: the same session seen from /monitor.
+  await openPanel(other, t.url, t.token, '&watch=1');
+  await waitForConnection(other, 'connected');
+  await other.selectOption('#plot-event', 'odometry');
+  await callFromPanel(page, 'sport_client', 'GetStatus');
+  await callFromPanel(page, 'recognition', 'GetLast');
+  await callFromPanel(page, 'sport_client', 'StandDown');
+  await callFromPanel(page, 'sport_client', 'Move', '{"vx": 0.8, "vyaw": -0.4}'); // fails: lying down
+  await callFromPanel(page, 'sport_client', 'StandUp');
+  await callFromPanel(page, 'sport_client', 'Move', '{"vx": 0.8, "vyaw": -0.4}');
+  await page.waitForTimeout(4000);
+  await other.mouse.move(0, 0);
+  await other.screenshot({ path: `${out}panel-watch.png` });
   console.log(`screenshots in ${out}`);
 } finally {
   await browser.close();
