@@ -100,9 +100,10 @@ describe('a project that wedges the worker while it loads', () => {
   });
 
   it('an endless loop at import: E_PROJECT_LOAD, the previous project is back, the next update works', async () => {
-    const r = await expectRefused(w, wc, fixtureZip('bad-projects/loops-at-import'), 'E_PROJECT_LOAD', 'v1');
+    // A deadline, a kill and three worker starts: give a loaded machine room.
+    const r = await expectRefused(w, wc, fixtureZip('bad-projects/loops-at-import'), 'E_PROJECT_LOAD', 'v1', 50_000);
     expect((r.data as ErrorData).file).toBe('main.js');
     await installProbe(wc, 'v2');
     expectOnlyBrokerFiles(w);
-  });
+  }, 90_000);
 });

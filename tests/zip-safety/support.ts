@@ -38,9 +38,9 @@ export type ErrorData = { code: string; [k: string]: unknown };
  * then prove the aftermath: the refusal is in the log, the previous project
  * (`version`) still answers, and the broker takes the next command.
  */
-export async function expectRefused(t: TestBroker, c: Client, zip: Buffer | string, code: string, version: string): Promise<Ack<ErrorData>> {
+export async function expectRefused(t: TestBroker, c: Client, zip: Buffer | string, code: string, version: string, ackTimeoutMs?: number): Promise<Ack<ErrorData>> {
   const before = updateErrors(t, code);
-  const r = (await call(c, 'update', { data: zip })) as Ack<ErrorData>;
+  const r = (await call(c, 'update', { data: zip }, ackTimeoutMs)) as Ack<ErrorData>;
   expect(r.status, JSON.stringify(r)).toBe('error');
   expect((r.data as ErrorData).code, r.message).toBe(code);
   await waitFor(() => updateErrors(t, code) > before, 5000, `a log line for the refused update (${code})`);
