@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { devNull } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectLoadError } from '../load-error.js';
@@ -18,14 +19,12 @@ export async function loadTypeScript(project: ProjectInfo, ctx: ExecutorContext)
   await ensureModuleType(project.dir);
   let namespace: Record<string, unknown>;
   try {
-    // Loaded only for TypeScript projects; tsImport scopes tsx's hooks to this import graph.
-    const { tsImport } = await import('tsx/esm/api');
-    const tsconfig = join(project.dir, 'tsconfig.json');
-    namespace = (await tsImport(pathToFileURL(join(project.dir, project.entry)).href, {
-      parentURL: import.meta.url,
-      // The project's own tsconfig (paths, decorators), never the one in the worker's working directory.
-      tsconfig: existsSync(tsconfig) ? tsconfig : false,
-    })) as Record<string, unknown>;
+    // tsx is loaded only for TypeScript projects. Its hooks are registered for the whole
+    // worker: it runs this one project until it is restarted, and import.meta.url stays clean.
+    // (Node 20 starts the hooks thread synchronously: the event loop stalls for ~0.5 s.)
+    registered ??= registerTsx(project.dir);
+    await registered;
+    namespace = (await import(pathToFileURL(join(project.dir, project.entry)).href)) as Record<string, unknown>;
   } catch (err) {
     throw projectLoadError(err, project.dir, project.entry);
   }
@@ -37,6 +36,21 @@ export async function loadTypeScript(project: ProjectInfo, ctx: ExecutorContext)
     call: (object, method, args) => table.call(object, method, args),
     stop: (timeoutMs) => table.stop(timeoutMs, ctx.onStopError),
   };
+}
+
+/** Once per worker: a retried load must not stack a second set of hooks. */
+let registered: Promise<void> | null = null;
+
+async function registerTsx(dir: string): Promise<void> {
+  const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+  // The project's own tsconfig (paths, decorators), never the one in the worker's working
+  // directory (tsx's default). The CommonJS hooks read it from the environment; an empty file is none.
+  const tsconfig = join(dir, 'tsconfig.json');
+  const own = existsSync(tsconfig);
+  process.env.TSX_TSCONFIG_PATH = own ? tsconfig : devNull;
+  // Both, as the tsx command does: .ts files may be CommonJS (by the project's package.json) or ES modules.
+  cjs.register();
+  esm.register({ tsconfig: own ? tsconfig : false });
 }
 
 /**
