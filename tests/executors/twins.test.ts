@@ -62,7 +62,9 @@ describe.each(TWINS)('the $lang twin', (twin) => {
   let c: Client;
 
   beforeAll(async () => {
-    t = await startTestBroker({ worker: { max_execution_time: 3 } });
+    // heartbeat_timeout: the production 10 s. Loading tsx stalls the worker's event loop while
+    // Node 20 starts its hooks thread (~0.5 s; seconds on a loaded 2-core machine).
+    t = await startTestBroker({ worker: { max_execution_time: 3, heartbeat_timeout: 10 } });
     c = await t.connect();
   });
   afterAll(async () => {
