@@ -12,8 +12,6 @@ export interface BrokerEventMap {
   push: [MonitorPush];
   client: [MonitorClient];
   worker_status: [WorkerStatus];
-  /** Bytes in (client -> server) and out, counted at the engine.io packet level. */
-  traffic: [{ direction: 'in' | 'out'; bytes: number }];
 }
 
 export class BrokerEvents extends EventEmitter<BrokerEventMap> {}

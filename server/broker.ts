@@ -13,7 +13,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../ipc/protocol
 import { ClientGate } from './client-gate.js';
 import { Commands, type ClientSocket } from './commands.js';
 import type { Config } from './config.js';
-import { router, sendJson, staticFiles, type Route } from './http.js';
+import { router, staticFiles, type Route } from './http.js';
 import { BrokerEvents } from './broker-events.js';
 import { installObservability } from './observability/index.js';
 import { createLogger, flushLogger, type Logger } from './logger.js';
@@ -109,12 +109,8 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     events,
   );
 
-  const routes: Record<string, Route> = {
-    '/health': (_req, res) => {
-      const s = sup.status();
-      sendJson(res, s.state === 'ready' ? 200 : 503, { status: s.state === 'ready' ? 'ok' : 'unavailable', worker: s.state, reason: s.reason });
-    },
-  };
+  /** HTTP routes; observability adds /health, /stats and /metrics. */
+  const routes: Record<string, Route> = {};
   const http: HttpServer = createServer(router(routes, staticFiles(paths.panel)));
   io = new Server<ClientToServerEvents, ServerToClientEvents>(http, {
     maxHttpBufferSize: transportLimit(config.websocket.max_message_size),
@@ -124,14 +120,12 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
   const observability = installObservability({ config, token, log, events, supervisor: sup, gate, relay, io, routes, startedAt: Date.now() });
   io.on('connection', (socket) => {
     const address = socket.handshake.address;
-    log.info({ event: 'connected', socket: socket.id, address }, 'client connected');
     events.emit('client', { state: 'connected', at: Date.now(), address });
     relay.clientChanged();
     commands.attach(socket);
     socket.emit('worker_status', sup.status());
     socket.on('disconnect', (reason) => {
       const wasHolder = gate.release(socket.id);
-      log.info({ event: 'disconnected', socket: socket.id, reason }, 'client disconnected');
       events.emit('client', { state: 'disconnected', at: Date.now(), address, reason });
       if (!wasHolder || sup.status().state !== 'ready') return;
       // The robot must not keep moving with nobody at the controls; the project stays loaded.

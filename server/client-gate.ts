@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import type { BrokerEvents } from './broker-events.js';
-import type { Logger } from './logger.js';
+import { EVENTS_CHANNEL, type Logger } from './logger.js';
 
 export interface Holder {
   socketId: string;
@@ -55,7 +55,6 @@ export class ClientGate {
   readonly middleware = (socket: Socket, next: (err?: Error) => void): void => {
     const address = socket.handshake.address;
     if (!tokenMatches(tokenOf(socket), this.token)) {
-      this.log.warn({ event: 'auth_failed', address }, 'connection refused: unauthorized');
       this.events.emit('client', { state: 'refused', at: Date.now(), address, reason: 'unauthorized' });
       next(new Error('unauthorized'));
       return;
@@ -64,14 +63,13 @@ export class ClientGate {
     const clientId = typeof rawId === 'string' && rawId.length > 0 && rawId.length <= 200 ? rawId : null;
     const held = this.holder;
     if (held && !(clientId && held.clientId === clientId)) {
-      this.log.info({ event: 'busy', address, holder: held.address }, 'connection refused: busy');
       this.events.emit('client', { state: 'refused', at: Date.now(), address, reason: 'busy' });
       next(new Error('busy'));
       return;
     }
     this.holder = { socketId: socket.id, clientId, since: Date.now(), address };
     if (held) {
-      this.log.info({ event: 'replaced', clientId, old: held.socketId, new: socket.id }, 'same clientId: replacing the stale connection');
+      this.log.info({ channel: EVENTS_CHANNEL, event: 'client_replaced', old: held.socketId, new: socket.id }, 'same clientId: replacing the stale connection');
       this.evict(held.socketId);
     }
     next();

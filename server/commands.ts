@@ -6,7 +6,7 @@ import type { Socket } from 'socket.io';
 import { BrokerError, type ErrorCode } from '../ipc/errors.js';
 import type { Ack, ClientToServerEvents, MonitorCommand, ServerToClientEvents, StartResult, UpdateResult } from '../ipc/protocol.js';
 import type { BrokerEvents } from './broker-events.js';
-import type { Logger } from './logger.js';
+import { EVENTS_CHANNEL, type Logger } from './logger.js';
 import { COMMANDS, parseProcess, parseStart, parseUpdate, type CommandName } from './payloads.js';
 import type { Supervisor } from './supervisor.js';
 
@@ -31,21 +31,21 @@ export class Commands {
   attach(socket: ClientSocket): void {
     const log = this.log.child({ socket: socket.id });
     for (const command of COMMANDS) {
-      socket.on(command, (payload: unknown, ack: unknown) => void this.run(socket, log, command, payload, ack));
+      socket.on(command, (payload: unknown, ack: unknown) => void this.run(socket, command, payload, ack));
     }
     socket.onAny((event: string, ...args: unknown[]) => {
       if ((COMMANDS as string[]).includes(event)) return;
       const err = new BrokerError('E_UNKNOWN_EVENT', `unknown event "${String(event).slice(0, 100)}"; the commands are ${COMMANDS.join(', ')}`, {
         event: String(event).slice(0, 100),
       });
-      log.warn({ code: err.code, event: String(event).slice(0, 100) }, 'unknown event');
+      log.warn({ channel: EVENTS_CHANNEL, event: 'unknown_event', name: String(event).slice(0, 100), code: err.code }, 'unknown event');
       const ack = args[args.length - 1];
       if (typeof ack === 'function') ack(errorAck(err));
       else socket.emit('broker_error', err.toWire());
     });
   }
 
-  private async run(socket: ClientSocket, log: Logger, command: CommandName, payload: unknown, ack: unknown): Promise<void> {
+  private async run(socket: ClientSocket, command: CommandName, payload: unknown, ack: unknown): Promise<void> {
     const reqId = this.supervisor.allocateId();
     const started = performance.now();
     let response: Ack;
@@ -75,11 +75,9 @@ export class Commands {
       response = errorAck(BrokerError.from(err));
     }
     const ms = performance.now() - started;
-    const ok = response.status === 'success';
-    const code = ok ? undefined : (response.data as { code: ErrorCode }).code;
+    const code = response.status === 'success' ? undefined : (response.data as { code: ErrorCode }).code;
+    // The events journal (observability/events-journal.ts) logs every command from this event.
     this.events.emit('ack', { reqId, command, at: Date.now(), ms, status: response.status, message: response.message, data: response.data, ...detail, ...(code ? { code } : {}) });
-    if (ok) log.info({ reqId, command, ...detail, ms: round(ms), outcome: 'success' }, command);
-    else log.warn({ reqId, command, ...detail, ms: round(ms), outcome: 'error', code, error: response.message }, command);
     if (typeof ack === 'function') ack(response);
     else socket.emit('broker_error', { message: response.message, data: response.data as { code: ErrorCode } });
   }
@@ -109,7 +107,6 @@ export function errorAck(err: BrokerError): Ack<never> {
   return { status: 'error', message: wire.message, data: wire.data };
 }
 
-const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /** A command as the monitor shows it: never the ZIP bytes, only their size. */
 function describe(command: CommandName, reqId: number, payload: unknown): MonitorCommand {
@@ -121,7 +118,12 @@ function describe(command: CommandName, reqId: number, payload: unknown): Monito
   }
   if (command === 'update') {
     const data = p.data ?? p.zip_data;
-    const bytes = typeof data === 'string' ? Math.floor((data.length * 3) / 4) : data instanceof Uint8Array || data instanceof ArrayBuffer ? data.byteLength : 0;
+    const bytes =
+      typeof data === 'string'
+        ? Math.floor((data.length * 3) / 4) - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0)
+        : data instanceof Uint8Array || data instanceof ArrayBuffer
+          ? data.byteLength
+          : 0;
     return { reqId, command, at, bytes };
   }
   return { reqId, command, at };

@@ -9,6 +9,9 @@ import type { ClientSocket } from './commands.js';
 import type { BrokerEvents } from './broker-events.js';
 import type { Logger } from './logger.js';
 
+/** Distinct pushed event names counted one by one; the rest are counted as "(other)". */
+const MAX_EVENT_NAMES = 1000;
+
 /** How often, at most, a shedding client is told about it (ms). */
 const REPORT_EVERY_MS = 250;
 
@@ -48,7 +51,9 @@ export class PushRelay {
       this.counters.stale++;
       return;
     }
-    this.counters.byEvent.set(e.event, (this.counters.byEvent.get(e.event) ?? 0) + 1);
+    const byEvent = this.counters.byEvent;
+    const name = byEvent.has(e.event) || byEvent.size < MAX_EVENT_NAMES ? e.event : '(other)';
+    byEvent.set(name, (byEvent.get(name) ?? 0) + 1);
     const socket = this.client();
     if (!socket) {
       this.counters.noClient++;

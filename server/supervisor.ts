@@ -207,6 +207,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.readyTimer);
+    this.reason = 'shutdown';
     this.transition('stopping', 'shutdown');
     this.ready.reject(new BrokerError('E_SHUTTING_DOWN', 'the broker is stopping'));
     const old = this.worker;

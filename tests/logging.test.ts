@@ -10,19 +10,20 @@ afterAll(async () => {
   await t?.close();
 });
 
-it('logs each command once with reqId, ms and outcome, and never the token', async () => {
+it('logs each command exactly once with reqId, ms and outcome, and never the token', async () => {
   await expect(connectClient(t.url, { token: 'sekret-token-value-124' })).rejects.toThrow('unauthorized');
   const c = await t.connect();
   await callMethod(c, 'sport_client', 'StandUp');
   await callMethod(c, 'sport_client', 'Nope');
-  await waitFor(() => t.logLines().filter((l) => l.module === 'commands' && l.command === 'process').length >= 2, 5000, 'command lines');
-  const commands = t.logLines().filter((l) => l.module === 'commands' && l.command === 'process');
+  await waitFor(() => t.logLines().filter((l) => l.event === 'command' && l.command === 'process').length >= 2, 5000, 'command lines');
+  const commands = t.logLines().filter((l) => l.event === 'command' && l.command === 'process');
   expect(commands[0]).toMatchObject({ object: 'sport_client', method: 'StandUp', outcome: 'success' });
   expect(commands[1]).toMatchObject({ method: 'Nope', outcome: 'error', code: 'E_UNKNOWN_METHOD' });
   for (const l of commands) {
     expect(typeof l.reqId).toBe('number');
     expect(typeof l.ms).toBe('number');
   }
+  expect(commands).toHaveLength(2);
   expect(commands[0]!.reqId).not.toBe(commands[1]!.reqId);
   const worker = t.logLines().find((l) => l.proc === 'worker' && l.msg === 'worker ready');
   expect(worker).toMatchObject({ gen: 1 });
