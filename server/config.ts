@@ -107,6 +107,8 @@ export function parseConfig(input: unknown, baseDir: string, env: NodeJS.Process
   return deepFreeze({
     ...c,
     baseDir,
+    // ROBOT_CONTROL_TOKEN (a container's secret, say) wins over the file.
+    auth: { token: env.ROBOT_CONTROL_TOKEN || c.auth.token },
     worker: { ...c.worker, storage_dir: resolve(baseDir, c.worker.storage_dir) },
     ipc: {
       command_socket: resolveEndpoint(c.ipc.command_socket, baseDir),
