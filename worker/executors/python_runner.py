@@ -25,6 +25,7 @@ import inspect
 import json
 import math
 import os
+import signal
 import sys
 import threading
 import time
@@ -251,7 +252,8 @@ def inject_push_message(root, main_module):
 
 
 def load(root, entry):
-    sys.path.insert(0, root)
+    # The project's folder replaces the runner's own as sys.path[0], as if main.py were run.
+    sys.path[0] = root
     spec = importlib.util.spec_from_file_location(os.path.splitext(entry)[0], os.path.join(root, entry))
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -395,7 +397,6 @@ def die_with_parent():
         return
     try:
         import ctypes
-        import signal
 
         ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -413,6 +414,8 @@ def main():
     global ROOT
     root, entry = os.path.realpath(sys.argv[1]), sys.argv[2]
     ROOT = root
+    # Ctrl-C in the broker's terminal reaches the whole process group: the worker decides when we go.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
     for fd in (CMD_FD, MSG_FD):
         os.set_inheritable(fd, False)  # robot subprocesses must not hold our pipes
