@@ -1,0 +1,83 @@
+/**
+ * The figures the bench reports: what each compares, its unit, how rounds are
+ * combined, and its target. Every ratio is broker / floor from the same run.
+ */
+export type Target =
+  | { kind: 'ratio<='; value: number }
+  | { kind: 'ratio>='; value: number }
+  | { kind: '<='; value: number }
+  | { kind: '<'; value: number }
+  | { kind: '>='; value: number }
+  | { kind: '=='; value: number }
+  | { kind: 'none' };
+
+export interface FigureDef {
+  key: string;
+  label: string;
+  unit: string;
+  /** The floor this figure is compared with. */
+  floor: string;
+  /** How per-round samples become the figure: the median, or the worst round. */
+  combine: 'median' | 'max';
+  target: Target;
+}
+
+export const FIGURES: FigureDef[] = [
+  { key: 'seq_p50', label: 'process round trip p50, sequential', unit: 'µs', floor: 'raw chain', combine: 'median', target: { kind: 'ratio<=', value: 1.5 } },
+  { key: 'seq_p99', label: 'process round trip p99, sequential', unit: 'µs', floor: 'raw chain', combine: 'median', target: { kind: 'ratio<=', value: 2 } },
+  { key: 'seq_p50_socketio', label: 'process round trip p50 vs Socket.IO alone', unit: 'µs', floor: 'raw Socket.IO ack', combine: 'median', target: { kind: 'none' } },
+  { key: 'pipelined', label: 'pipelined throughput, 100 in flight', unit: 'calls/s', floor: 'raw chain', combine: 'median', target: { kind: 'ratio>=', value: 0.7 } },
+  { key: 'short_during_long', label: 'short call while a 1 s call runs, p50', unit: 'ms', floor: 'raw chain', combine: 'median', target: { kind: '<', value: 5 } },
+  { key: 'short_during_long_max', label: 'short call while a 1 s call runs, worst', unit: 'ms', floor: 'raw chain', combine: 'median', target: { kind: 'none' } },
+  { key: 'flood_rate', label: 'pushMessage flood delivered to the client', unit: 'events/s', floor: 'raw chain', combine: 'median', target: { kind: '>=', value: 80_000 } },
+  { key: 'flood_rate_socketio', label: 'pushMessage flood vs Socket.IO emitting alone', unit: 'events/s', floor: 'raw Socket.IO emit', combine: 'median', target: { kind: 'none' } },
+  { key: 'flood_lost', label: 'flood events lost (worst round)', unit: 'events', floor: 'raw chain', combine: 'max', target: { kind: '==', value: 0 } },
+  { key: 'flood_disorder', label: 'flood events out of order (worst round)', unit: 'events', floor: 'raw chain', combine: 'max', target: { kind: '==', value: 0 } },
+  { key: 'update_ready', label: 'update -> ready, small project', unit: 'ms', floor: 'spawn node+zeromq, ready', combine: 'median', target: { kind: 'ratio<=', value: 2 } },
+  { key: 'upload_ack', label: 'big project upload (binary) -> ack', unit: 'ms', floor: 'raw Socket.IO emit', combine: 'median', target: { kind: 'ratio<=', value: 2 } },
+  { key: 'upload_mem', label: 'big upload: memory growth, server + worker', unit: 'MB', floor: 'raw Socket.IO server', combine: 'max', target: { kind: '<=', value: 150 } },
+  { key: 'idle_rss_server', label: 'idle RSS, server process', unit: 'MB', floor: 'raw Socket.IO server', combine: 'median', target: { kind: 'none' } },
+  { key: 'idle_rss_worker', label: 'idle RSS, worker process', unit: 'MB', floor: 'raw chain child', combine: 'median', target: { kind: 'none' } },
+];
+
+export interface FigureResult extends FigureDef {
+  broker: number;
+  floorValue: number;
+  /** broker / floor. */
+  ratio: number;
+  met: boolean | null;
+  samples: { broker: number[]; floor: number[] };
+}
+
+export function judge(t: Target, broker: number, ratio: number): boolean | null {
+  if (!Number.isFinite(broker)) return false;
+  switch (t.kind) {
+    case 'ratio<=':
+      return ratio <= t.value;
+    case 'ratio>=':
+      return ratio >= t.value;
+    case '<=':
+      return broker <= t.value;
+    case '<':
+      return broker < t.value;
+    case '>=':
+      return broker >= t.value;
+    case '==':
+      return broker === t.value;
+    case 'none':
+      return null;
+  }
+}
+
+export function describeTarget(t: Target): string {
+  switch (t.kind) {
+    case 'ratio<=':
+      return `ratio <= ${t.value}`;
+    case 'ratio>=':
+      return `ratio >= ${t.value}`;
+    case 'none':
+      return '-';
+    default:
+      return `${t.kind} ${t.value.toLocaleString('en-US')}`;
+  }
+}

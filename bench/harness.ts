@@ -1,0 +1,247 @@
+/**
+ * One bench run: start the floors and the broker as separate server processes, drive
+ * them from this process with real socket.io-clients, in alternating rounds (odd
+ * rounds floors first, even rounds broker first), and combine the rounds into the
+ * figures. `runBench` is what `npm run bench` and the smoke test call.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Socket } from 'socket.io-client';
+import * as client from './client.js';
+import { FIGURES, judge, type FigureResult } from './figures.js';
+import { serverScript, startServer, type ServerHandle } from './host.js';
+import type { BenchOptions } from './options.js';
+import { rssBytes, sampleTreePeak, treeRssBytes } from './procfs.js';
+import { bigProjectZip, smallProjectZip } from './project.js';
+import { max, median, percentile } from './stats.js';
+import { updatePhases, type UpdatePhases } from './update-phases.js';
+
+const MiB = 1024 * 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const LAYOUT =
+  'client: the bench process (socket.io-client, websocket transport); each server in its own process on 127.0.0.1 port 0: ' +
+  'floor (a) a bare Socket.IO server; floor (b) a Socket.IO server process + ZeroMQ ROUTER/SUB (ipc:// in a temp folder) + ' +
+  'a child process (DEALER/XPUB) answering at once; the broker: startBroker() in its own process as npm start runs it, ' +
+  'with its worker child; log level as given, JSON to a file, no console';
+
+export interface BenchResults {
+  meta: {
+    date: string;
+    command: string;
+    node: string;
+    cpus: number;
+    cpuModel: string;
+    loadavgStart: number[];
+    loadavgEnd: number[];
+    layout: string;
+    brokerDist: string;
+    options: BenchOptions;
+    durationS: number;
+    uploadBytes: number;
+    profileDir: string | null;
+  };
+  figures: FigureResult[];
+  /** Median of each update phase over the rounds, from the broker's log (empty when its level is above info). */
+  updatePhases: Partial<UpdatePhases>;
+  /** The same for the big upload. */
+  uploadPhases: Partial<UpdatePhases>;
+  errors: string[];
+}
+
+interface Subject {
+  name: 'socketio' | 'chain' | 'broker';
+  server: ServerHandle<{ port: number; token?: string; responderPid?: number; dist?: string; logFile?: string }>;
+  socket: Socket;
+}
+
+export async function runBench(options: BenchOptions, say: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<BenchResults> {
+  const started = Date.now();
+  const loadavgStart = os.loadavg();
+  const dir = mkdtempSync(join(os.tmpdir(), 'rc-bench-'));
+  const errors: string[] = [];
+  const samples = new Map<string, { broker: number[]; floor: number[] }>(FIGURES.map((f) => [f.key, { broker: [], floor: [] }]));
+  const add = (key: string, who: 'broker' | 'floor', v: number): void => void samples.get(key)![who].push(v);
+  const enabled = (f: string) => options.only.length === 0 || options.only.includes(f);
+  const t = options.phaseTimeoutMs;
+  const meta: BenchResults['meta'] = {
+    date: new Date(started).toISOString(),
+    command: 'runBench()',
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    loadavgStart,
+    loadavgEnd: [],
+    layout: LAYOUT,
+    brokerDist: options.brokerDist ?? fileURLToPath(new URL('../', import.meta.url)),
+    options,
+    durationS: 0,
+    uploadBytes: 0,
+    profileDir: options.profileDir,
+  };
+
+  mkdirSync(join(dir, 'chain'));
+  mkdirSync(join(dir, 'broker'));
+  const profileEnv: NodeJS.ProcessEnv = {};
+  if (options.profileDir) {
+    mkdirSync(options.profileDir, { recursive: true });
+    const preload = fileURLToPath(new URL('./profile-preload.js', import.meta.url));
+    // NODE_OPTIONS reaches the children too (the broker's worker, the chain's responder).
+    profileEnv.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim();
+    profileEnv.BENCH_PROFILE_DIR = options.profileDir;
+  }
+  const brokerEnv: NodeJS.ProcessEnv = { ...profileEnv, BENCH_DIR: join(dir, 'broker'), BENCH_LOG_LEVEL: options.logLevel, BENCH_BROKER_DIST: options.brokerDist ?? '' };
+
+  const updateBreakdown: UpdatePhases[] = [];
+  const uploadBreakdown: UpdatePhases[] = [];
+  const servers: Array<ServerHandle<unknown>> = [];
+  const sockets: Socket[] = [];
+  try {
+    say(`bench: starting the floors and the broker (temp ${dir})`);
+    const [sioServer, chainServer, brokerServer] = await Promise.all([
+      startServer<Subject['server']['info']>('socketio-floor', serverScript('socketio-floor'), { env: profileEnv }),
+      startServer<Subject['server']['info']>('chain-floor', serverScript('chain-floor'), { env: { ...profileEnv, BENCH_DIR: join(dir, 'chain') } }),
+      startServer<Subject['server']['info']>('broker', serverScript('broker-server'), { env: brokerEnv }),
+    ]);
+    servers.push(sioServer, chainServer, brokerServer);
+    const S: Subject = { name: 'socketio', server: sioServer, socket: await client.connect(sioServer.info.port) };
+    const C: Subject = { name: 'chain', server: chainServer, socket: await client.connect(chainServer.info.port) };
+    const B: Subject = { name: 'broker', server: brokerServer, socket: await client.connect(brokerServer.info.port, brokerServer.info.token) };
+    sockets.push(S.socket, C.socket, B.socket);
+
+    const smallZip = smallProjectZip();
+    say('bench: installing the bench project in the broker and warming up');
+    await client.upload(B.socket, smallZip, t);
+    for (const s of [S, C, B]) {
+      await client.sequential(s.socket, options.warmupCalls, t);
+      await client.pipelined(s.socket, options.warmupCalls, options.window, t);
+      await client.flood(s.socket, Math.min(options.floodEvents, 10_000), t);
+    }
+
+    /** Run `fn` for each subject, floors first in odd rounds and the broker first in even ones. */
+    const alternate = async (round: number, subjects: Subject[], what: string, fn: (s: Subject) => Promise<void>) => {
+      const order = round % 2 === 1 ? subjects : [...subjects].reverse();
+      for (const s of order) {
+        try {
+          await fn(s);
+        } catch (err) {
+          errors.push(`round ${round}, ${what}, ${s.name}: ${(err as Error).message}`);
+          say(`bench: ERROR ${errors.at(-1)}`);
+        }
+        await sleep(100); // let the previous load's tail (GC, log flush) settle
+      }
+    };
+    const who = (s: Subject) => (s === B ? 'broker' : 'floor');
+
+    if (enabled('idle')) {
+      await sleep(options.idleSettleMs);
+      const status = await B.server.request<{ pid: number | null }>('status');
+      const mb = (pid: number | null | undefined) => (pid ? (rssBytes(pid) ?? Number.NaN) / MiB : Number.NaN);
+      add('idle_rss_server', 'broker', mb(B.server.pid));
+      add('idle_rss_server', 'floor', mb(S.server.pid));
+      add('idle_rss_worker', 'broker', mb(status.pid));
+      add('idle_rss_worker', 'floor', mb(C.server.info.responderPid));
+    }
+
+    for (let round = 1; round <= options.rounds; round++) {
+      say(`bench: round ${round} of ${options.rounds}`);
+      if (enabled('seq')) {
+        await alternate(round, [S, C, B], 'sequential', async (s) => {
+          const r = await client.sequential(s.socket, options.seqCalls, t);
+          if (r.truncated) errors.push(`round ${round}, sequential, ${s.name}: truncated at ${r.latenciesUs.length} calls`);
+          const p50 = percentile(r.latenciesUs, 50);
+          if (s === S) return add('seq_p50_socketio', 'floor', p50);
+          add('seq_p50', who(s), p50);
+          add('seq_p99', who(s), percentile(r.latenciesUs, 99));
+          if (s === B) add('seq_p50_socketio', 'broker', p50);
+        });
+      }
+      if (enabled('pipelined')) {
+        await alternate(round, [C, B], 'pipelined', async (s) => {
+          const r = await client.pipelined(s.socket, options.pipelinedCalls, options.window, t);
+          if (r.truncated) errors.push(`round ${round}, pipelined, ${s.name}: truncated at ${r.calls} calls`);
+          add('pipelined', who(s), r.callsPerSec);
+        });
+      }
+      if (enabled('short')) {
+        await alternate(round, [C, B], 'short during long', async (s) => {
+          const r = await client.shortDuringLong(s.socket, options.longMs, options.shortCalls, t);
+          if (r.shortMs.length === 0) throw new Error('no short call answered while the long one ran');
+          add('short_during_long', who(s), percentile(r.shortMs, 50));
+          add('short_during_long_max', who(s), max(r.shortMs));
+        });
+      }
+      if (enabled('flood')) {
+        await alternate(round, [S, C, B], 'flood', async (s) => {
+          const r = await client.flood(s.socket, options.floodEvents, t);
+          if (s === S) return add('flood_rate_socketio', 'floor', r.eventsPerSec);
+          if (s === B) add('flood_rate_socketio', 'broker', r.eventsPerSec);
+          add('flood_rate', who(s), r.eventsPerSec);
+          add('flood_lost', who(s), r.lost);
+          add('flood_disorder', who(s), r.outOfOrder);
+          if (r.shedReported) errors.push(`round ${round}, flood, ${s.name}: the broker reported ${r.shedReported} events shed`);
+        });
+      }
+      if (enabled('update')) {
+        await alternate(round, [C, B], 'update', async (s) => {
+          const sentAt = Date.now();
+          add('update_ready', who(s), await client.upload(s.socket, smallZip, t));
+          if (s !== B) return;
+          await sleep(150); // the transport thread writes the log lines
+          const phases = updatePhases(B.server.info.logFile!, sentAt);
+          if (phases) updateBreakdown.push(phases);
+        });
+      }
+    }
+
+    if (enabled('upload') && options.uploadRounds > 0) {
+      say(`bench: building a ${options.uploadMb} MiB project`);
+      const bigZip = bigProjectZip(options.uploadMb);
+      for (let round = 1; round <= options.uploadRounds; round++) {
+        say(`bench: upload round ${round} of ${options.uploadRounds}`);
+        let peak = 0;
+        await alternate(round, [S, B], 'big upload', async (s) => {
+          await sleep(400); // the previous upload's garbage collected, workers settled
+          const base = treeRssBytes(s.server.pid);
+          const sampler = sampleTreePeak(s.server.pid, 5);
+          const sentAt = Date.now();
+          const ms = await client.upload(s.socket, bigZip, Math.max(t, 120_000)).finally(() => (peak = sampler.stop().peak));
+          add('upload_ack', who(s), ms);
+          add('upload_mem', who(s), (peak - base) / MiB);
+          if (s !== B) return;
+          await sleep(150);
+          const phases = updatePhases(B.server.info.logFile!, sentAt);
+          if (phases) uploadBreakdown.push(phases);
+        });
+      }
+      meta.uploadBytes = bigZip.length;
+    }
+  } finally {
+    for (const s of sockets) s.close();
+    await Promise.all(servers.map((s) => s.stop(10_000)));
+    if (process.env.BENCH_KEEP === '1') say(`bench: kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+
+  const figures: FigureResult[] = FIGURES.map((def) => {
+    const s = samples.get(def.key)!;
+    const combine = def.combine === 'max' ? max : median;
+    const broker = combine(s.broker);
+    const floorValue = combine(s.floor);
+    const ratio = floorValue === 0 ? (broker === 0 ? 1 : Number.POSITIVE_INFINITY) : broker / floorValue;
+    const ran = s.broker.length > 0;
+    return { ...def, broker, floorValue, ratio, met: ran ? judge(def.target, broker, ratio) : null, samples: s };
+  });
+  meta.loadavgEnd = os.loadavg();
+  meta.durationS = Math.round((Date.now() - started) / 100) / 10;
+  return { meta, figures, updatePhases: medianPhases(updateBreakdown), uploadPhases: medianPhases(uploadBreakdown), errors };
+}
+
+function medianPhases(rounds: UpdatePhases[]): Partial<UpdatePhases> {
+  const out: Partial<UpdatePhases> = {};
+  if (rounds.length === 0) return out;
+  for (const k of Object.keys(rounds[0]!) as Array<keyof UpdatePhases>) out[k] = median(rounds.map((p) => p[k]));
+  return out;
+}

@@ -1,0 +1,118 @@
+/**
+ * What one bench run does: rounds and load sizes. Full by default, `--quick` for a
+ * minute-long look, and every number can be set by flag or BENCH_* environment
+ * variable (flags win). Every load loop is bounded by a count and by `phaseTimeoutMs`.
+ */
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  /** Alternating rounds of the light figures (medians are over these). */
+  rounds: number;
+  /** Warm-up calls per server before round 1 (not recorded). */
+  warmupCalls: number;
+  /** Sequential `process` calls per round. */
+  seqCalls: number;
+  /** Pipelined calls per round, and how many are kept in flight. */
+  pipelinedCalls: number;
+  window: number;
+  /** The long async call's duration, and the short calls made while it runs. */
+  longMs: number;
+  shortCalls: number;
+  /** Events pushed per flood round. */
+  floodEvents: number;
+  /** Rounds of the big upload, and its size in MiB. */
+  uploadRounds: number;
+  uploadMb: number;
+  /** How long processes sit idle before their idle RSS is read. */
+  idleSettleMs: number;
+  /** Upper bound on any one measured phase. */
+  phaseTimeoutMs: number;
+  /** The broker's log level (production default: info). */
+  logLevel: string;
+  /** Figures to run (all when empty): seq, pipelined, short, flood, update, upload, idle. */
+  only: string[];
+  /** Write CPU profiles and GC totals of the broker's processes here (none when null). */
+  profileDir: string | null;
+  /** The compiled broker to measure (a dist/ folder); null: this checkout's dist/. */
+  brokerDist: string | null;
+  /** Where the JSON goes (null: do not write). */
+  out: string | null;
+  quick: boolean;
+}
+
+export const FULL: Omit<BenchOptions, 'quick' | 'only' | 'profileDir' | 'brokerDist' | 'out' | 'logLevel'> = {
+  rounds: 7,
+  warmupCalls: 2000,
+  seqCalls: 2000,
+  pipelinedCalls: 20_000,
+  window: 100,
+  longMs: 1000,
+  shortCalls: 20,
+  floodEvents: 100_000,
+  uploadRounds: 3,
+  uploadMb: 50,
+  idleSettleMs: 1500,
+  phaseTimeoutMs: 60_000,
+};
+
+export const QUICK: typeof FULL = {
+  rounds: 3,
+  warmupCalls: 500,
+  seqCalls: 500,
+  pipelinedCalls: 5000,
+  window: 100,
+  longMs: 1000,
+  shortCalls: 10,
+  floodEvents: 20_000,
+  uploadRounds: 1,
+  uploadMb: 50,
+  idleSettleMs: 500,
+  phaseTimeoutMs: 30_000,
+};
+
+const NUMERIC = Object.keys(FULL) as Array<keyof typeof FULL>;
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const envName = (k: string) => `BENCH_${kebab(k).replace(/-/g, '_').toUpperCase()}`;
+
+export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only seq,pipelined,short,flood,update,upload,idle]
+  [--${NUMERIC.filter((k) => k !== 'rounds').map(kebab).join(' N] [--')} N]
+  [--log-level info] [--profile DIR] [--broker-dist DIR] [--out FILE]
+Every number may also come from the environment: ${NUMERIC.map(envName).slice(0, 3).join(', ')}, ...`;
+
+/** Options from flags and BENCH_* variables over the full (or quick) defaults. */
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
+  const spec: Record<string, { type: 'string' | 'boolean' }> = {
+    quick: { type: 'boolean' },
+    help: { type: 'boolean' },
+    only: { type: 'string' },
+    profile: { type: 'string' },
+    'broker-dist': { type: 'string' },
+    'log-level': { type: 'string' },
+    out: { type: 'string' },
+  };
+  for (const k of NUMERIC) spec[kebab(k)] = { type: 'string' };
+  const { values } = parseArgs({ args: argv, options: spec, strict: true });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const quick = values.quick === true || env.BENCH_QUICK === '1';
+  const base = { ...(quick ? QUICK : FULL) };
+  for (const k of NUMERIC) {
+    const raw = (values[kebab(k)] as string | undefined) ?? env[envName(k)];
+    if (raw === undefined) continue;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${kebab(k)}: expected a number >= 0, got "${raw}"`);
+    base[k] = n;
+  }
+  const only = ((values.only as string | undefined) ?? env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return {
+    ...base,
+    quick,
+    only,
+    logLevel: (values['log-level'] as string | undefined) ?? env.BENCH_LOG_LEVEL ?? 'info',
+    profileDir: (values.profile as string | undefined) ?? null,
+    brokerDist: (values['broker-dist'] as string | undefined) ?? null,
+    out: (values.out as string | undefined) ?? 'bench-results/latest.json',
+  };
+}

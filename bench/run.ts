@@ -1,0 +1,44 @@
+/**
+ * `npm run bench [-- --quick | --rounds N | ...]`: floors and broker in alternating
+ * rounds, one table on stdout, the full results (every round's samples) as JSON in
+ * bench-results/latest.json. See docs/PERFORMANCE.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { runBench } from './harness.js';
+import { parseOptions } from './options.js';
+import { markdown, table } from './report.js';
+
+let options;
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`bench: ${(err as Error).message}\n`);
+  process.exit(2);
+}
+
+const results = await runBench(options);
+results.meta.command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+
+const m = results.meta;
+process.stdout.write(
+  `\nrobot-control bench, ${m.date}, node ${m.node}, ${m.cpus} x ${m.cpuModel}, load ${m.loadavgStart.map((l) => l.toFixed(2)).join(' ')}\n` +
+    `${m.command}: ${options.rounds} rounds, medians over rounds; ratio = broker / floor; ${m.durationS} s\n\n` +
+    `${table(results)}\n`,
+);
+const phaseLine = (what: string, p: object) => {
+  const entries = Object.entries(p) as Array<[string, number]>;
+  if (entries.length) process.stdout.write(`${what}: ${entries.map(([k, v]) => `${k.replace(/Ms$/, '')} ${v.toFixed(0)} ms`).join(', ')}\n`);
+};
+process.stdout.write('\nwhere the broker\'s update time goes (medians over rounds, from its own log):\n');
+phaseLine('  small project', results.updatePhases);
+phaseLine(`  ${(m.uploadBytes / 1024 / 1024).toFixed(0)} MiB project`, results.uploadPhases);
+if (results.errors.length) process.stdout.write(`\n${results.errors.length} problem(s):\n${results.errors.map((e) => `  ${e}`).join('\n')}\n`);
+if (options.out) {
+  const file = resolve(options.out);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ ...results, markdown: markdown(results) }, null, 2)}\n`);
+  process.stdout.write(`\nresults: ${file}\n`);
+}
+if (m.profileDir) process.stdout.write(`profiles: ${m.profileDir} (summarize with node dist/bench/profile-summary.js ${m.profileDir})\n`);
+process.exit(0);

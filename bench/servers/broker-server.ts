@@ -1,0 +1,39 @@
+/**
+ * The broker under test, in its own process as `npm start` runs it: startBroker()
+ * from a compiled dist/ (this checkout's, or BENCH_BROKER_DIST to measure a
+ * variant), port 0 on 127.0.0.1, ZeroMQ on ipc:// in the bench's temp folder, JSON
+ * logs to a file at the production level (info) unless told otherwise.
+ */
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { env, serveParent } from './child-ipc.js';
+
+const dir = env('BENCH_DIR');
+const dist = process.env.BENCH_BROKER_DIST || fileURLToPath(new URL('../../', import.meta.url));
+const load = <T>(rel: string) => import(pathToFileURL(join(dist, rel)).href) as Promise<T>;
+
+type Config = import('../../server/config.js').Config;
+const { parseConfig } = await load<typeof import('../../server/config.js')>('server/config.js');
+const { startBroker } = await load<typeof import('../../server/broker.js')>('server/broker.js');
+
+const config: Config = parseConfig(
+  {
+    websocket: { host: '127.0.0.1', port: 0 },
+    worker: { storage_dir: join(dir, 'projects') },
+    ipc: { command_socket: `ipc://${join(dir, 'cmd.ipc')}`, callback_socket: `ipc://${join(dir, 'cb.ipc')}` },
+    auth: { token: 'bench-token' },
+    log: { file: join(dir, 'logs', 'app.log'), level: (process.env.BENCH_LOG_LEVEL || 'info') as Config['log']['level'], console: false },
+  },
+  dir,
+  {},
+);
+const broker = await startBroker(config);
+
+serveParent({ port: broker.port, token: broker.token, logFile: config.log.file, dist }, async (type) => {
+  if (type === 'status') return broker.supervisor.status();
+  if (type === 'stop') {
+    await broker.close();
+    setImmediate(() => process.exit(0));
+  }
+  return null;
+});

@@ -1,0 +1,46 @@
+/**
+ * The bench harness end to end, tiny: every figure comes out, with samples from
+ * both the broker and its floor, and the table and JSON render. Timings are never
+ * asserted (the machine is shared); `npm run bench` is where they are read.
+ */
+import { describe, expect, it } from 'vitest';
+import { FIGURES } from '../dist/bench/figures.js';
+import { runBench } from '../dist/bench/harness.js';
+import { parseOptions } from '../dist/bench/options.js';
+import { markdown, table } from '../dist/bench/report.js';
+
+describe('npm run bench, smoke run', () => {
+  it('produces every figure from the floors and the broker', async () => {
+    const options = {
+      ...parseOptions(['--quick'], {}),
+      rounds: 1,
+      warmupCalls: 20,
+      seqCalls: 20,
+      pipelinedCalls: 100,
+      window: 10,
+      longMs: 1000,
+      shortCalls: 3,
+      floodEvents: 200,
+      uploadRounds: 1,
+      uploadMb: 1,
+      idleSettleMs: 50,
+      phaseTimeoutMs: 20_000,
+      out: null,
+    };
+    const results = await runBench(options, () => {});
+
+    const problems = results.errors.join('\n');
+    for (const def of FIGURES) {
+      const f = results.figures.find((x) => x.key === def.key);
+      expect(f, def.key).toBeDefined();
+      expect(f!.samples.broker.length, `${def.key}: broker samples\n${problems}`).toBeGreaterThan(0);
+      expect(f!.samples.floor.length, `${def.key}: floor samples\n${problems}`).toBeGreaterThan(0);
+      expect(Number.isFinite(f!.broker), `${def.key}: broker value`).toBe(true);
+      expect(Number.isFinite(f!.floorValue), `${def.key}: floor value`).toBe(true);
+    }
+    const text = table(results);
+    for (const def of FIGURES) expect(text).toContain(def.label);
+    expect(markdown(results).split('\n')).toHaveLength(FIGURES.length + 2);
+    expect(JSON.parse(JSON.stringify(results)).figures).toHaveLength(FIGURES.length);
+  }, 180_000);
+});
