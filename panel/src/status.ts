@@ -134,6 +134,11 @@ export class StatusView {
       title = 'The worker is stopped.';
       body = 'The broker is shutting down.';
     }
+    if (s.kind === 'connecting' && this.bannerBody && /^(busy|reconnecting):/.test(this.bannerKey)) {
+      // A retry in flight: keep the banner (and its buttons) instead of flickering it away.
+      this.bannerBody.textContent = 'Trying now…';
+      return;
+    }
     if (!title) {
       this.banner.hidden = true;
       this.banner.replaceChildren();

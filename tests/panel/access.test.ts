@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { randomBytes } from 'node:crypto';
+import { startTestBroker, waitFor, type TestBroker } from '../helpers/broker.js';
 import { launchBrowser, openPanel, waitForConnection, waitForWorker, watchErrors } from './browser.js';
 
 let t: TestBroker;
@@ -33,7 +34,8 @@ async function closeTab(page: Page): Promise<void> {
   await page.context().close();
 }
 
-describe('access', () => {
+// A browser on a shared 2-core machine: room beyond the suite's 30 s per test.
+describe('access', { timeout: 60_000 }, () => {
   it('without a token asks for one; a wrong one is refused; pasting the banner URL connects', async () => {
     const page = await newTab();
     const errors = watchErrors(page);
@@ -80,8 +82,9 @@ describe('access', () => {
     expect(await page.isDisabled('#stop-btn')).toBe(true);
 
     holder.close();
+    await waitFor(() => t.broker.io.of('/').sockets.size === 0, 10_000, 'the broker to release the robot');
     await page.click('#banner button:has-text("Retry now")');
-    await waitForConnection(page, 'connected');
+    await waitForConnection(page, 'connected', 20_000);
     expect(await page.isHidden('#banner')).toBe(true);
     expect(await page.isEnabled('#start-btn')).toBe(true);
     await closeTab(page);
@@ -93,17 +96,37 @@ describe('access', () => {
     await waitForConnection(page, 'connected');
     const port = t.broker.port;
     await t.close();
-    await waitForConnection(page, 'reconnecting');
-    await page.waitForSelector('#banner[data-kind="reconnecting"]');
+    await waitForConnection(page, 'reconnecting', 15_000);
+    await page.waitForSelector('#banner[data-kind="reconnecting"]', { timeout: 15_000 });
     expect(await page.textContent('#banner')).toMatch(/attempt \d+, next try in \d+ s/);
     expect(await page.getAttribute('#worker-pill', 'class')).toContain('stale');
 
     t = await startTestBroker({ websocket: { port } });
     await page.click('#banner button:has-text("Retry now")');
-    await waitForConnection(page, 'connected');
+    await waitForConnection(page, 'connected', 20_000);
     await waitForWorker(page, 'ready');
     expect(await page.getAttribute('#worker-pill', 'class')).not.toContain('stale');
     expect(await page.locator('#event-log li.system[data-name="disconnected"]').count()).toBe(1);
     await closeTab(page);
+  });
+  it('an upload over the size limit: an error code, or the dropped connection explained, then back', async () => {
+    // 64 KB limit: 100 KB gets E_TOO_LARGE; 400 KB is past what the transport takes, so the broker hangs up.
+    const small = await startTestBroker({ websocket: { max_message_size: 64 * 1024 } });
+    try {
+      const page = await newTab();
+      await openPanel(page, small.url, small.token);
+      await waitForConnection(page, 'connected');
+      await page.setInputFiles('#zip-input', { name: 'big.zip', mimeType: 'application/zip', buffer: randomBytes(100 * 1024) });
+      await page.waitForSelector('#upload-status[data-phase="failed"]', { timeout: 20_000 });
+      expect(await page.textContent('#upload-status')).toContain('E_TOO_LARGE');
+
+      await page.setInputFiles('#zip-input', { name: 'huge.zip', mimeType: 'application/zip', buffer: randomBytes(400 * 1024) });
+      await page.waitForFunction(() => document.getElementById('upload-status')?.textContent?.includes('max_message_size'), undefined, { timeout: 20_000 });
+      // The panel comes back by itself (backoff), still the same tab.
+      await waitForConnection(page, 'connected', 15_000);
+      await closeTab(page);
+    } finally {
+      await small.close();
+    }
   });
 });

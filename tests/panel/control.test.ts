@@ -38,7 +38,8 @@ afterAll(async () => {
 const chipCount = (p: Page, name: string) =>
   p.evaluate((n) => Number(document.querySelector(`#event-chips .chip[data-name="${n}"] .chip-n`)?.textContent?.replace(/,/g, '') ?? 0), name);
 
-describe('the control panel', () => {
+// A browser on a shared 2-core machine: room beyond the suite's 30 s per test.
+describe('the control panel', { timeout: 60_000 }, () => {
   it('opens from the banner URL, keeps the token for the session and wipes it from the address bar', async () => {
     await openPanel(page, t.url, t.token);
     await waitForConnection(page, 'connected');

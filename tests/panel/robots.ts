@@ -20,17 +20,18 @@ exports.rover = {
     }, every_ms);
     return { driving: true };
   },
-  /** About \`per_second\` pushes a second for \`seconds\`, in 10 ms ticks. */
+  /** \`per_second\` pushes a second for \`seconds\`, in 10 ms ticks that catch up when timers run late. */
   Flood({ per_second = 1000, seconds = 2 } = {}) {
     let i = 0;
-    const perTick = Math.max(1, Math.round(per_second / 100));
-    const until = Date.now() + seconds * 1000;
+    const started = Date.now();
+    const total = Math.round(per_second * seconds);
     clearInterval(flood);
     flood = setInterval(() => {
-      if (Date.now() >= until) { clearInterval(flood); flood = null; pushMessage('flood_done', { sent: i }); return; }
-      for (let k = 0; k < perTick; k++) { i += 1; pushMessage('flood', { i, value: Math.sin(i / 50) }); }
+      const due = Math.min(total, Math.round(((Date.now() - started) / 1000) * per_second));
+      while (i < due) { i += 1; pushMessage('flood', { i, value: Math.sin(i / 50) }); }
+      if (i >= total) { clearInterval(flood); flood = null; pushMessage('flood_done', { sent: i }); }
     }, 10);
-    return { perTick };
+    return { total };
   },
   StopMove() {
     clearInterval(telemetry);

@@ -23,7 +23,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-describe('a fast event stream', () => {
+// A browser on a shared 2-core machine: room beyond the suite's 30 s per test.
+describe('a fast event stream', { timeout: 60_000 }, () => {
   it('keeps up with 1,000 events/s without freezing', async () => {
     const errors = watchErrors(page);
     await openPanel(page, t.url, t.token);
@@ -49,7 +50,7 @@ describe('a fast event stream', () => {
     await page.waitForSelector('#event-log li[data-name="flood_done"]', { timeout: 20_000 });
 
     const sent = JSON.parse((await page.textContent('#event-log li[data-name="flood_done"] .ev-data'))!).sent as number;
-    expect(sent).toBeGreaterThan(2000);
+    expect(sent).toBe(3000);
     const counted = await page.evaluate(() => Number(document.querySelector('#event-chips .chip[data-name="flood"] .chip-n')?.textContent?.replace(/,/g, '')));
     const shedNote = await page.textContent('#shed-note');
     // Every event that arrived is counted; any the broker shed is reported, never silent.
@@ -63,7 +64,7 @@ describe('a fast event stream', () => {
     const worst = gaps[gaps.length - 1]!;
     // Generous bounds (CI shares 2 cores): a frozen page misses them by seconds.
     expect(median).toBeLessThan(100);
-    expect(worst).toBeLessThan(1500);
+    expect(worst).toBeLessThan(2000);
 
     // The plot took the stream, downsampled: a bounded number of points.
     await page.selectOption('#plot-event', 'flood');

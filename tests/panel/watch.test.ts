@@ -25,7 +25,8 @@ afterAll(async () => {
 
 const traffic = (p: Page, text: string) => p.locator('#traffic-list li', { hasText: text });
 
-describe('watch-only mode', () => {
+// A browser on a shared 2-core machine: room beyond the suite's 30 s per test.
+describe('watch-only mode', { timeout: 60_000 }, () => {
   it('connects to /monitor read-only, without holding the robot', async () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors = watchErrors(page);
