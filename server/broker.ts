@@ -93,6 +93,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
       heartbeatTimeoutMs: ms(config.worker.heartbeat_timeout),
       policy: { limit: config.worker.restart_limit, stableMs: ms(config.worker.stable_after) },
       workerLog: log,
+      standby: config.worker.standby,
     },
     rpc,
     log.child({ module: 'supervisor' }),
@@ -103,6 +104,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     {
       maxMessageSize: config.websocket.max_message_size,
       callTimeoutMs: ms(config.worker.max_execution_time),
+      loadTimeoutMs: ms(config.worker.start_timeout),
       updateTimeoutMs: Math.max(ms(config.worker.max_execution_time), 120_000),
     },
     log.child({ module: 'commands' }),

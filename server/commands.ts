@@ -13,6 +13,8 @@ import type { Supervisor } from './supervisor.js';
 export interface CommandLimits {
   maxMessageSize: number;
   callTimeoutMs: number;
+  /** How long a freshly updated project may take to load before it is rolled back. */
+  loadTimeoutMs: number;
   /** Unpacking a big upload can take a while; this bounds it. */
   updateTimeoutMs: number;
 }
@@ -90,7 +92,7 @@ export class Commands {
         limit: this.limits.maxMessageSize,
       });
     }
-    return this.supervisor.update(zip, reqId, { updateTimeoutMs: this.limits.updateTimeoutMs, loadTimeoutMs: this.limits.callTimeoutMs });
+    return this.supervisor.update(zip, reqId, { updateTimeoutMs: this.limits.updateTimeoutMs, loadTimeoutMs: this.limits.loadTimeoutMs });
   }
 
   private start(reqId: number): Promise<StartResult> {

@@ -35,6 +35,7 @@ const schema = z.strictObject({
       restart_limit: z.number().int().min(0).default(5), // quick restarts before `failed`
       stable_after: seconds.default(10), // seconds up that reset the restart count
       python: z.string().min(1).default('python3'),
+      standby: z.boolean().default(true), // keep a spare worker ready: restarts skip the process start
     })
     .prefault({}),
   ipc: z

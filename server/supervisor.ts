@@ -14,6 +14,7 @@ import { workerRoutingId } from '../ipc/protocol.js';
 import type { RequestOptions, RpcRouter } from '../ipc/rpc-router.js';
 import type { Logger } from './logger.js';
 import { decideRestart, type RestartHistory, type RestartPolicy } from './restart-policy.js';
+import { Standby } from './standby.js';
 import { WorkerProcess, type WorkerExit } from './worker-process.js';
 
 export interface SupervisorOptions {
@@ -28,6 +29,8 @@ export interface SupervisorOptions {
   policy: RestartPolicy;
   /** Where the worker's own log lines go (the root logger). */
   workerLog: Logger;
+  /** Keep a spare worker ready, so a restart does not wait for a process to start. */
+  standby: boolean;
 }
 
 type SupervisorState = WorkerState | 'stopping';
@@ -55,8 +58,12 @@ export interface CallOptions extends RequestOptions {
 
 export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
   private state: SupervisorState = 'stopped';
+  /** The current worker's generation; `lastGeneration` numbers every worker spawned (spares too). */
   private generation = 0;
+  private lastGeneration = 0;
   private worker: WorkerProcess | null = null;
+  /** When the current worker became current (for a promoted spare, not when it was spawned). */
+  private activatedAt = 0;
   private routingId: string | null = null;
   private ready = deferred<string>();
   private readyTimer: NodeJS.Timeout | undefined;
@@ -79,7 +86,10 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     private readonly log: Logger,
   ) {
     super();
+    this.standby = new Standby(options.standby, () => this.spawnProcess(), log);
   }
+
+  private readonly standby: Standby;
 
   status(): WorkerStatus {
     const state = this.state === 'stopping' ? 'stopped' : this.state;
@@ -93,7 +103,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
       lastExit: this.lastExit,
       heartbeat: { lastPongAt: this.lastPongAt || null, rttMs: this.lastPingRttMs },
       memory: this.lastMemory,
-      upSinceMs: this.worker && this.state === 'ready' ? this.worker.startedAt : null,
+      upSinceMs: this.worker && this.state === 'ready' ? this.activatedAt : null,
     };
   }
 
@@ -103,21 +113,29 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
 
   /** Spawn the first worker and wait until it is ready. */
   async start(): Promise<void> {
-    this.spawn('start');
+    this.replace('start');
     this.heartbeatTimer = setInterval(() => this.heartbeat(), this.options.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
     await this.ready.promise;
+    this.standby.schedule();
   }
 
   /** Called by the router when a worker reports ready. */
   onWorkerReady(routingId: string, msg: Extract<WorkerReply, { type: 'ready' }>): void {
+    if (this.standby.onReady(msg.generation, routingId)) return;
     if (msg.generation !== this.generation || !this.worker || this.state === 'stopping') {
       this.log.warn({ gen: msg.generation, current: this.generation }, 'ready from a worker that is not current: ignored');
       return;
     }
     clearTimeout(this.readyTimer);
+    this.activate(routingId);
+  }
+
+  /** The current worker is ready: serve. */
+  private activate(routingId: string): void {
     this.routingId = routingId;
-    this.lastPongAt = Date.now();
+    this.activatedAt = Date.now();
+    this.lastPongAt = this.activatedAt;
     this.transition('ready', this.reason);
     this.ready.resolve(routingId);
   }
@@ -133,7 +151,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
         });
       }
       this.history = { count: 0 };
-      this.spawn('failed state cleared');
+      this.replace('failed state cleared');
     }
     return this.ready.promise;
   }
@@ -169,6 +187,9 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
       } catch (err) {
         const cause = BrokerError.from(err);
         this.log.warn({ reqId, code: cause.code, error: cause.message }, 'new project failed to load: rolling back');
+        // The worker that tried may be wedged or dying: roll back from a fresh one (it
+        // loads nothing until asked), then restart again so no module of the bad project survives.
+        await this.restart('load failed');
         await this.call('rollback', {}, { timeoutMs: t.updateTimeoutMs, clearFailed: true });
         await this.restart('rollback');
         if (cause.code === 'E_PROJECT_LOAD') throw cause;
@@ -198,7 +219,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     if (this.state === 'ready') this.ready = deferred<string>();
     this.transition('restarting', reason);
     if (old) await this.retire(old, reason);
-    this.spawn(reason);
+    this.replace(reason);
     await this.ensureReady();
   }
 
@@ -210,34 +231,51 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     this.reason = 'shutdown';
     this.transition('stopping', 'shutdown');
     this.ready.reject(new BrokerError('E_SHUTTING_DOWN', 'the broker is stopping'));
+    const politeMs = Math.min(this.options.stopTimeoutMs, 2500);
     const old = this.worker;
     this.worker = null;
-    if (old) await this.retire(old, 'shutdown', Math.min(this.options.stopTimeoutMs, 2500));
+    const spare = this.standby.stop();
+    await Promise.all([old && this.retire(old, 'shutdown', politeMs), spare && this.retire(spare, 'shutdown', politeMs)]);
     await Promise.all([...this.retiring].map((w) => w.exited));
     this.transition('stopped', 'shutdown');
   }
 
-  private spawn(reason: string): void {
-    const generation = ++this.generation;
+  /** Put a new current worker in place: the ready spare if there is one, else a fresh process. */
+  private replace(reason: string): void {
     this.reason = reason;
     if (this.state === 'ready' || this.state === 'failed') this.ready = deferred<string>();
-    this.transition(generation === 1 ? 'starting' : 'restarting', reason);
-    const worker = new WorkerProcess({
-      script: this.options.script,
-      config: { ...this.options.worker, generation },
-      maxMemoryMb: this.options.maxMemoryMb,
-      log: this.options.workerLog,
-    });
+    this.transition(this.lastGeneration === 0 ? 'starting' : 'restarting', reason);
+    const spare = this.standby.take();
+    if (spare) {
+      this.worker = spare.worker;
+      this.generation = spare.worker.generation;
+      this.log.info({ gen: this.generation, pid: spare.worker.pid, reason }, 'standby worker promoted');
+      this.activate(spare.routingId);
+      return;
+    }
+    const worker = this.spawnProcess();
     this.worker = worker;
-    this.log.info({ gen: generation, pid: worker.pid, reason }, 'worker spawned');
-    void worker.exited.then((exit) => this.onExit(worker, exit));
+    this.generation = worker.generation;
+    this.log.info({ gen: worker.generation, pid: worker.pid, reason }, 'worker spawned');
     clearTimeout(this.readyTimer);
     this.readyTimer = setTimeout(() => {
       if (this.worker !== worker || this.state === 'ready') return;
-      this.log.error({ gen: generation }, `worker did not report ready within ${this.options.startTimeoutMs} ms`);
+      this.log.error({ gen: worker.generation }, `worker did not report ready within ${this.options.startTimeoutMs} ms`);
       worker.wedged = 'did not report ready in time';
       void worker.kill(1000);
     }, this.options.startTimeoutMs);
+  }
+
+  /** Start a worker process with the next generation number; its exit comes back to onExit. */
+  private spawnProcess(): WorkerProcess {
+    const worker = new WorkerProcess({
+      script: this.options.script,
+      config: { ...this.options.worker, generation: ++this.lastGeneration },
+      maxMemoryMb: this.options.maxMemoryMb,
+      log: this.options.workerLog,
+    });
+    void worker.exited.then((exit) => this.onExit(worker, exit));
+    return worker;
   }
 
   private onExit(worker: WorkerProcess, exit: WorkerExit): void {
@@ -247,6 +285,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
       this.log.info({ gen: worker.generation, ...exit }, 'worker exited');
       return;
     }
+    if (this.standby.onExit(worker, exit.reason)) return;
     if (worker !== this.worker) return;
     this.lastExit = exit;
     const failed = this.router.failAll(id, new BrokerError('E_WORKER_CRASHED', `the worker died: ${exit.reason}`, { reason: exit.reason }));
@@ -254,13 +293,12 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     this.worker = null;
     this.routingId = null;
     if (this.state === 'stopping' || this.state === 'stopped') return;
-    const decision = decideRestart(this.history, Date.now() - worker.startedAt, this.options.policy);
+    const decision = decideRestart(this.history, Date.now() - this.activatedAt, this.options.policy);
     this.history = decision.history;
     const reason = `crash: ${exit.reason}`;
     if (decision.action === 'restart') {
       this.restarts++;
-      if (this.state === 'ready') this.ready = deferred<string>();
-      this.spawn(reason);
+      this.replace(reason);
       return;
     }
     this.reason = `${reason} (${decision.history.count - 1} restarts in a row)`;
