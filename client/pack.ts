@@ -28,9 +28,15 @@ export interface PackedProject {
   bytes: number;
 }
 
-/** The folder is not a project (no entry module, not a folder). */
+/** The folder is not a project: E_NO_ENTRY (the broker's code for the same fault) or E_NOT_FOUND. */
 export class PackError extends Error {
   override readonly name = 'PackError';
+  constructor(
+    readonly code: 'E_NO_ENTRY' | 'E_NOT_FOUND',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export function findEntry(dir: string): string | null {
@@ -56,11 +62,11 @@ export function packProject(dir: string, options: PackOptions = {}): PackedProje
   try {
     info = statSync(root);
   } catch {
-    throw new PackError(`${dir}: no such folder`);
+    throw new PackError('E_NOT_FOUND', `${dir}: no such folder`);
   }
-  if (!info.isDirectory()) throw new PackError(`${dir}: not a folder`);
+  if (!info.isDirectory()) throw new PackError('E_NOT_FOUND', `${dir}: not a folder`);
   const entry = findEntry(root);
-  if (!entry) throw new PackError(`${dir}: no entry module; a project needs one of ${ENTRY_MODULES.join(', ')} at its root`);
+  if (!entry) throw new PackError('E_NO_ENTRY', `${dir}: no entry module; a project needs one of ${ENTRY_MODULES.join(', ')} at its root`);
 
   const exclude = new Set((options.exclude ?? []).map((p) => resolve(p)));
   const zip = new AdmZip();
@@ -109,7 +115,7 @@ export async function zipOf(source: ProjectSource): Promise<Buffer> {
   try {
     info = await stat(source);
   } catch {
-    throw new PackError(`${source}: no such file or folder`);
+    throw new PackError('E_NOT_FOUND', `${source}: no such file or folder`);
   }
   return info.isDirectory() ? packProject(source).zip : readFile(source);
 }

@@ -115,6 +115,7 @@ export class RobotClient {
   private readonly transports: Array<'websocket' | 'polling'>;
 
   private readonly emitter = new EventEmitter();
+  private readonly anyListeners = new Set<(event: string, data: unknown) => void>();
   private socket: Wire | null = null;
   private currentState: ClientState = 'idle';
   private readonly pending = new Set<PendingCall>();
@@ -224,6 +225,17 @@ export class RobotClient {
     return this;
   }
 
+  /** Listen to everything the broker sends: robot pushes and worker_status/events_shed/broker_error (not the client's own events). */
+  onAny(listener: (event: string, data: unknown) => void): this {
+    this.anyListeners.add(listener);
+    return this;
+  }
+
+  offAny(listener: (event: string, data: unknown) => void): this {
+    this.anyListeners.delete(listener);
+    return this;
+  }
+
   /**
    * Disconnect and stop reconnecting. Calls still waiting reject with E_CLOSED.
    * Resolves once the connection is closed (bounded: at most one second).
@@ -259,7 +271,10 @@ export class RobotClient {
     socket.on('connect_error', (err) => this.onConnectError(socket, err));
     socket.on('disconnect', (reason) => this.onDisconnect(socket, reason));
     // Everything the server emits: robot pushes under their own names, and the broker's events.
-    socket.onAny((event: string, ...args: unknown[]) => this.emitter.emit(event, ...args));
+    socket.onAny((event: string, ...args: unknown[]) => {
+      for (const listener of this.anyListeners) listener(event, args[0]);
+      this.emitter.emit(event, ...args);
+    });
   }
 
   private onConnect(socket: Wire): void {

@@ -1,0 +1,42 @@
+/** `robot-control watch [EVENT...]`: print pushed events as JSON lines. */
+import { EXIT, type Command } from './command.js';
+import { connectClient, createClient } from './connect.js';
+import { followEvents } from './events.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, connectionSettings, count, parse } from './options.js';
+import { err } from './output.js';
+
+export const watch: Command = {
+  name: 'watch',
+  summary: 'print pushed events as JSON lines',
+  help: `Usage: robot-control watch [EVENT...] [--count N] [options]
+
+Prints each event the broker sends (all of them, or only the EVENTs named) as one
+JSON line: {"event":"odometry","data":{...},"at":"2024-01-01T00:00:00.000Z"}.
+The broker's own events (worker_status, events_shed, broker_error) are included.
+Runs until Ctrl-C, or until N events with --count. Reconnects when the link drops.
+
+The broker admits one client at a time: while watch runs, other commands get
+"busy". To call a method and watch what it pushes, use \`call ... --follow\`.
+
+Options:
+  --count N          exit after N events
+
+${CONNECTION_HELP}`,
+  async run(argv) {
+    const { values, positionals } = parse(argv, { ...CONNECTION_OPTIONS, count: { type: 'string' } });
+    const n = count(values.count, '--count');
+    const settings = connectionSettings(values);
+    const client = createClient(settings);
+    try {
+      // Listening before connecting: the broker sends worker_status at once.
+      const following = followEvents(client, { events: positionals, count: n });
+      following.catch(() => {}); // awaited below
+      err(`robot-control: watching ${positionals.length > 0 ? positionals.join(', ') : 'every event'} on ${client.url} (Ctrl-C to stop)`);
+      await connectClient(client, settings);
+      await following;
+    } finally {
+      await client.close();
+    }
+    return EXIT.ok;
+  },
+};
