@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, callMethod, collect, waitFor, startTestBroker, type Client, type TestBroker } from '../helpers/broker.js';
 import { FIXTURES, zipFiles } from '../helpers/zip.js';
+import { connectMonitor } from '../observability/helpers.js';
 
 interface Twin {
   lang: 'js' | 'ts' | 'py';
@@ -131,6 +132,20 @@ describe.each(TWINS)('the $lang twin', (twin) => {
     expect((await callMethod(c, 'robot', 'stream', [5, 20])).data).toBe('streaming');
     await waitFor(() => stream.length === 5, 5000, '5 stream events');
     expect(stream.map((x) => x.i)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("tags a push made during a call with that call's request id", async () => {
+    const { monitor, seen } = await connectMonitor(t.url, t.token);
+    try {
+      expect((await callMethod(c, 'robot', 'push', [3])).data).toBe(3);
+      const ticks = () => seen.filter((s) => s.event === 'push' && s.data.event === 'tick');
+      await waitFor(() => ticks().length === 3, 5000, 'the monitored pushes');
+      const command = seen.find((s) => s.event === 'command' && s.data.method === 'push');
+      expect(command?.data.reqId).toBeGreaterThan(0);
+      expect(ticks().map((s) => s.data.reqId)).toEqual([command!.data.reqId, command!.data.reqId, command!.data.reqId]);
+    } finally {
+      monitor.close();
+    }
   });
 
   it('refuses reserved event names with E_RESERVED_EVENT', async () => {
