@@ -11,10 +11,13 @@ function fmt(v: number, unit: string): string {
 const ratioText = (f: FigureResult) => (Number.isFinite(f.ratio) ? `${f.ratio.toFixed(2)}x` : f.broker === 0 && f.floorValue === 0 ? '1.00x' : 'n/a');
 const metText = (f: FigureResult) => (f.samples.broker.length === 0 ? 'not run' : f.met === null ? '' : f.met ? 'met' : 'MISSED');
 
+/** The figures this run measured (`--only` skips some). */
+const ran = (results: BenchResults) => results.figures.filter((f) => f.samples.broker.length > 0 || f.samples.floor.length > 0);
+
 export function table(results: BenchResults): string {
   const rows = [
     ['figure', 'broker', 'floor', 'vs', 'ratio', 'target', ''],
-    ...results.figures.map((f) => [f.label, fmt(f.broker, f.unit), fmt(f.floorValue, f.unit), f.floor, ratioText(f), describeTarget(f.target), metText(f)]),
+    ...ran(results).map((f) => [f.label, fmt(f.broker, f.unit), fmt(f.floorValue, f.unit), f.floor, ratioText(f), describeTarget(f.target), metText(f)]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === 1 || i === 2 || i === 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
@@ -24,7 +27,7 @@ export function table(results: BenchResults): string {
 /** The same table as Markdown, for docs/PERFORMANCE.md. */
 export function markdown(results: BenchResults): string {
   const out = ['| figure | broker | floor | floor is | ratio | target | |', '|---|---:|---:|---|---:|---|---|'];
-  for (const f of results.figures) {
+  for (const f of ran(results)) {
     out.push(`| ${f.label} | ${fmt(f.broker, f.unit)} | ${fmt(f.floorValue, f.unit)} | ${f.floor} | ${ratioText(f)} | ${describeTarget(f.target)} | ${metText(f)} |`);
   }
   return out.join('\n');
