@@ -20,7 +20,8 @@ message on stderr and exits 1.
 
 Options:
   --follow           stay connected and print pushed events as JSON lines
-                     (as \`watch\` does) until Ctrl-C
+                     (as \`watch\` does) until Ctrl-C; the return value is then
+                     printed as {"result": VALUE}, in arrival order among them
   --event NAME       with --follow: only this event (repeatable)
   --count N          with --follow: exit after N printed events
 
@@ -39,7 +40,9 @@ ${CONNECTION_HELP}`,
       const following = values.follow ? followEvents(client, { events: values.event ?? [], count: n }) : null;
       following?.catch(() => {}); // awaited below, once the call is answered
       await connectClient(client, settings);
-      out(json(await client.call(object, method, args)));
+      const result = await client.call(object, method, args);
+      // With --follow every line is an object: the answer is told apart from the events around it.
+      out(json(following ? { result: result ?? null } : result));
       if (following) await following;
     } finally {
       await client.close();
