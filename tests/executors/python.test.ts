@@ -3,7 +3,7 @@
  * lines, its threads run calls side by side, what is callable follows Python's rules,
  * and its death, wedge or memory use is handled like the Node worker's own.
  */
-import { existsSync, readFileSync, realpathSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -308,12 +308,14 @@ describe('a Python project', () => {
 
 describe('the configured interpreter (worker.python)', () => {
   let t: TestBroker | undefined;
+  let dir: string | undefined;
   afterAll(async () => {
     await t?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs the project with the configured Python', async () => {
-    const dir = tempDir('rc-python-');
+    dir = tempDir('rc-python-');
     const marker = join(dir, 'used');
     const python = join(dir, 'my-python');
     const real = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();

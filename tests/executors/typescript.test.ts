@@ -3,7 +3,7 @@
  * modules by default, the project's own tsconfig, and typings for robot code.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, callMethod, startTestBroker, tempDir, type Client, type TestBroker } from '../helpers/broker.js';
@@ -74,9 +74,15 @@ describe('a TypeScript project', () => {
 });
 
 describe('types/robot.d.ts', () => {
+  const made: string[] = [];
+  afterAll(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  });
+
   /** A project folder with robot-control "installed" (a link to this package) and @types/node. */
   function projectWith(files: Record<string, string>): string {
     const dir = tempDir('rc-types-');
+    made.push(dir);
     mkdirSync(join(dir, 'node_modules', '@types'), { recursive: true });
     symlinkSync(ROOT, join(dir, 'node_modules', 'robot-control'));
     symlinkSync(join(ROOT, 'node_modules', '@types', 'node'), join(dir, 'node_modules', '@types', 'node'));
