@@ -149,6 +149,8 @@ export interface WorkerConfig {
   maxMemoryMb: number;
   /** How often the server pings, in ms (executors with a child of their own ping it likewise). */
   heartbeatIntervalMs: number;
+  /** How long a ping may go unanswered before the pinged process counts as wedged, in ms. */
+  heartbeatTimeoutMs: number;
   /** The built-in default project, copied to <storageDir>/default when missing. */
   defaultProjectDir: string;
   logLevel: string;

@@ -84,6 +84,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
         pythonPath: config.worker.python,
         maxMemoryMb: config.worker.max_memory_mb,
         heartbeatIntervalMs: ms(config.worker.heartbeat_interval),
+        heartbeatTimeoutMs: ms(config.worker.heartbeat_timeout),
         logLevel: config.log.level,
       },
       maxMemoryMb: config.worker.max_memory_mb,

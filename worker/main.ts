@@ -49,7 +49,7 @@ const worker = new Worker(store, log, config.stopTimeoutMs, () => {
     publisher.close();
     process.exit(0);
   });
-});
+}, config);
 dealer = new RpcDealer(workerRoutingId(config.generation), (req, frames) => worker.handle(req, frames), (err) =>
   log.error({ err }, 'command channel error'),
 );

@@ -4,7 +4,7 @@
  */
 import type pino from 'pino';
 import { BrokerError } from '../ipc/errors.js';
-import type { WorkerCalls, WorkerCommand, WorkerRequest } from '../ipc/protocol.js';
+import type { WorkerCalls, WorkerCommand, WorkerConfig, WorkerRequest } from '../ipc/protocol.js';
 import { loadProject } from './executors/index.js';
 import type { LoadedProject } from './executors/types.js';
 import type { ProjectStore } from './project-store.js';
@@ -23,6 +23,7 @@ export class Worker {
     private readonly log: pino.Logger,
     private readonly stopTimeoutMs: number,
     private readonly onShutdown: () => void,
+    private readonly config: WorkerConfig,
   ) {}
 
   readonly handlers: Handlers = {
@@ -66,7 +67,9 @@ export class Worker {
   private load(): Promise<LoadedProject> {
     this.project ??= this.store
       .resolveCurrent()
-      .then((info) => loadProject(info, { onStopError: (hook, err) => this.log.warn({ hook, err }, 'stop hook failed') }))
+      .then((info) =>
+        loadProject(info, { onStopError: (hook, err) => this.log.warn({ hook, err }, 'stop hook failed'), log: this.log, config: this.config }),
+      )
       .then((p) => {
         this.loaded = p;
         this.log.info({ type: p.type, entry: p.entry, objects: Object.keys(p.objects) }, 'project loaded');

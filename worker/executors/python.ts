@@ -10,13 +10,13 @@ import { isErrorCode, type ErrorCode } from '../../ipc/errors.js';
 import { WORKER_EXIT, type ProcessParams } from '../../ipc/protocol.js';
 import type { ProjectInfo } from '../project-store.js';
 import { requestContext } from '../push.js';
-import { executorLog, executorSettings, type ExecutorContext } from './context.js';
+import { executorSettings, type ExecutorContext } from './context.js';
 import { PythonChild, type PythonError, type RunnerMessage } from './python-child.js';
 import type { LoadedProject } from './types.js';
 
 export async function loadPython(project: ProjectInfo, ctx: ExecutorContext): Promise<LoadedProject> {
   const settings = executorSettings(ctx);
-  const log = executorLog(ctx);
+  const log = ctx.log;
   const child = new PythonChild({
     pythonPath: settings.pythonPath,
     projectDir: realpathSync(project.dir),
