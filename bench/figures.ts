@@ -38,6 +38,8 @@ export const FIGURES: FigureDef[] = [
   { key: 'upload_mem', label: 'big upload: memory growth, server + worker', unit: 'MB', floor: 'raw Socket.IO server', combine: 'max', target: { kind: '<=', value: 150 } },
   { key: 'idle_rss_server', label: 'idle RSS, server process', unit: 'MB', floor: 'raw Socket.IO server', combine: 'median', target: { kind: 'none' } },
   { key: 'idle_rss_worker', label: 'idle RSS, worker process', unit: 'MB', floor: 'raw chain child', combine: 'median', target: { kind: 'none' } },
+  { key: 'idle_rss_spare', label: 'idle RSS, standby spare worker', unit: 'MB', floor: 'raw chain child', combine: 'median', target: { kind: 'none' } },
+  { key: 'idle_rss_total', label: 'idle RSS, all broker processes', unit: 'MB', floor: 'raw chain, both processes', combine: 'median', target: { kind: 'none' } },
 ];
 
 export interface FigureResult extends FigureDef {

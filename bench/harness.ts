@@ -4,6 +4,7 @@
  * rounds floors first, even rounds broker first), and combine the rounds into the
  * figures. `runBench` is what `npm run bench` and the smoke test call.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import * as client from './client.js';
 import { FIGURES, judge, type FigureResult } from './figures.js';
 import { serverScript, startServer, type ServerHandle } from './host.js';
 import type { BenchOptions } from './options.js';
-import { rssBytes, sampleTreePeak, treeRssBytes } from './procfs.js';
+import { childPids, rssBytes, sampleTreePeak, treeRssBytes, type TreePeak } from './procfs.js';
 import { bigProjectZip, smallProjectZip } from './project.js';
 import { max, median, percentile } from './stats.js';
 import { updatePhases, type UpdatePhases } from './update-phases.js';
@@ -42,12 +43,16 @@ export interface BenchResults {
     durationS: number;
     uploadBytes: number;
     profileDir: string | null;
+    /** The checkout the broker was built from (dist/ may hold uncommitted changes: `dirty`). */
+    commit: string;
   };
   figures: FigureResult[];
   /** Median of each update phase over the rounds, from the broker's log (empty when its level is above info). */
   updatePhases: Partial<UpdatePhases>;
   /** The same for the big upload. */
   uploadPhases: Partial<UpdatePhases>;
+  /** The big upload's memory growth split: the server process, and its worker processes together (each round). */
+  uploadMemory: Array<{ serverMb: number; workersMb: number }>;
   errors: string[];
 }
 
@@ -80,6 +85,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     durationS: 0,
     uploadBytes: 0,
     profileDir: options.profileDir,
+    commit: gitDescribe(),
   };
 
   mkdirSync(join(dir, 'chain'));
@@ -96,6 +102,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
 
   const updateBreakdown: UpdatePhases[] = [];
   const uploadBreakdown: UpdatePhases[] = [];
+  const uploadMemory: Array<{ serverMb: number; workersMb: number }> = [];
   const servers: Array<ServerHandle<unknown>> = [];
   const sockets: Socket[] = [];
   try {
@@ -143,6 +150,12 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       add('idle_rss_server', 'floor', mb(S.server.pid));
       add('idle_rss_worker', 'broker', mb(status.pid));
       add('idle_rss_worker', 'floor', mb(C.server.info.responderPid));
+      // The standby spare (0 when the broker keeps none) and every broker process together.
+      const spares = childPids(B.server.pid).filter((p) => p !== status.pid);
+      add('idle_rss_spare', 'broker', spares.reduce((sum, p) => sum + mb(p), 0));
+      add('idle_rss_spare', 'floor', mb(C.server.info.responderPid));
+      add('idle_rss_total', 'broker', treeRssBytes(B.server.pid) / MiB);
+      add('idle_rss_total', 'floor', treeRssBytes(C.server.pid) / MiB);
     }
 
     for (let round = 1; round <= options.rounds; round++) {
@@ -201,16 +214,17 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       const bigZip = bigProjectZip(options.uploadMb);
       for (let round = 1; round <= options.uploadRounds; round++) {
         say(`bench: upload round ${round} of ${options.uploadRounds}`);
-        let peak = 0;
+        let peak: TreePeak = { peak: 0, rootPeak: 0, childrenPeak: 0, samples: 0 };
         await alternate(round, [S, B], 'big upload', async (s) => {
           await sleep(400); // the previous upload's garbage collected, workers settled
-          const base = treeRssBytes(s.server.pid);
+          const base = sampleTreePeak(s.server.pid, 1000).stop();
           const sampler = sampleTreePeak(s.server.pid, 5);
           const sentAt = Date.now();
-          const ms = await client.upload(s.socket, bigZip, Math.max(t, 120_000)).finally(() => (peak = sampler.stop().peak));
+          const ms = await client.upload(s.socket, bigZip, Math.max(t, 120_000)).finally(() => (peak = sampler.stop()));
           add('upload_ack', who(s), ms);
-          add('upload_mem', who(s), (peak - base) / MiB);
+          add('upload_mem', who(s), (peak.peak - base.peak) / MiB);
           if (s !== B) return;
+          uploadMemory.push({ serverMb: (peak.rootPeak - base.rootPeak) / MiB, workersMb: (peak.childrenPeak - base.childrenPeak) / MiB });
           await sleep(150);
           const phases = updatePhases(B.server.info.logFile!, sentAt);
           if (phases) uploadBreakdown.push(phases);
@@ -236,12 +250,24 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
   });
   meta.loadavgEnd = os.loadavg();
   meta.durationS = Math.round((Date.now() - started) / 100) / 10;
-  return { meta, figures, updatePhases: medianPhases(updateBreakdown), uploadPhases: medianPhases(uploadBreakdown), errors };
+  return { meta, figures, updatePhases: medianPhases(updateBreakdown), uploadPhases: medianPhases(uploadBreakdown), uploadMemory, errors };
+}
+
+function gitDescribe(): string {
+  try {
+    const cwd = fileURLToPath(new URL('../../', import.meta.url));
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'server', 'worker', 'ipc'], { cwd, encoding: 'utf8' }).trim();
+    return dirty ? `${head} + uncommitted changes in server/, worker/ or ipc/` : head;
+  } catch {
+    return 'unknown';
+  }
 }
 
 function medianPhases(rounds: UpdatePhases[]): Partial<UpdatePhases> {
   const out: Partial<UpdatePhases> = {};
   if (rounds.length === 0) return out;
   for (const k of Object.keys(rounds[0]!) as Array<keyof UpdatePhases>) out[k] = median(rounds.map((p) => p[k]));
+  out.standby = rounds.filter((p) => p.standby).length / rounds.length;
   return out;
 }

@@ -52,22 +52,36 @@ export function treeRssBytes(pid: number): number {
   return sum;
 }
 
+/** Peak RSS of a process tree while sampled: of the whole tree, of the root alone, and of its children together. */
+export interface TreePeak {
+  peak: number;
+  rootPeak: number;
+  childrenPeak: number;
+  samples: number;
+}
+
 /**
- * Sample `treeRssBytes(pid)` every `everyMs` until stopped: the peak seen. Polling
+ * Sample the RSS of `pid` and its children every `everyMs` until stopped. Polling
  * also catches a child that exits in between (the worker that unpacked an upload).
  */
-export function sampleTreePeak(pid: number, everyMs: number): { stop(): { peak: number; samples: number } } {
-  let peak = treeRssBytes(pid);
-  let samples = 1;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, treeRssBytes(pid));
-    samples++;
-  }, everyMs);
+export function sampleTreePeak(pid: number, everyMs: number): { stop(): TreePeak } {
+  const peak: TreePeak = { peak: 0, rootPeak: 0, childrenPeak: 0, samples: 0 };
+  const sample = () => {
+    const root = rssBytes(pid) ?? 0;
+    let children = 0;
+    for (const c of childPids(pid)) children += rssBytes(c) ?? 0;
+    peak.peak = Math.max(peak.peak, root + children);
+    peak.rootPeak = Math.max(peak.rootPeak, root);
+    peak.childrenPeak = Math.max(peak.childrenPeak, children);
+    peak.samples++;
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
   return {
     stop() {
       clearInterval(timer);
-      peak = Math.max(peak, treeRssBytes(pid));
-      return { peak, samples: samples + 1 };
+      sample();
+      return peak;
     },
   };
 }

@@ -23,16 +23,21 @@ results.meta.command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ..
 const m = results.meta;
 process.stdout.write(
   `\nrobot-control bench, ${m.date}, node ${m.node}, ${m.cpus} x ${m.cpuModel}, load ${m.loadavgStart.map((l) => l.toFixed(2)).join(' ')}\n` +
-    `${m.command}: ${options.rounds} rounds, medians over rounds; ratio = broker / floor; ${m.durationS} s\n\n` +
+    `${m.command}: ${options.rounds} rounds, medians over rounds; ratio = broker / floor; ${m.durationS} s; broker from ${m.commit}\n\n` +
     `${table(results)}\n`,
 );
 const phaseLine = (what: string, p: object) => {
   const entries = Object.entries(p) as Array<[string, number]>;
-  if (entries.length) process.stdout.write(`${what}: ${entries.map(([k, v]) => `${k.replace(/Ms$/, '')} ${v.toFixed(0)} ms`).join(', ')}\n`);
+  const text = entries.map(([k, v]) => (k === 'standby' ? `standby spare used in ${Math.round(v * 100)}% of updates` : `${k.replace(/Ms$/, '')} ${v.toFixed(0)} ms`));
+  if (entries.length) process.stdout.write(`${what}: ${text.join(', ')}\n`);
 };
 process.stdout.write('\nwhere the broker\'s update time goes (medians over rounds, from its own log):\n');
 phaseLine('  small project', results.updatePhases);
 phaseLine(`  ${(m.uploadBytes / 1024 / 1024).toFixed(0)} MiB project`, results.uploadPhases);
+if (results.uploadMemory.length) {
+  const mem = results.uploadMemory.map((u) => `server +${u.serverMb.toFixed(0)} MB, workers +${u.workersMb.toFixed(0)} MB`);
+  process.stdout.write(`  big upload memory growth by round: ${mem.join('; ')}\n`);
+}
 if (results.errors.length) process.stdout.write(`\n${results.errors.length} problem(s):\n${results.errors.map((e) => `  ${e}`).join('\n')}\n`);
 if (options.out) {
   const file = resolve(options.out);

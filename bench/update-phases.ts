@@ -1,7 +1,7 @@
 /**
  * Where an update's time goes, from the broker's own log lines (info level): the
- * upload and unpack, retiring the old worker, spawning the new one, its boot to
- * "worker ready", loading the project, and the ack. Read from the tail of app.log
+ * upload and unpack, retiring the old worker, promoting the standby spare (or
+ * spawning a worker and its boot to "worker ready"), loading the project, the ack. Read from the tail of app.log
  * right after the update, so log rotation does not get in the way.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -11,10 +11,12 @@ export interface UpdatePhases {
   unpackMs: number;
   /** -> the old worker has exited (polite shutdown). */
   retireMs: number;
-  /** -> the new worker process is spawned. */
-  spawnMs: number;
-  /** -> the new worker says ready (node boot, imports, storage init, ZeroMQ connect + subscription). */
+  /** -> the new worker is in place: a standby spare promoted, or a process spawned. */
+  replaceMs: number;
+  /** -> a spawned worker says ready (node boot, imports, storage init, ZeroMQ); 0 for a promoted spare. */
   bootMs: number;
+  /** 1 when a standby spare was promoted, 0 when a worker had to be spawned (over rounds: the share of updates that used one). */
+  standby: number;
   /** -> the project is loaded (the `start` call). */
   loadMs: number;
   /** -> the ack is logged. */
@@ -56,17 +58,19 @@ export function updatePhases(logFile: string, sentAt: number): UpdatePhases | nu
   const restarting = at((o) => o.msg === 'worker state' && o.to === 'restarting' && o.reason === 'update', sentAt);
   if (restarting === undefined) return null;
   const exited = at((o) => o.msg === 'worker exited', restarting);
-  const spawned = at((o) => o.msg === 'worker spawned', exited ?? restarting);
-  const ready = at((o) => o.proc === 'worker' && o.msg === 'worker ready', spawned ?? restarting);
+  const promoted = at((o) => o.msg === 'standby worker promoted', exited ?? restarting);
+  const spawned = promoted ?? at((o) => o.msg === 'worker spawned', exited ?? restarting);
+  const ready = promoted ?? at((o) => o.proc === 'worker' && o.msg === 'worker ready', spawned ?? restarting);
   const loaded = at((o) => o.msg === 'project loaded', ready ?? restarting);
   const acked = at((o) => o.command === 'update' && typeof o.ms === 'number', loaded ?? restarting);
   if ([exited, spawned, ready, loaded, acked].some((t) => t === undefined)) return null;
   return {
     unpackMs: restarting - sentAt,
     retireMs: exited! - restarting,
-    spawnMs: spawned! - exited!,
+    replaceMs: spawned! - exited!,
     bootMs: ready! - spawned!,
     loadMs: loaded! - ready!,
     ackMs: acked! - loaded!,
+    standby: promoted === undefined ? 0 : 1,
   };
 }

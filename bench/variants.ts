@@ -33,26 +33,20 @@ const QUEUE_HEAD: Patch[] = [
   { file: 'ipc/send-queue.js', find: '        return this.items.length;\n', replace: '        return this.items.length - this.head;\n' },
 ];
 
-const COMMAND_LOG_DEBUG: Patch = {
-  file: 'server/commands.js',
-  find: "log.info({ reqId, command, ...detail, ms: round(ms), outcome: 'success' }, command)",
-  replace: "(command === 'process' ? log.debug : log.info).call(log, { reqId, command, ...detail, ms: round(ms), outcome: 'success' }, command)",
-};
+/** The events journal's one info line per command (commands.ts logged a second one until d50c70f). */
 const JOURNAL_LOG_DEBUG: Patch = {
   file: 'server/observability/events-journal.js',
   find: 'j.info(fields, `${a.command} ok`)',
   replace: "(a.command === 'process' ? j.debug : j.info).call(j, fields, `${a.command} ok`)",
 };
-const COMMAND_LOG_DROP: Patch = { ...COMMAND_LOG_DEBUG, replace: 'void 0' };
 
 export const VARIANTS: Record<string, { why: string; patches: Patch[] }> = {
   'queue-head': { why: 'SendQueue drains with a head index instead of Array.shift() (quadratic past ~16k queued items)', patches: QUEUE_HEAD },
   'process-log-debug': {
-    why: 'successful process commands logged at debug (commands.ts and the events journal); errors, update and start stay at info/warn',
-    patches: [COMMAND_LOG_DEBUG, JOURNAL_LOG_DEBUG],
+    why: 'successful process commands logged at debug by the events journal; errors, update and start stay at info/warn',
+    patches: [JOURNAL_LOG_DEBUG],
   },
-  'one-command-line': { why: 'each command logged once (the events journal line), not twice', patches: [COMMAND_LOG_DROP] },
-  'both': { why: 'queue-head + process-log-debug', patches: [...QUEUE_HEAD, COMMAND_LOG_DEBUG, JOURNAL_LOG_DEBUG] },
+  both: { why: 'queue-head + process-log-debug', patches: [...QUEUE_HEAD, JOURNAL_LOG_DEBUG] },
 };
 
 export function makeVariant(name: string, dist: string, outRoot: string): string {
