@@ -65,7 +65,7 @@ describe('usage (exit 2)', () => {
     const noToken = await cli(['call', 'robot', 'add'], { url: t.url });
     expect(noToken.exitCode).toBe(2);
     expect(noToken.stderr).toMatch(/no token: pass --token TOKEN or set ROBOT_CONTROL_TOKEN/);
-  });
+  }, 90_000); // eleven CLI runs on a loaded 2-core machine
 });
 
 describe('pack', () => {
@@ -133,7 +133,7 @@ describe('upload, start, call', () => {
     const nothing = await cli(['call', 'robot', 'nothing'], conn);
     expect(nothing.exitCode, nothing.stderr).toBe(0);
     expect(nothing.stdout).toBe('null');
-  });
+  }, 60_000);
 
   it('broker errors exit 1 with the code and message on stderr', async () => {
     await cli(['upload', project({ 'main.js': ROBOT })], conn);

@@ -38,7 +38,7 @@ export interface Running {
 }
 
 export function spawnCli(args: string[], options: CliOptions = {}): Running {
-  const proc = start(args, options, 60_000);
+  const proc = start(args, options, 120_000); // afterEach kills it sooner
   const lines: string[] = [];
   let err = '';
   let partial = '';

@@ -130,7 +130,7 @@ setInterval(() => pushMessage('version', { v: ${v} }), 50);
 
     d.proc.kill('SIGINT');
     expect((await d.proc).exitCode, d.stderr()).toBe(0);
-  });
+  }, 90_000); // four uploads, each restarting the worker
 
   it('watches folders made after it started', async () => {
     const dir = tempDir('rc-dev-');
@@ -147,7 +147,7 @@ setInterval(() => pushMessage('version', { v: ${v} }), 50);
     mark = d.lines.length;
     writeFileSync(join(dir, 'lib', 'deep', 'helper.js'), 'module.exports = 22;\n');
     await d.waitForLine((l) => /^upload #\d+ ok: javascript main\.js, 2 files, 122 bytes/.test(l), 15_000, mark);
-  });
+  }, 60_000);
 
   it('keeps going after the broker drops its connection', async () => {
     const dir = tempDir('rc-dev-');
