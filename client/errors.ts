@@ -3,7 +3,7 @@
  * `BrokerError` (ipc/errors.ts) with the broker's code; these codes cover what
  * the broker never got to answer. Both carry `code`: branch on it.
  */
-import { BrokerError, type ErrorCode } from '../ipc/errors.js';
+import { BrokerError, isErrorCode, type ErrorCode } from '../ipc/errors.js';
 
 export const CLIENT_ERROR_CODES = {
   E_CALL_TIMEOUT: 'No acknowledgement within the call\'s `timeoutMs` (client side). A call that was sent may still run on the robot.',
@@ -35,6 +35,23 @@ export type RobotErrorCode = ErrorCode | ClientErrorCode;
 
 export function isRobotError(err: unknown): err is RobotError {
   return err instanceof BrokerError || err instanceof RobotClientError;
+}
+
+/** A connect_error as a coded error: the broker's refusals keep their protocol meaning. */
+export function connectError(err: Error, url: string): RobotError {
+  if (err.message === 'unauthorized') return new BrokerError('E_UNAUTHORIZED', 'unauthorized: the token is missing or wrong');
+  if (err.message === 'busy') return new BrokerError('E_BUSY', 'busy: another client holds the robot');
+  const data = (err as Error & { data?: unknown }).data;
+  const code = (data as { code?: unknown } | undefined)?.code;
+  if (isErrorCode(code)) return new BrokerError(code, err.message);
+  return new RobotClientError('E_UNREACHABLE', `cannot reach ${url}: ${describeTransportError(err)}`, {}, { cause: err });
+}
+
+function describeTransportError(err: Error): string {
+  // socket.io-client wraps the real cause (ECONNREFUSED, ...) in `description`.
+  const description = (err as Error & { description?: unknown }).description;
+  const inner = description instanceof Error ? description.message : (description as { message?: unknown } | undefined)?.message;
+  return typeof inner === 'string' && inner ? `${err.message} (${inner})` : err.message;
 }
 
 export { BrokerError };

@@ -2,8 +2,9 @@
  * The robot-control client SDK: `import { RobotClient } from 'robot-control'`.
  * Node only (it reads project folders and ZIP files from disk).
  */
-export { RobotClient, DEFAULT_URL, DEFAULT_CALL_TIMEOUT_MS } from './robot-client.js';
-export type { RobotClientOptions, ReconnectOptions, CallOptions, ClientState, ClientEvents, KnownEvents } from './robot-client.js';
+export { RobotClient } from './robot-client.js';
+export { DEFAULT_URL, DEFAULT_CALL_TIMEOUT_MS } from './options.js';
+export type { RobotClientOptions, ReconnectOptions, CallOptions, ClientState, ClientEvents, KnownEvents } from './options.js';
 export { RobotClientError, BrokerError, CLIENT_ERROR_CODES, isRobotError } from './errors.js';
 export type { RobotError, RobotErrorCode, ClientErrorCode } from './errors.js';
 export { packProject, findEntry, zipOf, PackError, ENTRY_MODULES, SKIPPED_DIRS } from './pack.js';

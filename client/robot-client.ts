@@ -14,91 +14,24 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
-import { BrokerError, isErrorCode } from '../ipc/errors.js';
-import type { Ack, AckFn, ClientToServerEvents, ServerToClientEvents, StartResult, UpdateResult } from '../ipc/protocol.js';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
-import { RobotClientError, type RobotError } from './errors.js';
+import type { AckFn, ClientToServerEvents, ServerToClientEvents, StartResult, UpdateResult } from '../ipc/protocol.js';
+import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+import { connectError, RobotClientError, type RobotError } from './errors.js';
+import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_URL,
+  type CallOptions,
+  type ClientState,
+  type KnownEvents,
+  type ReconnectOptions,
+  type RobotClientOptions,
+} from './options.js';
 import { zipOf, type ProjectSource } from './pack.js';
+import { PendingCalls, type Command, type PendingCall } from './pending-calls.js';
 
 type Wire = Socket<ServerToClientEvents, ClientToServerEvents>;
-type Command = keyof ClientToServerEvents;
 type PayloadOf<K extends Command> = Parameters<ClientToServerEvents[K]>[0];
 type ResultOf<K extends Command> = Parameters<ClientToServerEvents[K]>[1] extends AckFn<infer T> ? T : never;
-
-export const DEFAULT_URL = 'http://127.0.0.1:8000';
-/** A little past the broker's default max_execution_time (300 s), so the broker's own E_TIMEOUT normally arrives first. */
-export const DEFAULT_CALL_TIMEOUT_MS = 310_000;
-
-export interface ReconnectOptions extends BackoffOptions {
-  /** Give up after this many failed attempts in a row (Infinity: never). */
-  maxAttempts: number;
-  /** A connection that lasted this long (ms) resets the backoff to its first step. */
-  resetAfterMs: number;
-}
-
-export interface RobotClientOptions {
-  /** The broker, e.g. http://127.0.0.1:8000 (the default). */
-  url?: string;
-  token: string;
-  /**
-   * Identifies this client across its own reconnects: the broker lets a connection
-   * with the holder's clientId replace the holder (a stale connection) instead of
-   * answering "busy". Default: a random id per RobotClient instance.
-   */
-  clientId?: string;
-  /** Default per-call timeout in ms, from the call until its answer, queueing included. 0: none. */
-  callTimeoutMs?: number;
-  /**
-   * While not connected, calls wait in a queue until the connection is back (or their
-   * timeout passes). false: they reject at once with E_NOT_CONNECTED. Default true.
-   */
-  queueWhileDisconnected?: boolean;
-  /** Backoff for reconnecting; false: never reconnect (the first failure closes the client). */
-  reconnect?: Partial<ReconnectOptions> | false;
-  /** Socket.IO transports, in order. Default ['websocket']. */
-  transports?: Array<'websocket' | 'polling'>;
-}
-
-export interface CallOptions {
-  /** Overrides `callTimeoutMs` for this call. 0: none. */
-  timeoutMs?: number;
-}
-
-/**
- * What the client is doing.
- * - idle: made, connect() not called yet
- * - connecting: a connection attempt is under way
- * - connected: calls go straight out
- * - waiting: the last attempt failed or the connection dropped; the next attempt is scheduled
- * - closed: close() was called, or the client gave up (unauthorized, maxAttempts, connect timeout)
- */
-export type ClientState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'closed';
-
-/** The client's own events. Their names are reserved, so robot code can never push them. */
-export interface ClientEvents {
-  connect(): void;
-  disconnect(reason: string): void;
-  /** One connection attempt failed (E_BUSY, E_UNAUTHORIZED, E_UNREACHABLE). */
-  connect_error(error: RobotError): void;
-  /** The next attempt is scheduled in `delayMs`. */
-  reconnect_attempt(info: { attempt: number; delayMs: number }): void;
-  /** The client gave up and is closed: `error` says why. */
-  reconnect_failed(error: RobotError): void;
-}
-
-/** Every event with a known payload: the broker's (worker_status, events_shed, broker_error) and the client's. */
-export type KnownEvents = ServerToClientEvents & ClientEvents;
-
-interface PendingCall {
-  label: string;
-  event: Command;
-  payload: unknown;
-  /** Emitted on a live connection: if that connection drops, the outcome is unknown. */
-  sent: boolean;
-  resolve(value: unknown): void;
-  reject(error: RobotError): void;
-  timer: NodeJS.Timeout | undefined;
-}
 
 interface Waiter {
   resolve(): void;
@@ -118,7 +51,7 @@ export class RobotClient {
   private readonly anyListeners = new Set<(event: string, data: unknown) => void>();
   private socket: Wire | null = null;
   private currentState: ClientState = 'idle';
-  private readonly pending = new Set<PendingCall>();
+  private readonly pending = new PendingCalls();
   private readonly waiters = new Set<Waiter>();
   private attempts = 0;
   private connectedAt = 0;
@@ -283,7 +216,7 @@ export class RobotClient {
     this.connectedAt = Date.now();
     this.lastError = null;
     // Queued calls go out in the order they were made.
-    for (const call of this.pending) if (!call.sent) this.send(socket, call);
+    for (const call of this.pending.queued()) this.send(socket, call);
     for (const w of this.waiters) w.resolve();
     this.waiters.clear();
     this.emitter.emit('connect');
@@ -304,16 +237,7 @@ export class RobotClient {
     if (this.socket !== socket) return;
     this.discard(socket);
     if (Date.now() - this.connectedAt >= (this.reconnect?.resetAfterMs ?? 0)) this.attempts = 0;
-    // The answer to a sent call would have come on this connection: it will never come.
-    for (const call of [...this.pending]) {
-      if (!call.sent) continue;
-      this.fail(
-        call,
-        new RobotClientError('E_DISCONNECTED', `${call.label}: the connection dropped (${reason}) before the answer; whether it ran is unknown`, {
-          reason,
-        }),
-      );
-    }
+    this.pending.failSent(reason);
     this.emitter.emit('disconnect', reason);
     this.retry(new RobotClientError('E_DISCONNECTED', `disconnected: ${reason}`, { reason }));
   }
@@ -347,7 +271,7 @@ export class RobotClient {
     this.currentState = 'closed';
     clearTimeout(this.retryTimer);
     if (this.socket) this.discard(this.socket);
-    for (const call of [...this.pending]) this.fail(call, error);
+    this.pending.failAll(error);
     for (const w of this.waiters) w.reject(error);
     this.waiters.clear();
   }
@@ -366,57 +290,15 @@ export class RobotClient {
     if (this.currentState !== 'connected' && !this.queueWhileDisconnected) {
       return Promise.reject(new RobotClientError('E_NOT_CONNECTED', `${label}: not connected to ${this.url}`));
     }
-    return new Promise<ResultOf<K>>((resolve, reject) => {
-      const call: PendingCall = { label, event, payload, sent: false, resolve: resolve as (v: unknown) => void, reject, timer: undefined };
-      const timeoutMs = options.timeoutMs ?? this.callTimeoutMs;
-      if (timeoutMs > 0 && timeoutMs < 2 ** 31) {
-        call.timer = setTimeout(() => {
-          const where = call.sent ? 'sent, no answer' : 'still queued: not connected';
-          this.fail(call, new RobotClientError('E_CALL_TIMEOUT', `${label}: no answer within ${timeoutMs} ms (${where})`, { timeoutMs, sent: call.sent }));
-        }, timeoutMs);
-      }
-      this.pending.add(call);
-      if (this.currentState === 'connected' && this.socket) this.send(this.socket, call);
-      else if (this.currentState === 'idle') this.open();
-    });
+    const { entry, answer } = this.pending.add({ label, event, payload }, options.timeoutMs ?? this.callTimeoutMs);
+    if (this.currentState === 'connected' && this.socket) this.send(this.socket, entry);
+    else if (this.currentState === 'idle') this.open();
+    return answer as Promise<ResultOf<K>>;
   }
 
   private send(socket: Wire, call: PendingCall): void {
     call.sent = true;
     const emit = socket.emit.bind(socket) as (event: Command, payload: unknown, ack: (response: unknown) => void) => void;
-    emit(call.event, call.payload, (response) => this.settle(call, response));
+    emit(call.event, call.payload, (response) => this.pending.settle(call, response));
   }
-
-  private settle(call: PendingCall, response: unknown): void {
-    if (!this.pending.delete(call)) return; // timed out or failed already
-    clearTimeout(call.timer);
-    const ack = response as Partial<Ack> | null;
-    if (ack?.status === 'success') call.resolve(ack.data);
-    else if (ack?.status === 'error' && typeof ack.data === 'object' && ack.data !== null) {
-      call.reject(BrokerError.fromWire(String(ack.message ?? ''), ack.data));
-    } else call.reject(new BrokerError('E_INTERNAL', `${call.label}: malformed acknowledgement`, { ack: response }));
-  }
-
-  private fail(call: PendingCall, error: RobotError): void {
-    if (!this.pending.delete(call)) return;
-    clearTimeout(call.timer);
-    call.reject(error);
-  }
-}
-
-/** A connect_error as a coded error: the broker's refusals keep their protocol meaning. */
-function connectError(err: Error, url: string): RobotError {
-  if (err.message === 'unauthorized') return new BrokerError('E_UNAUTHORIZED', 'unauthorized: the token is missing or wrong');
-  if (err.message === 'busy') return new BrokerError('E_BUSY', 'busy: another client holds the robot');
-  const data = (err as Error & { data?: unknown }).data;
-  const code = (data as { code?: unknown } | undefined)?.code;
-  if (isErrorCode(code)) return new BrokerError(code, err.message);
-  return new RobotClientError('E_UNREACHABLE', `cannot reach ${url}: ${describeTransportError(err)}`, {}, { cause: err });
-}
-
-function describeTransportError(err: Error): string {
-  // socket.io-client wraps the real cause (ECONNREFUSED, ...) in `description`.
-  const description = (err as Error & { description?: unknown }).description;
-  const inner = description instanceof Error ? description.message : (description as { message?: unknown } | undefined)?.message;
-  return typeof inner === 'string' && inner ? `${err.message} (${inner})` : err.message;
 }
