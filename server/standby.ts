@@ -56,13 +56,17 @@ export class Standby {
     return true;
   }
 
-  /** The ready spare, handed over (and the next one scheduled), or null. */
-  take(): { worker: WorkerProcess; routingId: string } | null {
+  /**
+   * The spare, handed over (and the next one scheduled), or null. A spare still
+   * starting is handed over too (`routingId` null): it is further along than a new
+   * process would be, and generations stay in the order workers became current.
+   */
+  take(): { worker: WorkerProcess; routingId: string | null } | null {
     const spare = this.spare;
-    if (!spare?.routingId) return null;
+    if (!spare) return null;
     this.spare = null;
     this.schedule();
-    return { worker: spare.worker, routingId: spare.routingId };
+    return spare;
   }
 
   /** Stop spawning; the spare (if any) is returned for the caller to retire. */

@@ -244,19 +244,17 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
   private replace(reason: string): void {
     this.reason = reason;
     if (this.state === 'ready' || this.state === 'failed') this.ready = deferred<string>();
-    this.transition(this.lastGeneration === 0 ? 'starting' : 'restarting', reason);
+    const to = this.lastGeneration === 0 ? 'starting' : 'restarting';
+    if (this.state !== to) this.transition(to, reason);
     const spare = this.standby.take();
-    if (spare) {
-      this.worker = spare.worker;
-      this.generation = spare.worker.generation;
-      this.log.info({ gen: this.generation, pid: spare.worker.pid, reason }, 'standby worker promoted');
+    const worker = spare?.worker ?? this.spawnProcess();
+    this.worker = worker;
+    this.generation = worker.generation;
+    this.log.info({ gen: worker.generation, pid: worker.pid, reason }, spare ? 'standby worker promoted' : 'worker spawned');
+    if (spare?.routingId) {
       this.activate(spare.routingId);
       return;
     }
-    const worker = this.spawnProcess();
-    this.worker = worker;
-    this.generation = worker.generation;
-    this.log.info({ gen: worker.generation, pid: worker.pid, reason }, 'worker spawned');
     clearTimeout(this.readyTimer);
     this.readyTimer = setTimeout(() => {
       if (this.worker !== worker || this.state === 'ready') return;
