@@ -3,18 +3,10 @@
  * `BrokerError` (ipc/errors.ts) with the broker's code; these codes cover what
  * the broker never got to answer. Both carry `code`: branch on it.
  */
-import { BrokerError, isErrorCode, type ErrorCode } from '../ipc/errors.js';
+import { BrokerError, isErrorCode, type ClientErrorCode, type ErrorCode } from '../ipc/errors.js';
 
-export const CLIENT_ERROR_CODES = {
-  E_CALL_TIMEOUT: 'No acknowledgement within the call\'s `timeoutMs` (client side). A call that was sent may still run on the robot.',
-  E_DISCONNECTED: 'The connection dropped after the call was sent: whether the robot ran it is unknown, so it is not replayed.',
-  E_NOT_CONNECTED: 'The client is not connected and `queueWhileDisconnected` is false.',
-  E_UNREACHABLE: 'A connection attempt failed below Socket.IO: connection refused, DNS, TLS, a proxy. Retried with backoff.',
-  E_CONNECT_TIMEOUT: 'connect() did not succeed within its `timeoutMs` (the broker was unreachable or kept answering "busy").',
-  E_CLOSED: 'The client was closed (by close(), or after a final connect error) before the call was answered.',
-} as const;
+export { CLIENT_ERROR_CODES, type ClientErrorCode } from '../ipc/errors.js';
 
-export type ClientErrorCode = keyof typeof CLIENT_ERROR_CODES;
 
 /** A failure on the client's side: no broker answer exists for it. */
 export class RobotClientError extends Error {

@@ -7,13 +7,10 @@ import AdmZip from 'adm-zip';
 import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import { ENTRY_MODULES as ENTRY_KINDS } from '../ipc/protocol.js';
 
-/**
- * Entry modules in the order the worker looks for them. Mirrors
- * worker/project-store.ts ENTRY_MODULES (client/ never imports worker/);
- * tests/client/pack.test.ts fails if the two lists drift apart.
- */
-export const ENTRY_MODULES = ['main.js', 'main.mjs', 'main.cjs', 'main.ts', 'main.py'] as const;
+/** Entry modules in the order the worker looks for them (the one list, in ipc/protocol.ts). */
+export const ENTRY_MODULES: readonly string[] = ENTRY_KINDS.map(([entry]) => entry);
 
 /** Folders never packed: installed dependencies, VCS data, Python bytecode. */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git', '__pycache__']);

@@ -30,6 +30,22 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * Codes the client SDK and the command line raise on their own side of the wire,
+ * for what the broker never got to answer. Never sent by the broker.
+ */
+export const CLIENT_ERROR_CODES = {
+  E_CALL_TIMEOUT: 'No acknowledgement within the call\'s `timeoutMs` (client side). A call that was sent may still run on the robot.',
+  E_DISCONNECTED: 'The connection dropped after the call was sent: whether the robot ran it is unknown, so it is not replayed.',
+  E_NOT_CONNECTED: 'The client is not connected and `queueWhileDisconnected` is false.',
+  E_UNREACHABLE: 'A connection attempt failed below Socket.IO: connection refused, DNS, TLS, a proxy. Retried with backoff.',
+  E_CONNECT_TIMEOUT: 'connect() did not succeed within its `timeoutMs` (the broker was unreachable or kept answering "busy").',
+  E_CLOSED: 'The client was closed (by close(), or after a final connect error) before the call was answered.',
+  E_NOT_FOUND: 'The file or folder to pack or upload does not exist (or is not a folder).',
+} as const;
+
+export type ClientErrorCode = keyof typeof CLIENT_ERROR_CODES;
+
 /** The wire form of an error: what an ack's `data` holds and what crosses ZeroMQ. */
 export interface WireError {
   code: ErrorCode;

@@ -20,6 +20,15 @@ export type AckFn<T> = (response: Ack<T>) => void;
 /** Kinds of project the worker can run, named by their entry module. */
 export type ProjectType = 'javascript' | 'typescript' | 'python';
 
+/** Entry modules, in the order they are looked for, and the kind of project each makes. */
+export const ENTRY_MODULES: ReadonlyArray<readonly [string, ProjectType]> = [
+  ['main.js', 'javascript'],
+  ['main.mjs', 'javascript'],
+  ['main.cjs', 'javascript'],
+  ['main.ts', 'typescript'],
+  ['main.py', 'python'],
+];
+
 export interface UpdatePayload {
   /** The ZIP: base64 text or binary. `zip_data` is the seed's alias. */
   data?: string | Uint8Array | ArrayBuffer;

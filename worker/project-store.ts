@@ -16,17 +16,9 @@ import { cp, lstat, mkdir, readdir, readlink, rename, rm, stat, symlink, writeFi
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BrokerError } from '../ipc/errors.js';
-import type { ProjectType, UpdateResult } from '../ipc/protocol.js';
+import { ENTRY_MODULES, type ProjectType, type UpdateResult } from '../ipc/protocol.js';
 import { unpackZip, type UnpackLimits } from './unpack.js';
 
-/** Entry modules in the order they are looked for. */
-export const ENTRY_MODULES: ReadonlyArray<readonly [string, ProjectType]> = [
-  ['main.js', 'javascript'],
-  ['main.mjs', 'javascript'],
-  ['main.cjs', 'javascript'],
-  ['main.ts', 'typescript'],
-  ['main.py', 'python'],
-];
 
 /** Folders archivers add that never hold a project (macOS resource forks). */
 const ARCHIVER_NOISE = new Set(['__MACOSX', '.DS_Store']);

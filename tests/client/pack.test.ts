@@ -4,7 +4,6 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, ENTRY_MODULES, packProject, PackError, zipOf } from '../../dist/client/index.js';
-import { ENTRY_MODULES as WORKER_ENTRY_MODULES } from '../../dist/worker/project-store.js';
 import { tempDir } from '../helpers/broker.js';
 
 function project(files: Record<string, string>): string {
@@ -17,10 +16,6 @@ function project(files: Record<string, string>): string {
 }
 
 describe('packProject', () => {
-  it('knows the same entry modules as the worker, in the same order', () => {
-    expect([...ENTRY_MODULES]).toEqual(WORKER_ENTRY_MODULES.map(([entry]) => entry));
-  });
-
   it('zips the folder contents at the ZIP root, skipping node_modules, .git and __pycache__', () => {
     const dir = project({
       'main.py': 'push_message = None\n',
