@@ -45,8 +45,10 @@ export const FIGURES: FigureDef[] = [
 export interface FigureResult extends FigureDef {
   broker: number;
   floorValue: number;
-  /** broker / floor. */
+  /** broker / floor: the median of the per-round ratios (each round's pair is measured back to back). */
   ratio: number;
+  /** The 25th and 75th percentile of the per-round ratios: how much the machine's noise moved them. */
+  ratioSpread: [number, number];
   met: boolean | null;
   samples: { broker: number[]; floor: number[] };
 }

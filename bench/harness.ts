@@ -244,9 +244,15 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     const combine = def.combine === 'max' ? max : median;
     const broker = combine(s.broker);
     const floorValue = combine(s.floor);
-    const ratio = floorValue === 0 ? (broker === 0 ? 1 : Number.POSITIVE_INFINITY) : broker / floorValue;
+    const divide = (b: number, f: number) => (f === 0 ? (b === 0 ? 1 : Number.POSITIVE_INFINITY) : b / f);
+    // Paired: each round's broker over the same round's floor, measured back to back, so a
+    // load change between rounds (other tenants of the machine) cancels out.
+    const paired = def.combine === 'median' && s.broker.length === s.floor.length && s.broker.length > 1;
+    const ratios = paired ? s.broker.map((b, i) => divide(b, s.floor[i]!)) : [divide(broker, floorValue)];
+    const ratio = paired ? median(ratios) : ratios[0]!;
+    const ratioSpread: [number, number] = [percentile(ratios, 25), percentile(ratios, 75)];
     const ran = s.broker.length > 0;
-    return { ...def, broker, floorValue, ratio, met: ran ? judge(def.target, broker, ratio) : null, samples: s };
+    return { ...def, broker, floorValue, ratio, ratioSpread, met: ran ? judge(def.target, broker, ratio) : null, samples: s };
   });
   meta.loadavgEnd = os.loadavg();
   meta.durationS = Math.round((Date.now() - started) / 100) / 10;

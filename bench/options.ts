@@ -41,7 +41,7 @@ export interface BenchOptions {
 }
 
 export const FULL: Omit<BenchOptions, 'quick' | 'only' | 'profileDir' | 'brokerDist' | 'out' | 'logLevel'> = {
-  rounds: 7,
+  rounds: 9,
   warmupCalls: 2000,
   seqCalls: 2000,
   pipelinedCalls: 20_000,

@@ -23,7 +23,7 @@ results.meta.command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ..
 const m = results.meta;
 process.stdout.write(
   `\nrobot-control bench, ${m.date}, node ${m.node}, ${m.cpus} x ${m.cpuModel}, load ${m.loadavgStart.map((l) => l.toFixed(2)).join(' ')}\n` +
-    `${m.command}: ${options.rounds} rounds, medians over rounds; ratio = broker / floor; ${m.durationS} s; broker from ${m.commit}\n\n` +
+    `${m.command}: ${options.rounds} rounds; broker and floor are medians over rounds, ratio the median of the rounds' broker/floor; ${m.durationS} s; broker from ${m.commit}\n\n` +
     `${table(results)}\n`,
 );
 const phaseLine = (what: string, p: object) => {
@@ -31,7 +31,9 @@ const phaseLine = (what: string, p: object) => {
   const text = entries.map(([k, v]) => (k === 'standby' ? `standby spare used in ${Math.round(v * 100)}% of updates` : `${k.replace(/Ms$/, '')} ${v.toFixed(0)} ms`));
   if (entries.length) process.stdout.write(`${what}: ${text.join(', ')}\n`);
 };
-process.stdout.write('\nwhere the broker\'s update time goes (medians over rounds, from its own log):\n');
+if (Object.keys(results.updatePhases).length || Object.keys(results.uploadPhases).length) {
+  process.stdout.write('\nwhere the broker\'s update time goes (medians over rounds, from its own log):\n');
+}
 phaseLine('  small project', results.updatePhases);
 phaseLine(`  ${(m.uploadBytes / 1024 / 1024).toFixed(0)} MiB project`, results.uploadPhases);
 if (results.uploadMemory.length) {

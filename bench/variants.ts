@@ -40,6 +40,32 @@ const JOURNAL_LOG_DEBUG: Patch = {
   replace: "(a.command === 'process' ? j.debug : j.info).call(j, fields, `${a.command} ok`)",
 };
 
+/** prom-client hashes the label object on every observe(); a labelled child per value skips it. */
+const METRIC_CHILDREN: Patch[] = [
+  {
+    file: 'server/observability/metrics.js',
+    find: 'commandDuration.observe({ command }, seconds);',
+    replace: '(commandChildren.get(command) ?? commandChildren.set(command, commandDuration.labels({ command })).get(command)).observe(seconds);',
+  },
+  {
+    file: 'server/observability/metrics.js',
+    find: 'methodDuration.observe({ method }, seconds);',
+    replace: '(methodChildren.get(method) ?? methodChildren.set(method, methodDuration.labels({ method })).get(method)).observe(seconds);',
+  },
+  {
+    file: 'server/observability/metrics.js',
+    find: '    stats.observe(({ command, method, seconds }) => {',
+    replace: '    const commandChildren = new Map();\n    const methodChildren = new Map();\n    stats.observe(({ command, method, seconds }) => {',
+  },
+];
+
+/** No await (two microtask turns) on the way to the router when the worker is ready. */
+const CALL_FAST_PATH: Patch = {
+  file: 'server/supervisor.js',
+  find: 'const worker = await this.ensureReady(options.clearFailed);',
+  replace: "const worker = this.state === 'ready' && this.routingId ? this.routingId : await this.ensureReady(options.clearFailed);",
+};
+
 export const VARIANTS: Record<string, { why: string; patches: Patch[] }> = {
   'queue-head': { why: 'SendQueue drains with a head index instead of Array.shift() (quadratic past ~16k queued items)', patches: QUEUE_HEAD },
   'process-log-debug': {
@@ -47,6 +73,10 @@ export const VARIANTS: Record<string, { why: string; patches: Patch[] }> = {
     patches: [JOURNAL_LOG_DEBUG],
   },
   both: { why: 'queue-head + process-log-debug', patches: [...QUEUE_HEAD, JOURNAL_LOG_DEBUG] },
+  all: {
+    why: 'both + labelled prom-client children + a synchronous ready check in Supervisor.call',
+    patches: [...QUEUE_HEAD, JOURNAL_LOG_DEBUG, ...METRIC_CHILDREN, CALL_FAST_PATH],
+  },
 };
 
 export function makeVariant(name: string, dist: string, outRoot: string): string {
