@@ -1,6 +1,6 @@
 /** Every row of the protocol, against a real broker, worker and ZeroMQ. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, callMethod, collect, connectClient, startTestBroker, waitFor, type TestBroker } from './helpers/broker.js';
+import { call, callMethod, collect, connectClient, startTestBroker, waitFor, waitForFreeSlot, type TestBroker } from './helpers/broker.js';
 import { zipFiles } from './helpers/zip.js';
 
 let t: TestBroker;
@@ -42,14 +42,7 @@ describe('auth and the single-client rule', () => {
     await aGone;
     expect((await callMethod(b, 'sport_client', 'GetStatus')).status).toBe('success');
     b.close();
-    await waitFor(async () => {
-      try {
-        (await connectClient(t.url, { token: t.token })).close();
-        return true;
-      } catch {
-        return false;
-      }
-    }, 5000, 'the slot to free up');
+    await waitForFreeSlot(t.url, t.token, 5000);
   });
 });
 

@@ -2,7 +2,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient, startTestBroker, tempDir, waitFor, type TestBroker } from '../helpers/broker.js';
+import { startTestBroker, tempDir, waitFor, waitForFreeSlot, type TestBroker } from '../helpers/broker.js';
 import { zipFiles } from '../helpers/zip.js';
 import { cli, spawnCli, type Running } from './run-cli.js';
 
@@ -29,14 +29,7 @@ afterEach(async () => {
     await r.proc;
   }
   // The broker frees the slot when it sees the disconnect.
-  await waitFor(async () => {
-    try {
-      (await connectClient(t.url, { token: t.token })).close();
-      return true;
-    } catch {
-      return false;
-    }
-  }, 10_000, 'the client slot to free up');
+  await waitForFreeSlot(t.url, t.token);
 });
 afterAll(async () => {
   await t?.close();

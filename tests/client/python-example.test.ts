@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient, startTestBroker, tempDir, waitFor, type TestBroker } from '../helpers/broker.js';
+import { connectClient, startTestBroker, tempDir, waitForFreeSlot, type TestBroker } from '../helpers/broker.js';
 
 /** Debian's interpreter: the one that sees python3-socketio (a pyenv `python3` on PATH does not). */
 const PYTHON = process.env.ROBOT_CONTROL_TEST_PYTHON ?? '/usr/bin/python3';
@@ -25,17 +25,6 @@ afterAll(async () => {
 function example(args: string[]) {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' };
   return execa(PYTHON, [EXAMPLE, '--url', t.url, ...args], { env, extendEnv: false, reject: false, timeout: 60_000, stdin: 'ignore' });
-}
-
-async function slotFree(): Promise<void> {
-  await waitFor(async () => {
-    try {
-      (await connectClient(t.url, { token: t.token })).close();
-      return true;
-    } catch {
-      return false;
-    }
-  }, 10_000, 'the client slot to free up');
 }
 
 describe('examples/python_client.py', () => {
@@ -61,7 +50,7 @@ describe('examples/python_client.py', () => {
     expect(JSON.parse(events[0]!.slice('event recognition_result '.length))).toMatchObject({ count: expect.any(Number), object: expect.any(String) });
     expect(lines.some((l) => l.startsWith('event worker_status '))).toBe(true);
     expect(lines).toContain('call sport_client.StandDown -> {"posture": "lying"}');
-    await slotFree();
+    await waitForFreeSlot(t.url, t.token);
   });
 
   it('a bad upload prints the broker code and exits 1', async () => {
@@ -70,7 +59,7 @@ describe('examples/python_client.py', () => {
     const r = await example(['--token', t.token, '--project', bad]);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/^error E_INVALID_ZIP: /m);
-    await slotFree();
+    await waitForFreeSlot(t.url, t.token);
   });
 
   it('a wrong token is refused: "unauthorized", exit 1', async () => {

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerError, RobotClient, RobotClientError, type RobotClientOptions } from '../../dist/client/index.js';
-import { connectClient, startTestBroker, tempDir, waitFor, type TestBroker } from '../helpers/broker.js';
+import { connectClient, startTestBroker, tempDir, waitFor, waitForFreeSlot, type TestBroker } from '../helpers/broker.js';
 import { zipFiles } from '../helpers/zip.js';
 
 const ROBOT = `
@@ -34,25 +34,13 @@ afterAll(async () => {
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
-  await waitForFreeSlot();
+  await waitForFreeSlot(t.url, t.token);
 });
 
 function client(options: Partial<RobotClientOptions> = {}): RobotClient {
   const c = new RobotClient({ url: t.url, token: t.token, callTimeoutMs: 20_000, ...options });
   clients.push(c);
   return c;
-}
-
-/** The broker frees the slot when it sees the disconnect; wait for that before the next test. */
-async function waitForFreeSlot(): Promise<void> {
-  await waitFor(async () => {
-    try {
-      (await connectClient(t.url, { token: t.token })).close();
-      return true;
-    } catch {
-      return false;
-    }
-  }, 10_000, 'the client slot to free up');
 }
 
 /** The broker's side of the one connected client. */

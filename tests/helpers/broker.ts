@@ -124,6 +124,22 @@ export function callMethod<T = unknown>(socket: Client, object: string, method: 
   return call<T>(socket, 'process', { params: args === undefined ? { object, method } : { object, method, args } }, timeoutMs);
 }
 
+/** Resolve once a new client can connect (the previous one has been let go). */
+export function waitForFreeSlot(url: string, token: string, timeoutMs = 10_000): Promise<void> {
+  return waitFor(
+    async () => {
+      try {
+        (await connectClient(url, { token })).close();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    timeoutMs,
+    'the client slot to free up',
+  );
+}
+
 /** Resolve when `predicate` holds, polling every 20 ms; reject after `timeoutMs`. */
 export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;

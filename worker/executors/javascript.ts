@@ -13,6 +13,15 @@ export async function loadJavaScript(project: ProjectInfo, onStopError: (hook: s
   } catch (err) {
     throw projectLoadError(err, project.dir, project.entry);
   }
+  return moduleProject(project, namespace, onStopError);
+}
+
+/** A loaded module as a project: its exports are the objects (JavaScript and TypeScript alike). */
+export function moduleProject(
+  project: ProjectInfo,
+  namespace: Record<string, unknown>,
+  onStopError: (hook: string, err: unknown) => void,
+): LoadedProject {
   const table = ObjectTable.fromModule(namespace);
   return {
     type: project.type,

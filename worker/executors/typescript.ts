@@ -10,9 +10,9 @@ import { devNull } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectLoadError } from '../load-error.js';
-import { ObjectTable } from '../object-table.js';
 import type { ProjectInfo } from '../project-store.js';
 import type { ExecutorContext } from './context.js';
+import { moduleProject } from './javascript.js';
 import type { LoadedProject } from './types.js';
 
 export async function loadTypeScript(project: ProjectInfo, ctx: ExecutorContext): Promise<LoadedProject> {
@@ -28,14 +28,7 @@ export async function loadTypeScript(project: ProjectInfo, ctx: ExecutorContext)
   } catch (err) {
     throw projectLoadError(err, project.dir, project.entry);
   }
-  const table = ObjectTable.fromModule(namespace);
-  return {
-    type: project.type,
-    entry: project.entry,
-    objects: table.listing(),
-    call: (object, method, args) => table.call(object, method, args),
-    stop: (timeoutMs) => table.stop(timeoutMs, ctx.onStopError),
-  };
+  return moduleProject(project, namespace, ctx.onStopError);
 }
 
 /** Once per worker: a retried load must not stack a second set of hooks. */
