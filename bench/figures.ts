@@ -47,7 +47,7 @@ export interface FigureResult extends FigureDef {
   floorValue: number;
   /** broker / floor: the median of the per-round ratios (each round's pair is measured back to back). */
   ratio: number;
-  /** The 25th and 75th percentile of the per-round ratios: how much the machine's noise moved them. */
+  /** The 25th and 75th percentile of the per-round ratios: how much the machine's noise moved them (NaN when not paired). */
   ratioSpread: [number, number];
   met: boolean | null;
   samples: { broker: number[]; floor: number[] };

@@ -250,7 +250,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     const paired = def.combine === 'median' && s.broker.length === s.floor.length && s.broker.length > 1;
     const ratios = paired ? s.broker.map((b, i) => divide(b, s.floor[i]!)) : [divide(broker, floorValue)];
     const ratio = paired ? median(ratios) : ratios[0]!;
-    const ratioSpread: [number, number] = [percentile(ratios, 25), percentile(ratios, 75)];
+    const ratioSpread: [number, number] = paired ? [percentile(ratios, 25), percentile(ratios, 75)] : [Number.NaN, Number.NaN];
     const ran = s.broker.length > 0;
     return { ...def, broker, floorValue, ratio, ratioSpread, met: ran ? judge(def.target, broker, ratio) : null, samples: s };
   });

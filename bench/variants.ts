@@ -66,6 +66,37 @@ const CALL_FAST_PATH: Patch = {
   replace: "const worker = this.state === 'ready' && this.routingId ? this.routingId : await this.ensureReady(options.clearFailed);",
 };
 
+/** Pushes nobody awaits: queued without a promise (failures still reach onError). */
+const PUBLISH_NO_PROMISE: Patch[] = [
+  {
+    file: 'ipc/send-queue.js',
+    find: '    send(frames) {',
+    replace:
+      '    post(frames) {\n        this.items.push({ frames, resolve: NOOP, reject: NOOP });\n        if (!this.draining)\n            void this.drain();\n    }\n    send(frames) {',
+  },
+  { file: 'ipc/send-queue.js', find: 'export class SendQueue {', replace: 'const NOOP = () => { };\nexport class SendQueue {' },
+  { file: 'ipc/publisher.js', find: 'return this.queue.send([JSON.stringify(event)]);', replace: 'this.queue.post([JSON.stringify(event)]);' },
+];
+
+/** Up to 64 pushes made in one go travel as one ZeroMQ message (a JSON array), in order. */
+const PUBLISH_BATCH: Patch[] = [
+  PUBLISH_NO_PROMISE[0]!,
+  PUBLISH_NO_PROMISE[1]!,
+  {
+    file: 'ipc/publisher.js',
+    find: '        return this.queue.send([JSON.stringify(event)]);\n    }',
+    replace:
+      '        this.batch.push(JSON.stringify(event));\n        if (this.batch.length >= 64)\n            this.flush();\n' +
+      '        else if (!this.flushQueued) {\n            this.flushQueued = true;\n            queueMicrotask(() => { this.flushQueued = false; this.flush(); });\n        }\n    }\n' +
+      "    batch = [];\n    flushQueued = false;\n    flush() {\n        if (this.batch.length === 0)\n            return;\n        const b = this.batch;\n        this.batch = [];\n        this.queue.post(['[' + b.join(',') + ']']);\n    }",
+  },
+  {
+    file: 'ipc/subscriber.js',
+    find: '                this.onEvent(event);',
+    replace: '                if (Array.isArray(event))\n                    for (const e of event)\n                        this.onEvent(e);\n                else\n                    this.onEvent(event);',
+  },
+];
+
 export const VARIANTS: Record<string, { why: string; patches: Patch[] }> = {
   'queue-head': { why: 'SendQueue drains with a head index instead of Array.shift() (quadratic past ~16k queued items)', patches: QUEUE_HEAD },
   'process-log-debug': {
@@ -73,6 +104,14 @@ export const VARIANTS: Record<string, { why: string; patches: Patch[] }> = {
     patches: [JOURNAL_LOG_DEBUG],
   },
   both: { why: 'queue-head + process-log-debug', patches: [...QUEUE_HEAD, JOURNAL_LOG_DEBUG] },
+  'all+publish': {
+    why: 'all + pushMessage queues events without a promise each',
+    patches: [...QUEUE_HEAD, JOURNAL_LOG_DEBUG, ...METRIC_CHILDREN, CALL_FAST_PATH, ...PUBLISH_NO_PROMISE],
+  },
+  'all+batch': {
+    why: 'all + pushes batched, up to 64 per ZeroMQ message',
+    patches: [...QUEUE_HEAD, JOURNAL_LOG_DEBUG, ...METRIC_CHILDREN, CALL_FAST_PATH, ...PUBLISH_BATCH],
+  },
   all: {
     why: 'both + labelled prom-client children + a synchronous ready check in Supervisor.call',
     patches: [...QUEUE_HEAD, JOURNAL_LOG_DEBUG, ...METRIC_CHILDREN, CALL_FAST_PATH],
