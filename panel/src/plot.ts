@@ -4,12 +4,14 @@
  *
  * Every event with numbers is sampled as it arrives (cheap: a few array writes),
  * so switching to another event shows its history at once. Each series keeps at
- * most POINTS points per window: a faster stream overwrites the newest point
- * instead of appending, so 1,000 events/s cost the same to draw as 10. The chart is
- * redrawn at most ten times a second, on an animation frame.
+ * most POINTS points per window: time is cut into steps of windowMs / POINTS, and
+ * an event in the same step as the newest point overwrites it instead of appending,
+ * so 1,000 events/s cost the same to draw as 10. The chart is redrawn at most ten
+ * times a second, on an animation frame.
  */
 import uPlot from 'uplot';
 import { $, h, perFrame, stored } from './dom.js';
+import { newTrack, sample, trim, type Track } from './track.js';
 
 const POINTS = 1200;
 const MAX_FIELDS = 12;
@@ -19,13 +21,6 @@ const COLORS = ['#4aa3ff', '#f5a524', '#3fb950', '#e5484d', '#b48cff', '#2ec4b6'
 /** Fields hidden at first: clocks and counters drown out the signal. */
 const HIDDEN_BY_NAME = /^(timestamp|time|ts|t|at|date|id|seq|count|index|i|n|generation|pid)$/i;
 const PREFS_KEY = 'robot-control.plot';
-
-interface Track {
-  /** Seconds (uPlot's time unit). */
-  t: number[];
-  fields: string[];
-  cols: Map<string, Array<number | null>>;
-}
 
 /** The numbers in an event's data: top-level fields and one level of nesting (pose.x). */
 export function numericFields(data: unknown): Map<string, number> {
@@ -89,32 +84,13 @@ export class LivePlot {
     let track = this.tracks.get(name);
     if (!track) {
       if (this.tracks.size >= MAX_EVENTS) return;
-      track = { t: [], fields: [], cols: new Map() };
+      track = newTrack();
       this.tracks.set(name, track);
       this.picker.append(h('option', { text: name }));
       // The first event with numbers is plotted, until the preferred one shows up.
       if (this.event === null || (name === this.preferred && this.event !== name)) this.choose(name);
     }
-    const t = at / 1000;
-    const n = track.t.length;
-    // Closer than one step to the last point: overwrite it (the newest value wins).
-    const append = n === 0 || (t - track.t[n - 1]!) * 1000 >= this.windowMs / POINTS;
-    if (append) track.t.push(t);
-    else track.t[n - 1] = t;
-    for (const [field, v] of values) {
-      let col = track.cols.get(field);
-      if (!col) {
-        if (track.fields.length >= MAX_FIELDS) continue;
-        col = new Array<number | null>(append ? n : n - 1).fill(null);
-        if (!append) col.push(null);
-        track.cols.set(field, col);
-        track.fields.push(field);
-      }
-      if (append) col.push(v);
-      else col[col.length - 1] = v;
-    }
-    // Fields this event did not carry: a gap, not a repeat of an old value.
-    if (append) for (const col of track.cols.values()) if (col.length < track.t.length) col.push(null);
+    sample(track, at, values, this.windowMs / POINTS, MAX_FIELDS);
     // Events not on screen are trimmed here; the one on screen, when drawn.
     if (track.t.length > POINTS * 1.5) this.trim(track);
     if (name === this.event) this.schedule();
@@ -160,15 +136,9 @@ export class LivePlot {
     if (chart && chart.cursor.left !== undefined && chart.cursor.left < 0) chart.setLegend({ idx: points - 1 });
   }
 
-  /** Drop points older than the window (in one splice, not one shift per point). */
+  /** Drop points older than the window. */
   private trim(track: Track | undefined): void {
-    if (!track || track.t.length === 0) return;
-    const oldest = (Date.now() - this.windowMs) / 1000;
-    let cut = 0;
-    while (cut < track.t.length && track.t[cut]! < oldest) cut++;
-    if (cut === 0) return;
-    track.t.splice(0, cut);
-    for (const col of track.cols.values()) col.splice(0, cut);
+    if (track) trim(track, (Date.now() - this.windowMs) / 1000);
   }
 
   private build(track: Track, data: uPlot.AlignedData, key: string): void {
