@@ -121,14 +121,16 @@ describe('the control panel', { timeout: 60_000 }, () => {
     await waitFor(async () => (await chipCount(page, 'telemetry')) > 20, 10_000, 'telemetry events');
     expect(await page.locator('#event-log li[data-name="telemetry"]').count()).toBeGreaterThan(0);
 
+    // Telemetry every 20 ms, one point per 100 ms step: a point every ~0.1 s. A plot
+    // that waits for the stream to stall before it moves fails these waits.
     await page.selectOption('#plot-event', 'telemetry');
-    await page.waitForFunction(() => Number(document.getElementById('plot')?.dataset.points) > 5);
+    await page.waitForFunction(() => Number(document.getElementById('plot')?.dataset.points) > 5, undefined, { timeout: 10_000 });
     const series = (await page.getAttribute('#plot', 'data-series'))!.split(',');
     expect(series).toEqual(expect.arrayContaining(['speed', 'battery']));
     expect(series).not.toContain('seq'); // counters start hidden
     expect(await page.locator('#plot canvas').count()).toBe(1);
     const before = Number(await page.getAttribute('#plot', 'data-points'));
-    await page.waitForFunction((n) => Number(document.getElementById('plot')?.dataset.points) > n, before);
+    await page.waitForFunction((n) => Number(document.getElementById('plot')?.dataset.points) > n, before, { timeout: 10_000 });
 
     // Filter by name: only telemetry rows.
     await page.click('#event-chips .chip[data-name="telemetry"]');
