@@ -96,6 +96,7 @@ export interface Pipelined {
 
 /** `n` echo calls with `window` in flight: a new one is sent as each ack arrives. */
 export function pipelined(socket: Socket, n: number, window: number, timeoutMs: number): Promise<Pipelined> {
+  if (n <= 0) return Promise.resolve({ calls: 0, callsPerSec: Number.NaN, truncated: false });
   return new Promise((resolve, reject) => {
     const started = performance.now();
     let sent = 0;

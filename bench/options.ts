@@ -70,6 +70,9 @@ export const QUICK: typeof FULL = {
   phaseTimeoutMs: 30_000,
 };
 
+/** What --only can pick. */
+export const PARTS = ['seq', 'pipelined', 'short', 'flood', 'update', 'upload', 'idle'];
+
 const NUMERIC = Object.keys(FULL) as Array<keyof typeof FULL>;
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const envName = (k: string) => `BENCH_${kebab(k).replace(/-/g, '_').toUpperCase()}`;
@@ -77,7 +80,8 @@ const envName = (k: string) => `BENCH_${kebab(k).replace(/-/g, '_').toUpperCase(
 export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only seq,pipelined,short,flood,update,upload,idle]
   [--${NUMERIC.filter((k) => k !== 'rounds').map(kebab).join(' N] [--')} N]
   [--log-level info] [--profile DIR] [--broker-dist DIR] [--out FILE]
-Every number may also come from the environment: ${NUMERIC.map(envName).slice(0, 3).join(', ')}, ...`;
+Every number may also come from the environment: ${NUMERIC.map(envName).slice(0, 3).join(', ')}, ...
+BENCH_KEEP=1 keeps the temp folder (the broker's logs and storage) for a look afterwards.`;
 
 /** Options from flags and BENCH_* variables over the full (or quick) defaults. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
@@ -106,6 +110,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     base[k] = n;
   }
   const only = ((values.only as string | undefined) ?? env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = only.filter((f) => !PARTS.includes(f));
+  if (unknown.length) throw new Error(`--only: unknown ${unknown.join(', ')}; the parts are ${PARTS.join(', ')}`);
   return {
     ...base,
     quick,
