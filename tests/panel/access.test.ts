@@ -3,7 +3,7 @@
  * while another client holds the robot, and reconnecting with backoff when the
  * broker goes away and comes back on the same port.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { randomBytes } from 'node:crypto';
 import { startTestBroker, waitFor, type TestBroker } from '../helpers/broker.js';
@@ -32,6 +32,35 @@ async function newTab(): Promise<Page> {
 
 async function closeTab(page: Page): Promise<void> {
   await page.context().close();
+}
+
+// A test that failed half-way leaves its tab open, and a connected tab holds the
+// robot: close them, so one failure does not make the next test "busy".
+afterEach(async () => {
+  await Promise.all(pages.splice(0).map((p) => p.context().close().catch(() => {})));
+});
+
+/**
+ * Wait for the banner's countdown. Waited for, not read once: while a retry is in
+ * flight the banner says "Trying now…" instead, then the countdown again.
+ */
+async function bannerSays(page: Page, text: RegExp): Promise<void> {
+  await page.waitForFunction((re) => new RegExp(re).test(document.getElementById('banner')?.textContent ?? ''), text.source, { timeout: 10_000 });
+}
+
+/**
+ * Press "Retry now" on the banner. The other side (the broker, or the robot's
+ * holder) is back by then, and the panel's own backoff may reconnect before the
+ * click lands on a loaded machine: the banner and its button are then gone, rightly.
+ * A click that cannot land is only fine in that case.
+ */
+async function retryNow(page: Page): Promise<void> {
+  await page
+    .locator('#banner button:has-text("Retry now")')
+    .click({ timeout: 10_000 })
+    .catch(async (err: unknown) => {
+      if ((await page.getAttribute('#conn-pill', 'data-state')) !== 'connected') throw err;
+    });
 }
 
 // A browser on a shared 2-core machine: room beyond the suite's 30 s per test.
@@ -72,18 +101,19 @@ describe('access', { timeout: 60_000 }, () => {
   it('says "busy" with what to do while another client holds the robot, and connects once it leaves', async () => {
     const holder = await t.connect({ clientId: 'someone-else' });
     const page = await newTab();
-    await openPanel(page, t.url, t.token);
-    await waitForConnection(page, 'busy');
-    await page.waitForSelector('#banner[data-kind="busy"]');
-    const banner = await page.textContent('#banner');
-    expect(banner).toContain('Another client holds the robot');
-    expect(banner).toMatch(/trying again in \d+ s/);
-    expect(await page.isDisabled('#start-btn')).toBe(true);
-    expect(await page.isDisabled('#stop-btn')).toBe(true);
-
-    holder.close();
+    try {
+      await openPanel(page, t.url, t.token);
+      await waitForConnection(page, 'busy');
+      await page.waitForSelector('#banner[data-kind="busy"]');
+      expect(await page.textContent('#banner')).toContain('Another client holds the robot');
+      await bannerSays(page, /trying again in \d+ s/);
+      expect(await page.isDisabled('#start-btn')).toBe(true);
+      expect(await page.isDisabled('#stop-btn')).toBe(true);
+    } finally {
+      holder.close();
+    }
     await waitFor(() => t.broker.io.of('/').sockets.size === 0, 10_000, 'the broker to release the robot');
-    await page.click('#banner button:has-text("Retry now")');
+    await retryNow(page);
     await waitForConnection(page, 'connected', 20_000);
     expect(await page.isHidden('#banner')).toBe(true);
     expect(await page.isEnabled('#start-btn')).toBe(true);
@@ -98,20 +128,12 @@ describe('access', { timeout: 60_000 }, () => {
     await t.close();
     await waitForConnection(page, 'reconnecting', 15_000);
     await page.waitForSelector('#banner[data-kind="reconnecting"]', { timeout: 15_000 });
-    expect(await page.textContent('#banner')).toMatch(/attempt \d+, next try in \d+ s/);
+    await bannerSays(page, /attempt \d+, next try in \d+ s/);
     expect(await page.getAttribute('#worker-pill', 'class')).toContain('stale');
 
     t = await startTestBroker({ websocket: { port } });
-    // "Retry now" skips the wait. But the broker is back, and starting it takes seconds
-    // on a loaded machine: the panel's own backoff may reconnect first, and then the
-    // banner and its button are gone (rightly) and there is nothing left to click.
-    // A click that cannot land is only fine in that case.
-    await page
-      .locator('#banner button:has-text("Retry now")')
-      .click({ timeout: 10_000 })
-      .catch(async (err: unknown) => {
-        if ((await page.getAttribute('#conn-pill', 'data-state')) !== 'connected') throw err;
-      });
+    // Starting the broker takes seconds on a loaded machine: see retryNow().
+    await retryNow(page);
     await waitForConnection(page, 'connected', 20_000);
     await waitForWorker(page, 'ready');
     expect(await page.getAttribute('#worker-pill', 'class')).not.toContain('stale');
