@@ -71,6 +71,6 @@ export class RpcDealer {
       const wire = new BrokerError('E_METHOD_FAILED', `the return value cannot be sent: ${(err as Error).message}`).toWire();
       encoded = JSON.stringify({ type: 'reply', id: request.id, ok: false, message: wire.message, error: wire.data });
     }
-    await this.queue.send([encoded]).catch(this.onError);
+    this.queue.post([encoded]); // a failed send reaches onError through the queue
   }
 }

@@ -71,8 +71,10 @@ export class RpcRouter {
       }
       this.pending.set(id, entry);
       const frames: Buffer[] = [Buffer.from(worker), Buffer.from(JSON.stringify(message)), ...(options.frames ?? [])];
-      this.queue.send(frames).catch((err: unknown) => {
-        this.settle(id, (p) => p.reject(new BrokerError('E_WORKER_UNAVAILABLE', `could not reach worker ${worker}`, {}, { cause: err })));
+      this.queue.post(frames, (err) => {
+        if (err !== undefined) {
+          this.settle(id, (p) => p.reject(new BrokerError('E_WORKER_UNAVAILABLE', `could not reach worker ${worker}`, {}, { cause: err })));
+        }
       });
     });
   }

@@ -158,7 +158,8 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
 
   /** Send a command to the current worker once it is ready. */
   async call<K extends WorkerCommand>(type: K, params: WorkerCalls[K]['params'], options: CallOptions = {}): Promise<WorkerCalls[K]['result']> {
-    const worker = await this.ensureReady(options.clearFailed);
+    // Ready: no await, so no microtask hop on the hot path.
+    const worker = this.state === 'ready' && this.routingId ? this.routingId : await this.ensureReady(options.clearFailed);
     const startedAt = Date.now();
     try {
       return await this.router.request(worker, type, params, options);

@@ -39,7 +39,7 @@ const store = new ProjectStore(config.storageDir, config.defaultProjectDir, {
 await store.init();
 
 const publisher = new EventPublisher((err) => log.error({ err }, 'publish failed'));
-globalThis.pushMessage = makePushMessage(config.generation, (event) => void publisher.publish(event));
+globalThis.pushMessage = makePushMessage(config.generation, (event) => publisher.publish(event));
 
 let dealer: RpcDealer;
 const worker = new Worker(store, log, config.stopTimeoutMs, () => {

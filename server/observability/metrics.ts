@@ -55,6 +55,19 @@ function readGauge(registry: Registry, name: string, help: string, labelNames: s
   });
 }
 
+/** A lookup of a histogram's child per value of its one label (values are capped upstream). */
+function childrenOf<L extends string>(histogram: Histogram<L>, label: L): (value: string) => Histogram.Internal<L> {
+  const children = new Map<string, Histogram.Internal<L>>();
+  return (value) => {
+    let child = children.get(value);
+    if (!child) {
+      child = histogram.labels({ [label]: value } as Partial<Record<L, string>>);
+      children.set(value, child);
+    }
+    return child;
+  };
+}
+
 export function createMetrics(src: MetricsSources): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -75,9 +88,12 @@ export function createMetrics(src: MetricsSources): Registry {
     buckets: DURATION_BUCKETS,
     registers: [registry],
   });
+  // Resolve each label's child once: prom-client hashes the label object on every call otherwise.
+  const byCommand = childrenOf(commandDuration, 'command');
+  const byMethod = childrenOf(methodDuration, 'method');
   stats.observe(({ command, method, seconds }) => {
-    commandDuration.observe({ command }, seconds);
-    if (method) methodDuration.observe({ method }, seconds);
+    byCommand(command).observe(seconds);
+    if (method) byMethod(method).observe(seconds);
   });
 
   readGauge(registry, 'uptime_seconds', 'Seconds since the broker started.', [], () => one((Date.now() - src.startedAt) / 1000));
