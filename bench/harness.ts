@@ -63,7 +63,7 @@ interface Subject {
 }
 
 export async function runBench(options: BenchOptions, say: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<BenchResults> {
-  const started = Date.now();
+  const startedAt = Date.now();
   const loadavgStart = os.loadavg();
   const dir = mkdtempSync(join(os.tmpdir(), 'rc-bench-'));
   const errors: string[] = [];
@@ -72,7 +72,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
   const enabled = (f: string) => options.only.length === 0 || options.only.includes(f);
   const t = options.phaseTimeoutMs;
   const meta: BenchResults['meta'] = {
-    date: new Date(started).toISOString(),
+    date: new Date(startedAt).toISOString(),
     command: 'runBench()',
     node: process.version,
     cpus: os.cpus().length,
@@ -107,12 +107,15 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
   const sockets: Socket[] = [];
   try {
     say(`bench: starting the floors and the broker (temp ${dir})`);
-    const [sioServer, chainServer, brokerServer] = await Promise.all([
+    const started = await Promise.allSettled([
       startServer<Subject['server']['info']>('socketio-floor', serverScript('socketio-floor'), { env: profileEnv }),
       startServer<Subject['server']['info']>('chain-floor', serverScript('chain-floor'), { env: { ...profileEnv, BENCH_DIR: join(dir, 'chain') } }),
       startServer<Subject['server']['info']>('broker', serverScript('broker-server'), { env: brokerEnv }),
     ]);
-    servers.push(sioServer, chainServer, brokerServer);
+    for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [sioServer, chainServer, brokerServer] = servers as [Subject['server'], Subject['server'], Subject['server']];
     const S: Subject = { name: 'socketio', server: sioServer, socket: await client.connect(sioServer.info.port) };
     const C: Subject = { name: 'chain', server: chainServer, socket: await client.connect(chainServer.info.port) };
     const B: Subject = { name: 'broker', server: brokerServer, socket: await client.connect(brokerServer.info.port, brokerServer.info.token) };
@@ -255,7 +258,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     return { ...def, broker, floorValue, ratio, ratioSpread, met: ran ? judge(def.target, broker, ratio) : null, samples: s };
   });
   meta.loadavgEnd = os.loadavg();
-  meta.durationS = Math.round((Date.now() - started) / 100) / 10;
+  meta.durationS = Math.round((Date.now() - startedAt) / 100) / 10;
   return { meta, figures, updatePhases: medianPhases(updateBreakdown), uploadPhases: medianPhases(uploadBreakdown), uploadMemory, errors };
 }
 

@@ -48,8 +48,8 @@ export function startServer<Info>(name: string, script: string, options: StartOp
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${name} did not start within ${options.startTimeoutMs ?? 30_000} ms`));
-    }, options.startTimeoutMs ?? 30_000);
+      reject(new Error(`${name} did not start within ${options.startTimeoutMs ?? 60_000} ms`));
+    }, options.startTimeoutMs ?? 60_000);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited during start (${signal ?? code})`));

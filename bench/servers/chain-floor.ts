@@ -54,7 +54,11 @@ void (async () => {
 })();
 
 const responder = spawn(process.execPath, [script('chain-responder'), commandEndpoint, callbackEndpoint], { stdio: ['pipe', 'inherit', 'inherit'] });
+let stopping = false;
+responder.once('exit', (code, signal) => stopping || process.stderr.write(`chain floor: the responder exited (${signal ?? code})\n`));
+const slow = setTimeout(() => process.stderr.write('chain floor: the responder has not said ready after 10 s\n'), 10_000);
 await ready;
+clearTimeout(slow);
 
 let previous: ChildProcess | null = null;
 let spawns = 0;
@@ -87,6 +91,7 @@ io.on('connection', (socket) => {
 await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
 serveParent({ port: (http.address() as AddressInfo).port, responderPid: responder.pid }, async (type) => {
   if (type === 'stop') {
+    stopping = true;
     previous?.kill('SIGKILL');
     // Closing its stdin lets the responder exit normally (and write its profile, if any).
     const gone = new Promise<void>((r) => responder.once('exit', () => r()));
