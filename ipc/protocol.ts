@@ -160,6 +160,8 @@ export interface WorkerConfig {
   heartbeatIntervalMs: number;
   /** How long a ping may go unanswered before the pinged process counts as wedged, in ms. */
   heartbeatTimeoutMs: number;
+  /** Repair storage left by a crashed run at boot: only the first worker of a broker run, when no other can be using it. */
+  repairStorage: boolean;
   /** The built-in default project, copied to <storageDir>/default when missing. */
   defaultProjectDir: string;
   logLevel: string;

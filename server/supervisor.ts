@@ -20,7 +20,7 @@ import { WorkerProcess, type WorkerExit } from './worker-process.js';
 export interface SupervisorOptions {
   script: string;
   /** The worker's config without its generation (the supervisor numbers them). */
-  worker: Omit<WorkerConfig, 'generation'>;
+  worker: Omit<WorkerConfig, 'generation' | 'repairStorage'>;
   maxMemoryMb: number;
   startTimeoutMs: number;
   stopTimeoutMs: number;
@@ -267,9 +267,10 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
 
   /** Start a worker process with the next generation number; its exit comes back to onExit. */
   private spawnProcess(): WorkerProcess {
+    const generation = ++this.lastGeneration;
     const worker = new WorkerProcess({
       script: this.options.script,
-      config: { ...this.options.worker, generation: ++this.lastGeneration },
+      config: { ...this.options.worker, generation, repairStorage: generation === 1 },
       maxMemoryMb: this.options.maxMemoryMb,
       log: this.options.workerLog,
     });

@@ -36,7 +36,7 @@ const store = new ProjectStore(config.storageDir, config.defaultProjectDir, {
   maxUnpackedBytes: config.maxUnpackedBytes,
   maxEntries: config.maxZipEntries,
 });
-await store.init();
+await store.init({ repair: config.repairStorage });
 
 const publisher = new EventPublisher((err) => log.error({ err }, 'publish failed'));
 globalThis.pushMessage = makePushMessage(config.generation, (event) => publisher.publish(event));

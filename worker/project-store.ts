@@ -57,25 +57,34 @@ export class ProjectStore {
   }
 
   /**
-   * Create the folders, seed default/ when it is missing, and repair what a crashed
+   * Create the folders, seed default/ when it is missing, and (with `repair`) repair what a crashed
    * run left: uploads half unpacked, temporary links, a lost `current`, releases
    * nothing points at.
    */
-  async init(): Promise<void> {
+  async init(options: { repair: boolean }): Promise<void> {
     await mkdir(this.releases, { recursive: true });
-    // Whatever is in .staging belongs to a run that died mid-upload.
-    await rm(this.staging, { recursive: true, force: true });
     await mkdir(this.staging, { recursive: true });
-    for (const name of await readdir(this.root)) {
-      if (/^(current|\.previous)\.tmp-/.test(name)) await rm(join(this.root, name), { force: true });
-    }
     // Without a package.json of their own, projects would inherit the nearest one above
     // storage (possibly the broker's "type": "module"); this one has no "type", so a
     // project's main.js is CommonJS unless its own package.json says otherwise.
     await writeFile(join(this.releases, 'package.json'), '{ "private": true }\n');
     const defaultDir = join(this.root, 'default');
     if (!existsSync(defaultDir)) await cp(this.builtinDefault, defaultDir, { recursive: true });
+    if (options.repair) await this.repair();
+  }
 
+  /**
+   * Undo what a crashed run left behind. Only while no other worker can be using
+   * storage (the broker's first worker): a standby spare booting mid-upload would
+   * otherwise delete the upload being unpacked.
+   */
+  private async repair(): Promise<void> {
+    // Whatever is in .staging belongs to a run that died mid-upload.
+    await rm(this.staging, { recursive: true, force: true });
+    await mkdir(this.staging, { recursive: true });
+    for (const name of await readdir(this.root)) {
+      if (/^(current|\.previous)\.tmp-/.test(name)) await rm(join(this.root, name), { force: true });
+    }
     const previousOk = await this.linksToProject(this.previous);
     if (!previousOk) await rm(this.previous, { force: true });
     // A crash while a current/ folder was moved aside leaves .previous and no current
