@@ -12,7 +12,7 @@
  * Every step leaves a state `init()` can repair, so a crash at any point loses
  * neither the running project nor the one before it.
  */
-import { cp, lstat, mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BrokerError } from '../ipc/errors.js';
@@ -67,7 +67,7 @@ export class ProjectStore {
     // Without a package.json of their own, projects would inherit the nearest one above
     // storage (possibly the broker's "type": "module"); this one has no "type", so a
     // project's main.js is CommonJS unless its own package.json says otherwise.
-    await writeFile(join(this.releases, 'package.json'), '{ "private": true }\n');
+    await writeOnce(join(this.releases, 'package.json'), '{ "private": true }\n');
     const defaultDir = join(this.root, 'default');
     if (!existsSync(defaultDir)) await cp(this.builtinDefault, defaultDir, { recursive: true });
     if (options.repair) await this.repair();
@@ -239,6 +239,21 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Make `path` hold `content`, never letting a reader see it half-written: other
+ * workers (a standby spare booting) may be importing a project beside it.
+ */
+async function writeOnce(path: string, content: string): Promise<void> {
+  try {
+    if ((await readFile(path, 'utf8')) === content) return;
+  } catch {
+    // missing: write it
+  }
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, content);
+  await rename(tmp, path);
 }
 
 async function isSymlink(path: string): Promise<boolean> {

@@ -97,7 +97,10 @@ export async function startTestBroker(overrides: DeepPartial<ConfigInput> = {}):
 
 export function readLog(file: string): Array<Record<string, unknown>> {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
+  // The logger's thread may be mid-line: only complete lines (ending in a newline) count.
+  const text = readFileSync(file, 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
