@@ -35,11 +35,6 @@ export class EventPublisher {
     this.queue.post([JSON.stringify(event)]);
   }
 
-  /** Events accepted by publish() but not yet handed to ZeroMQ. */
-  get backlog(): number {
-    return this.queue.length;
-  }
-
   close(): void {
     this.socket.close();
   }

@@ -49,10 +49,6 @@ export class RpcRouter {
     return this.nextId++;
   }
 
-  get inFlight(): number {
-    return this.pending.size;
-  }
-
   request<K extends WorkerCommand>(
     worker: string,
     type: K,
@@ -80,7 +76,7 @@ export class RpcRouter {
   }
 
   /** Ids of the calls in flight to `worker`. */
-  pendingFor(worker: string): number[] {
+  private pendingFor(worker: string): number[] {
     const ids: number[] = [];
     for (const [id, p] of this.pending) if (p.worker === worker) ids.push(id);
     return ids;

@@ -41,11 +41,6 @@ export class SendQueue {
     return new Promise<void>((resolve, reject) => this.post(frames, (err) => (err === undefined ? resolve() : reject(err))));
   }
 
-  /** Sends queued and not yet handed to ZeroMQ. */
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
   private next(): void {
     if (this.head === this.items.length) {
       this.items = [];

@@ -47,10 +47,6 @@ export class ClientGate {
     return this.holder;
   }
 
-  isHolder(socketId: string): boolean {
-    return this.holder?.socketId === socketId;
-  }
-
   /** Socket.IO middleware: admit, or refuse with "unauthorized" / "busy". */
   readonly middleware = (socket: Socket, next: (err?: Error) => void): void => {
     const address = socket.handshake.address;

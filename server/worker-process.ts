@@ -26,7 +26,6 @@ export interface SpawnOptions {
 
 export class WorkerProcess {
   readonly generation: number;
-  readonly startedAt = Date.now();
   readonly exited: Promise<WorkerExit>;
   private readonly child: ResultPromise;
   private lastFatal: string | null = null;

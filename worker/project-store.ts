@@ -12,7 +12,7 @@
  * Every step leaves a state `init()` can repair, so a crash at any point loses
  * neither the running project nor the one before it.
  */
-import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BrokerError } from '../ipc/errors.js';
@@ -154,15 +154,6 @@ export class ProjectStore {
       if (failed) await rm(failed, { recursive: true, force: true });
       return true;
     });
-  }
-
-  /** When the current project was installed. */
-  async installedAt(): Promise<Date | null> {
-    try {
-      return (await stat(this.current)).mtime;
-    } catch {
-      return null;
-    }
   }
 
   /** A ZIP whose files sit in one top-level folder is a project in that folder. */
