@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   E_WORKER_RESTARTED: 'The worker was restarted (an update, a rollback, a wedged call) while the call was in flight.',
   E_WORKER_FAILED: 'The worker crashed too often and is in the `failed` state; an `update` or `start` clears it.',
   E_WORKER_UNAVAILABLE: 'The worker is starting or restarting and did not become ready in time.',
+  E_OVERLOADED: 'More calls are in flight than `worker.max_in_flight`; answered at once, nothing was sent to the robot.',
+  E_DISK_FULL: 'The disk under the storage folder is full (ENOSPC/EDQUOT): the upload was not installed; the previous project is kept.',
   E_RESERVED_EVENT: 'Robot code tried to push a reserved event name (connect, disconnect, callback, ...).',
   E_SHUTTING_DOWN: 'The broker is stopping.',
   E_INTERNAL: 'An unexpected broker error; the log has the details.',
