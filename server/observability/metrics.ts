@@ -140,7 +140,7 @@ export function createMetrics(src: MetricsSources): Registry {
     outcomes(stats.methods.counts(), 'method'),
   );
   readCounter(registry, 'errors_total', 'Errors answered or refused, by code.', ['code'], () => [...stats.errors].map(([code, n]): Sample => [{ code }, n]));
-  readCounter(registry, 'auth_failures_total', 'Refused tokens, by surface (socket.io, monitor, stats, metrics).', ['surface'], () =>
+  readCounter(registry, 'auth_failures_total', 'Refused tokens (and foreign origins), by surface (socket.io, monitor, stats, metrics, origin).', ['surface'], () =>
     [...stats.authFailures].map(([surface, n]): Sample => [{ surface }, n]),
   );
 
