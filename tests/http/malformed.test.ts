@@ -7,12 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callMethod, connectClient } from '../helpers/broker.js';
-import { rawRequest, request, startServerProcess, type ServerProcess } from './raw-http.js';
+import { rawRequest, request, SERVER_START_MS, startServerProcess, type ServerProcess } from './raw-http.js';
 
 let s: ServerProcess;
 beforeAll(async () => {
   s = await startServerProcess();
-});
+}, SERVER_START_MS);
 afterAll(async () => {
   await s?.stop();
 });

@@ -69,7 +69,21 @@ export function parseResponse(raw: string): RawResponse {
   }
   let body = end < 0 ? '' : raw.slice(end + 4);
   if (headers['content-length'] !== undefined) body = body.slice(0, Number(headers['content-length']));
+  else if (headers['transfer-encoding'] === 'chunked') body = dechunk(body);
   return { status: m ? Number(m[1]) : null, headers, body, raw };
+}
+
+/** A chunked body's content (as far as it arrived). */
+function dechunk(text: string): string {
+  let out = '';
+  for (let at = 0; at < text.length; ) {
+    const eol = text.indexOf('\r\n', at);
+    const size = eol < 0 ? 0 : parseInt(text.slice(at, eol), 16);
+    if (!size) break;
+    out += text.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
+  }
+  return out;
 }
 
 /** A well-formed request line and headers (`Host: 127.0.0.1` unless given), with `Connection: close`. */
@@ -79,6 +93,9 @@ export function request(method: string, target: string, headers: Record<string, 
   if (body) lines.push(`Content-Length: ${Buffer.byteLength(body, 'latin1')}`);
   return `${lines.join('\r\n')}\r\n\r\n${body}`;
 }
+
+/** Room for startServerProcess in a beforeAll. */
+export const SERVER_START_MS = 60_000;
 
 export interface ServerProcess {
   proc: ResultPromise;
@@ -94,7 +111,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** The real server process on 127.0.0.1, port 0, in a temp folder; resolves once its banner is out. */
+/** The real server process on 127.0.0.1, port 0, in a temp folder; resolves once its banner is out (call it in a hook with SERVER_START_MS). */
 export async function startServerProcess(extraYaml = ''): Promise<ServerProcess> {
   const dir = tempDir('rc-http-');
   const token = 'http-test-token';
@@ -125,7 +142,8 @@ export async function startServerProcess(extraYaml = ''): Promise<ServerProcess>
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(() => /Control panel:\s+\S+token=/.test(out) || proc.exitCode !== null, 20_000, 'the server banner');
+  // A loaded 2-core machine can take long to start two processes: wait for the banner, bounded.
+  await waitFor(() => /Control panel:\s+\S+token=/.test(out) || proc.exitCode !== null, 45_000, 'the server banner');
   const m = /Control panel:\s+(http:\/\/127\.0\.0\.1:(\d+))\//.exec(out);
   if (!m || proc.pid === undefined) throw new Error(`the server did not start:\n${out}`);
   return {

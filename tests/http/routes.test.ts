@@ -58,6 +58,19 @@ describe('methods and paths', () => {
     expect((await send('GET', '/main.js')).headers['content-type']).toMatch(/javascript/);
   });
 
+  it('/socket.io/ is engine.io\'s alone: fastify never answers it (none of its headers), anything beside it is fastify\'s', async () => {
+    const handshake = await send('GET', '/socket.io/?EIO=4&transport=polling');
+    expect(handshake.status).toBe(200);
+    expect(handshake.body).toMatch(/^0\{"sid":"[\w-]+"/);
+    expect(handshake.headers['content-security-policy']).toBeUndefined();
+    const unknown = await send('GET', '/socket.io/?EIO=4&transport=carrier-pigeon');
+    expect(unknown.status).toBe(400);
+    expect(JSON.parse(unknown.body)).toEqual({ code: 0, message: 'Transport unknown' }); // engine.io's own error shape
+    const beside = await send('GET', '/socket.io');
+    expect(beside.status).toBe(404);
+    expect(beside.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+
   it('a 401 keeps the same JSON shape, with its code', async () => {
     const r = await send('GET', '/stats');
     expect(r.status).toBe(401);
