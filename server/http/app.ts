@@ -9,7 +9,7 @@
  * `Allow`, a path that does not exist 404.
  */
 import type { Server as HttpServer } from 'node:http';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../logger.js';
 import { clientErrorHandler, errorHandler, frameworkErrors, sendError } from './errors.js';
 import { inlineScriptHashes, isPanelPath, registerPanel } from './panel.js';
@@ -35,14 +35,14 @@ const pathOf = (url: string): string => url.split('?', 1)[0]!;
 export async function createHttpApp(o: HttpOptions): Promise<HttpApp> {
   const log = o.log.child({ module: 'http' });
   const app = Fastify({
-    loggerInstance: log,
+    loggerInstance: log as FastifyBaseLogger,
     // A line per request would drown the log (health checkers poll); errors are logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     requestTimeout: REQUEST_TIMEOUT,
     clientErrorHandler: clientErrorHandler(log),
     frameworkErrors,
-  }) as unknown as HttpApp;
+  });
 
   // Which methods each exact path has, for 405's Allow (the panel's wildcard is not one).
   const routes = new Map<string, Set<string>>();
