@@ -36,6 +36,7 @@ export const FIGURES: FigureDef[] = [
   { key: 'update_ready', label: 'update -> ready, small project', unit: 'ms', floor: 'spawn node+zeromq, ready', combine: 'median', target: { kind: 'ratio<=', value: 2 } },
   { key: 'upload_ack', label: 'big project upload (binary) -> ack', unit: 'ms', floor: 'raw Socket.IO emit', combine: 'median', target: { kind: 'ratio<=', value: 2 } },
   { key: 'upload_mem', label: 'big upload: memory growth, server + worker', unit: 'MB', floor: 'raw Socket.IO server', combine: 'max', target: { kind: '<=', value: 150 } },
+  { key: 'strangers_rss', label: '8 unauthenticated peers pushing frames: server RSS over idle', unit: 'MB', floor: 'raw Socket.IO server', combine: 'max', target: { kind: '<=', value: 64 } },
   { key: 'idle_rss_server', label: 'idle RSS, server process', unit: 'MB', floor: 'raw Socket.IO server', combine: 'median', target: { kind: 'none' } },
   { key: 'idle_rss_worker', label: 'idle RSS, worker process', unit: 'MB', floor: 'raw chain child', combine: 'median', target: { kind: 'none' } },
   { key: 'idle_rss_spare', label: 'idle RSS, standby spare worker', unit: 'MB', floor: 'raw chain child', combine: 'median', target: { kind: 'none' } },

@@ -17,6 +17,7 @@ import type { BenchOptions } from './options.js';
 import { childPids, rssBytes, sampleTreePeak, treeRssBytes, type TreePeak } from './procfs.js';
 import { bigProjectZip, smallProjectZip } from './project.js';
 import { max, median, percentile } from './stats.js';
+import { measureStrangers } from './strangers.js';
 import { updatePhases, type UpdatePhases } from './update-phases.js';
 
 const MiB = 1024 * 1024;
@@ -159,6 +160,23 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       add('idle_rss_spare', 'floor', mb(C.server.info.responderPid));
       add('idle_rss_total', 'broker', treeRssBytes(B.server.pid) / MiB);
       add('idle_rss_total', 'floor', treeRssBytes(C.server.pid) / MiB);
+    }
+
+    if (enabled('strangers')) {
+      // Right after the idle figures, so the growth is over the idle RSS of the same run.
+      say(`bench: ${options.strangerPeers} unauthenticated peers pushing frames for ${options.strangerMs} ms`);
+      await alternate(1, [S, B], 'strangers', async (s) => {
+        await sleep(options.idleSettleMs);
+        const idle = rssBytes(s.server.pid) ?? Number.NaN;
+        const r = await measureStrangers(s.server.pid, s.server.info.port, idle, {
+          peers: options.strangerPeers,
+          durationMs: options.strangerMs,
+          bigFrameBytes: options.strangerFrameMb * MiB,
+        });
+        if (r.connections === 0) throw new Error('no stranger could connect');
+        add('strangers_rss', who(s), r.growthMb);
+        say(`bench: strangers vs ${s.name}: ${r.connections} connections, ${r.framesSent} frames, RSS +${r.growthMb.toFixed(1)} MB`);
+      });
     }
 
     for (let round = 1; round <= options.rounds; round++) {

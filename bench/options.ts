@@ -25,11 +25,15 @@ export interface BenchOptions {
   uploadMb: number;
   /** How long processes sit idle before their idle RSS is read. */
   idleSettleMs: number;
+  /** Peers that never show a token, how long they push frames, and the size of their oversized frames (MiB). */
+  strangerPeers: number;
+  strangerMs: number;
+  strangerFrameMb: number;
   /** Upper bound on any one measured phase. */
   phaseTimeoutMs: number;
   /** The broker's log level (production default: info). */
   logLevel: string;
-  /** Figures to run (all when empty): seq, pipelined, short, flood, update, upload, idle. */
+  /** Figures to run (all when empty): seq, pipelined, short, flood, update, upload, idle, strangers. */
   only: string[];
   /** Write CPU profiles and GC totals of the broker's processes here (none when null). */
   profileDir: string | null;
@@ -52,6 +56,9 @@ export const FULL: Omit<BenchOptions, 'quick' | 'only' | 'profileDir' | 'brokerD
   uploadRounds: 3,
   uploadMb: 50,
   idleSettleMs: 1500,
+  strangerPeers: 8,
+  strangerMs: 10_000,
+  strangerFrameMb: 32,
   phaseTimeoutMs: 60_000,
 };
 
@@ -67,17 +74,20 @@ export const QUICK: typeof FULL = {
   uploadRounds: 1,
   uploadMb: 50,
   idleSettleMs: 500,
+  strangerPeers: 8,
+  strangerMs: 4000,
+  strangerFrameMb: 32,
   phaseTimeoutMs: 30_000,
 };
 
 /** What --only can pick. */
-export const PARTS = ['seq', 'pipelined', 'short', 'flood', 'update', 'upload', 'idle'];
+export const PARTS = ['seq', 'pipelined', 'short', 'flood', 'update', 'upload', 'idle', 'strangers'];
 
 const NUMERIC = Object.keys(FULL) as Array<keyof typeof FULL>;
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const envName = (k: string) => `BENCH_${kebab(k).replace(/-/g, '_').toUpperCase()}`;
 
-export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only seq,pipelined,short,flood,update,upload,idle]
+export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only seq,pipelined,short,flood,update,upload,idle,strangers]
   [--${NUMERIC.filter((k) => k !== 'rounds').map(kebab).join(' N] [--')} N]
   [--log-level info] [--profile DIR] [--broker-dist DIR] [--out FILE]
 Every number may also come from the environment: ${NUMERIC.map(envName).slice(0, 3).join(', ')}, ...

@@ -3,9 +3,8 @@
  * ZeroMQ. `startBroker` is what `npm start` runs and what the tests start on port 0.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
+import type { Server } from 'socket.io';
 import { prepareBind, removeEndpointFile } from '../ipc/endpoint.js';
 import { EventSubscriber } from '../ipc/subscriber.js';
 import { RpcRouter } from '../ipc/rpc-router.js';
@@ -13,9 +12,10 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../ipc/protocol
 import { ClientGate } from './client-gate.js';
 import { Commands, type ClientSocket } from './commands.js';
 import type { Config } from './config.js';
-import { router, staticFiles, type Route } from './http.js';
+import { createHttpApp, listen } from './http/app.js';
+import { createSocketServer } from './http/socket-server.js';
 import { BrokerEvents } from './broker-events.js';
-import { installObservability } from './observability/index.js';
+import { installObservability, type Observability } from './observability/index.js';
 import { createLogger, flushLogger, type Logger } from './logger.js';
 import { paths } from './paths.js';
 import { PushRelay } from './push-relay.js';
@@ -35,11 +35,6 @@ export interface Broker {
 export interface BrokerOptions {
   /** Use this logger instead of making one from config.log. */
   logger?: Logger;
-}
-
-/** Socket.IO frames carry base64 uploads at 4/3 of their size; the handler checks the decoded size. */
-function transportLimit(maxMessageSize: number): number {
-  return Math.ceil((maxMessageSize * 4) / 3) + 64 * 1024;
 }
 
 export async function startBroker(config: Config, options: BrokerOptions = {}): Promise<Broker> {
@@ -112,15 +107,18 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     events,
   );
 
-  /** HTTP routes; observability adds /health, /stats and /metrics. */
-  const routes: Record<string, Route> = {};
-  const http: HttpServer = createServer(router(routes, staticFiles(paths.panel)));
-  io = new Server<ClientToServerEvents, ServerToClientEvents>(http, {
-    maxHttpBufferSize: transportLimit(config.websocket.max_message_size),
-    serveClient: false,
+  /** HTTP (fastify: the panel; observability adds /health, /stats and /metrics) with Socket.IO on its server. */
+  const http = await createHttpApp({ panelDir: paths.panel, log });
+  let observability: Observability | null = null;
+  io = createSocketServer(http.server, {
+    maxMessageSize: config.websocket.max_message_size,
+    authTimeoutMs: ms(config.websocket.auth_timeout),
+    allowedOrigins: config.websocket.allowed_origins,
+    log,
+    onOriginRefused: (address, origin) => observability?.authFailed('origin', address, `origin ${origin} is not allowed`),
   });
   io.use(gate.middleware);
-  const observability = installObservability({ config, token, log, events, supervisor: sup, gate, relay, io, routes, startedAt: Date.now() });
+  observability = installObservability({ config, token, log, events, supervisor: sup, gate, relay, io, http, startedAt: Date.now() });
   io.on('connection', (socket) => {
     const address = socket.handshake.address;
     events.emit('client', { state: 'connected', at: Date.now(), address });
@@ -151,11 +149,8 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     pushes.close();
     throw err;
   }
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(config.websocket.port, config.websocket.host, () => resolve());
-  });
-  const port = (http.address() as AddressInfo).port;
+  const server = await listen(http, config.websocket.port, config.websocket.host);
+  const port = (server.address() as AddressInfo).port;
   const shownHost = config.websocket.host === '0.0.0.0' || config.websocket.host === '::' ? '127.0.0.1' : config.websocket.host;
   const url = `http://${shownHost}:${port}/`;
   log.info({ url, worker: sup.status().pid }, 'broker listening');
@@ -172,12 +167,14 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
       (closing ??= (async () => {
         log.info('broker stopping');
         io?.disconnectSockets(true);
+        // Closes engine.io and the HTTP server it is attached to; fastify then only runs its onClose hooks.
         await new Promise<void>((r) => io!.close(() => r()));
+        await http.close();
         await sup.stop();
         rpc.close();
         pushes.close();
         relay.close();
-        await observability.close();
+        await observability?.close();
         removeEndpointFile(config.ipc.command_socket);
         removeEndpointFile(config.ipc.callback_socket);
         log.info('broker stopped');

@@ -11,6 +11,17 @@ import { z } from 'zod';
 const endpoint = z.string().regex(/^(ipc|tcp|inproc):\/\/.+/, 'expected an ipc://, tcp:// or inproc:// endpoint');
 const seconds = z.number().positive();
 
+/** "*" or a bare origin: http(s), a host, maybe a port, nothing after it. */
+function isOriginPattern(s: string): boolean {
+  if (s === '*') return true;
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.pathname === '/' && !u.search && !u.hash && !u.username && !u.password;
+  } catch {
+    return false;
+  }
+}
+
 const schema = z.strictObject({
   websocket: z
     .strictObject({
@@ -19,6 +30,9 @@ const schema = z.strictObject({
       max_message_size: z.number().int().positive().default(104_857_600), // bytes, 100 MB
       /** Pushed events waiting in a client's write buffer past which new ones are shed (and counted). */
       max_client_backlog: z.number().int().positive().default(10_000), // packets
+      /** Browser origins admitted besides the panel's own and clients that send no Origin; "*" admits any. */
+      allowed_origins: z.array(z.string().refine(isOriginPattern, 'expected an origin such as "https://panel.example:8443", or "*"')).default([]),
+      auth_timeout: seconds.default(5), // seconds a new connection has to present a valid token before it is dropped
     })
     .prefault({}),
   worker: z

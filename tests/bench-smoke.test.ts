@@ -24,6 +24,8 @@ describe('npm run bench, smoke run', () => {
       uploadRounds: 1,
       uploadMb: 1,
       idleSettleMs: 50,
+      strangerMs: 1000,
+      strangerFrameMb: 1,
       phaseTimeoutMs: 20_000,
       out: null,
     };

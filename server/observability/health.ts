@@ -4,7 +4,7 @@
  * reason otherwise. No auth, and nothing in it a stranger should not see (no pid,
  * no token, no project, no addresses).
  */
-import { sendJson, type Route } from '../http.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Supervisor } from '../supervisor.js';
 
 export interface HealthOptions {
@@ -15,8 +15,8 @@ export interface HealthOptions {
   closing: () => boolean;
 }
 
-export function healthRoute(o: HealthOptions): Route {
-  return (_req, res) => {
+export function healthRoute(o: HealthOptions): (req: FastifyRequest, reply: FastifyReply) => FastifyReply {
+  return (_req, reply) => {
     const now = Date.now();
     const w = o.supervisor.health();
     const heartbeatAgeMs = w.heartbeat.lastPongAt ? now - w.heartbeat.lastPongAt : null;
@@ -24,7 +24,7 @@ export function healthRoute(o: HealthOptions): Route {
     if (o.closing()) reason = 'the broker is stopping';
     else if (w.state !== 'ready') reason = `worker ${w.state}${w.reason ? `: ${w.reason}` : ''}`;
     else if (heartbeatAgeMs !== null && heartbeatAgeMs > o.staleAfterMs) reason = `worker heartbeat stale: no pong for ${heartbeatAgeMs} ms`;
-    sendJson(res, reason ? 503 : 200, {
+    return reply.code(reason ? 503 : 200).header('cache-control', 'no-store').send({
       status: reason ? 'unavailable' : 'ok',
       server: o.closing() ? 'stopping' : 'ready',
       worker: w.state,

@@ -3,15 +3,18 @@
  * `?token=<token>`, compared in constant time. A refusal is a 401 and a security
  * event; the token itself is never logged.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { tokenMatches } from '../client-gate.js';
-import { sendJson } from '../http.js';
+import { sendError } from '../http/errors.js';
 
 /** The token a request carries, if any. */
-export function requestToken(req: IncomingMessage, url: URL): string | undefined {
+export function requestToken(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice(7).trim();
-  return url.searchParams.get('token') ?? undefined;
+  const query = (req.query as Record<string, unknown> | undefined)?.token;
+  // ?token=a&token=b is an array: the first counts, as URLSearchParams#get would have it.
+  const token = Array.isArray(query) ? query[0] : query;
+  return typeof token === 'string' ? token : undefined;
 }
 
 export type AuthFailure = (surface: string, address: string, reason: 'missing token' | 'wrong token') => void;
@@ -20,18 +23,11 @@ export type AuthFailure = (surface: string, address: string, reason: 'missing to
  * True when the request carries one of `accepted` (empty strings never match);
  * otherwise answers 401, reports the failure and returns false.
  */
-export function authorize(
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  surface: string,
-  accepted: readonly string[],
-  onFailure: AuthFailure,
-): boolean {
-  const given = requestToken(req, url);
+export function authorize(req: FastifyRequest, reply: FastifyReply, surface: string, accepted: readonly string[], onFailure: AuthFailure): boolean {
+  const given = requestToken(req);
   if (given !== undefined && accepted.some((t) => t.length > 0 && tokenMatches(given, t))) return true;
   onFailure(surface, req.socket.remoteAddress ?? 'unknown', given === undefined ? 'missing token' : 'wrong token');
-  res.setHeader('www-authenticate', 'Bearer realm="robot-control"');
-  sendJson(res, 401, { error: 'unauthorized', code: 'E_UNAUTHORIZED', message: 'send the token as "Authorization: Bearer <token>" or ?token=<token>' });
+  reply.header('www-authenticate', 'Bearer realm="robot-control"');
+  sendError(reply, 401, 'send the token as "Authorization: Bearer <token>" or ?token=<token>', 'E_UNAUTHORIZED');
   return false;
 }

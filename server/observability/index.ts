@@ -1,6 +1,6 @@
 /**
  * Health, stats, metrics, the events log and the /monitor namespace all hang off
- * the broker here: they listen to BrokerEvents and add HTTP routes.
+ * the broker here: they listen to BrokerEvents and add routes to the HTTP app.
  *
  *   GET /health   no auth; 200 or 503 with the reason        (health.ts)
  *   GET /stats    token; the figures as JSON                   (stats.ts)
@@ -8,11 +8,11 @@
  *   /monitor      Socket.IO namespace, token, read-only        (monitor.ts)
  *   events.log    connections, commands, restarts, security    (events-journal.ts)
  */
+import type { FastifyInstance } from 'fastify';
 import type { Server } from 'socket.io';
 import type { BrokerEvents } from '../broker-events.js';
 import type { ClientGate } from '../client-gate.js';
 import type { Config } from '../config.js';
-import { sendJson, type Route } from '../http.js';
 import type { Logger } from '../logger.js';
 import type { PushRelay } from '../push-relay.js';
 import type { Supervisor } from '../supervisor.js';
@@ -33,14 +33,16 @@ export interface ObservabilityContext {
   gate: ClientGate;
   relay: PushRelay;
   io: Server;
-  /** Add routes here: the HTTP router reads this record on every request. */
-  routes: Record<string, Route>;
+  /** The HTTP app the routes are added to (before it listens). */
+  http: FastifyInstance;
   startedAt: number;
 }
 
 export interface Observability {
   readonly stats: StatsCollector;
   readonly monitor: MonitorHub;
+  /** Report a refusal on a surface (counted in /stats, /metrics; an `auth_failed` line in events.log). */
+  authFailed(surface: string, address: string, reason: string): void;
   close(): Promise<void>;
 }
 
@@ -84,26 +86,33 @@ export function installObservability(ctx: ObservabilityContext): Observability {
   const registry = createMetrics({ stats, supervisor: ctx.supervisor, startedAt: ctx.startedAt });
   const metricsTokens = [ctx.token, ctx.config.metrics.token];
 
-  ctx.routes['/health'] = healthRoute({
-    supervisor: ctx.supervisor,
-    startedAt: ctx.startedAt,
-    // Three missed heartbeats (and a second of slack) is unhealthy, well before the supervisor
-    // gives up on the worker at heartbeat_timeout.
-    staleAfterMs: Math.round(Math.min(ctx.config.worker.heartbeat_timeout, 3 * ctx.config.worker.heartbeat_interval + 1) * 1000),
-    closing: () => closing,
+  ctx.http.get(
+    '/health',
+    healthRoute({
+      supervisor: ctx.supervisor,
+      startedAt: ctx.startedAt,
+      // Three missed heartbeats (and a second of slack) is unhealthy, well before the supervisor
+      // gives up on the worker at heartbeat_timeout.
+      staleAfterMs: Math.round(Math.min(ctx.config.worker.heartbeat_timeout, 3 * ctx.config.worker.heartbeat_interval + 1) * 1000),
+      closing: () => closing,
+    }),
+  );
+  ctx.http.get('/stats', (req, reply) => {
+    if (!authorize(req, reply, 'stats', [ctx.token], authFailed)) return reply;
+    return reply.header('cache-control', 'no-store').send(stats.snapshot());
   });
-  ctx.routes['/stats'] = (req, res, url) => {
-    if (!authorize(req, res, url, 'stats', [ctx.token], authFailed)) return;
-    sendJson(res, 200, stats.snapshot());
-  };
-  ctx.routes['/metrics'] = metricsRoute({
-    registry,
-    authorize: (req, res, url) => authorize(req, res, url, 'metrics', metricsTokens, authFailed),
-  });
+  ctx.http.get(
+    '/metrics',
+    metricsRoute({
+      registry,
+      authorize: (req, reply) => authorize(req, reply, 'metrics', metricsTokens, authFailed),
+    }),
+  );
 
   return {
     stats,
     monitor,
+    authFailed,
     close: async () => {
       closing = true;
       ctx.io.off('connection', onClientConnection);

@@ -5,8 +5,8 @@
  * read from the collectors at scrape time, so the hot path pays for nothing more.
  * Label sets are bounded: methods and pushed event names are capped like in /stats.
  */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { sendJson, type Route } from '../http.js';
 import type { Supervisor } from '../supervisor.js';
 import type { StatsCollector } from './stats.js';
 
@@ -140,7 +140,7 @@ export function createMetrics(src: MetricsSources): Registry {
     outcomes(stats.methods.counts(), 'method'),
   );
   readCounter(registry, 'errors_total', 'Errors answered or refused, by code.', ['code'], () => [...stats.errors].map(([code, n]): Sample => [{ code }, n]));
-  readCounter(registry, 'auth_failures_total', 'Refused tokens, by surface (socket.io, monitor, stats, metrics).', ['surface'], () =>
+  readCounter(registry, 'auth_failures_total', 'Refused tokens (and foreign origins), by surface (socket.io, monitor, stats, metrics, origin).', ['surface'], () =>
     [...stats.authFailures].map(([surface, n]): Sample => [{ surface }, n]),
   );
 
@@ -184,18 +184,14 @@ export function createMetrics(src: MetricsSources): Registry {
 
 export interface MetricsRouteOptions {
   registry: Registry;
-  authorize: (req: Parameters<Route>[0], res: Parameters<Route>[1], url: URL) => boolean;
+  authorize: (req: FastifyRequest, reply: FastifyReply) => boolean;
 }
 
-export function metricsRoute(o: MetricsRouteOptions): Route {
-  return async (req, res, url) => {
-    if (!o.authorize(req, res, url)) return;
-    try {
-      const text = await o.registry.metrics();
-      res.writeHead(200, { 'content-type': o.registry.contentType, 'cache-control': 'no-store' });
-      res.end(text);
-    } catch (err) {
-      sendJson(res, 500, { error: 'metrics failed', message: (err as Error).message });
-    }
+export function metricsRoute(o: MetricsRouteOptions): (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
+  return async (req, reply) => {
+    if (!o.authorize(req, reply)) return reply;
+    // A failing collector throws here: the HTTP error handler answers 500 and logs it.
+    const text = await o.registry.metrics();
+    return reply.code(200).header('content-type', o.registry.contentType).header('cache-control', 'no-store').send(text);
   };
 }
