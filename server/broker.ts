@@ -104,6 +104,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     sup,
     {
       maxMessageSize: config.websocket.max_message_size,
+      maxPayloadDepth: config.websocket.max_payload_depth,
       callTimeoutMs: ms(config.worker.max_execution_time),
       loadTimeoutMs: ms(config.worker.start_timeout),
       updateTimeoutMs: Math.max(ms(config.worker.max_execution_time), 120_000),

@@ -19,6 +19,8 @@ const schema = z.strictObject({
       max_message_size: z.number().int().positive().default(104_857_600), // bytes, 100 MB
       /** Pushed events waiting in a client's write buffer past which new ones are shed (and counted). */
       max_client_backlog: z.number().int().positive().default(10_000), // packets
+      /** Nesting levels of arrays and objects in a payload, the payload counting as one. Socket.IO's encoder overflows near 4,000. */
+      max_payload_depth: z.number().int().min(4).max(1000).default(64), // levels
     })
     .prefault({}),
   worker: z

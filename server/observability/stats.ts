@@ -180,7 +180,7 @@ export class StatsCollector {
       commands: this.commands.summary(),
       methods: this.methods.summary(),
       methodsTracked: { count: this.methods.size, limit: MAX_METHODS },
-      pushes: { delivered: p.delivered, shed: p.shed, noClient: p.noClient, stale: p.stale, byEvent: this.pushedByEvent() },
+      pushes: { delivered: p.delivered, shed: p.shed, noClient: p.noClient, stale: p.stale, unsendable: p.unsendable, byEvent: this.pushedByEvent() },
       monitors: this.monitors(),
       security: { authFailures: Object.fromEntries(this.authFailures) },
     };
@@ -221,7 +221,7 @@ export interface StatsSnapshot {
   commands: Record<string, LatencySummary>;
   methods: Record<string, LatencySummary>;
   methodsTracked: { count: number; limit: number };
-  pushes: { delivered: number; shed: number; noClient: number; stale: number; byEvent: Record<string, number> };
+  pushes: { delivered: number; shed: number; noClient: number; stale: number; unsendable: number; byEvent: Record<string, number> };
   monitors: { connected: number; dropped: number };
   security: { authFailures: Record<string, number> };
 }
