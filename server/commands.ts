@@ -20,6 +20,8 @@ export interface CommandLimits {
   maxMessageSize: number;
   /** websocket.max_payload_depth: levels a payload (and a call's result) may nest. */
   maxPayloadDepth: number;
+  /** worker.max_in_flight: commands waiting for their answer past which new ones get E_OVERLOADED. */
+  maxInFlight: number;
   callTimeoutMs: number;
   /** How long a freshly updated project may take to load before it is rolled back. */
   loadTimeoutMs: number;
@@ -40,6 +42,9 @@ export function splitArgs(args: readonly unknown[]): { payload: unknown; ack: Ac
 }
 
 export class Commands {
+  /** Commands received and not answered yet (worker.max_in_flight bounds it). */
+  private inFlight = 0;
+
   constructor(
     private readonly supervisor: Supervisor,
     private readonly limits: CommandLimits,
@@ -70,6 +75,7 @@ export class Commands {
     const started = performance.now();
     let response: Ack;
     let detail: { object?: string; method?: string } = {};
+    let counted = false;
     // Monitors see every command, but never a payload whose shape was refused.
     let announced = false;
     const announce = (shown: unknown): void => {
@@ -80,6 +86,13 @@ export class Commands {
       if (ack === undefined) {
         throw new BrokerError('E_NO_ACK', `${command} needs an acknowledgement callback: emit("${command}", payload, callback)`);
       }
+      if (this.inFlight >= this.limits.maxInFlight) {
+        throw new BrokerError('E_OVERLOADED', `${this.inFlight} commands are in flight already (worker.max_in_flight); retry once some are answered`, {
+          limit: this.limits.maxInFlight,
+        });
+      }
+      this.inFlight++;
+      counted = true;
       checkPayload(command, payload, { maxDepth: this.limits.maxPayloadDepth, maxBytes: this.limits.maxMessageSize });
       announce(payload);
       switch (command) {
@@ -101,6 +114,8 @@ export class Commands {
     } catch (err) {
       if (!announced) announce(undefined);
       response = errorAck(BrokerError.from(err));
+    } finally {
+      if (counted) this.inFlight--;
     }
     const ms = performance.now() - started;
     const code = response.status === 'success' ? undefined : response.data.code;
