@@ -19,6 +19,7 @@ import { installObservability } from './observability/index.js';
 import { createLogger, flushLogger, type Logger } from './logger.js';
 import { paths } from './paths.js';
 import { PushRelay } from './push-relay.js';
+import { depthLimitedParser } from './socket-parser.js';
 import { Supervisor } from './supervisor.js';
 
 export interface Broker {
@@ -121,6 +122,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
   io = new Server<ClientToServerEvents, ServerToClientEvents>(http, {
     maxHttpBufferSize: transportLimit(config.websocket.max_message_size),
     serveClient: false,
+    parser: depthLimitedParser(config.websocket.max_payload_depth),
   });
   io.use(gate.middleware);
   const observability = installObservability({ config, token, log, events, supervisor: sup, gate, relay, io, routes, startedAt: Date.now() });

@@ -59,14 +59,16 @@ export function checkShape(value: unknown, limits: ShapeLimits): ShapeViolation 
     const named = depth <= NAMED_LEVELS;
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length && violation === null; i++) {
-        bytes += 1; // the comma
+        if (i > 0) bytes += 1; // the comma
         violation = visit(node[i], depth + 1, named ? join(path, String(i)) : path);
       }
     } else {
       const record = node as Record<string, unknown>;
       for (const key of Object.keys(record)) {
+        const v = record[key];
+        if (v === undefined) continue; // JSON leaves it out
         bytes += key.length + 3; // "key":
-        violation = visit(record[key], depth + 1, named ? join(path, key.slice(0, MAX_KEY)) : path);
+        violation = visit(v, depth + 1, named ? join(path, key.slice(0, MAX_KEY)) : path);
         if (violation !== null) break;
       }
     }
@@ -96,4 +98,54 @@ function leafBytes(v: unknown): number {
     default:
       return 0;
   }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_ARRAY = 0x5b;
+const OPEN_OBJECT = 0x7b;
+
+/**
+ * JSON text with every container nested past `maxDepth` replaced by `[]` (itself one
+ * level too deep, so checkShape still names the place). V8's JSON.parse is slow on
+ * deep nesting (a 5,000,000-level packet held the event loop for seconds); this one
+ * pass over the text, jumping over strings and numbers natively, makes such a
+ * packet cheap to parse and refuse. Text that nests no deeper comes back as is.
+ */
+export function pruneDeepJson(text: string, maxDepth: number): string {
+  // Nesting past maxDepth takes more than maxDepth opening brackets.
+  if (text.length <= maxDepth) return text;
+  let depth = 0;
+  let pieces: string[] | null = null;
+  let copied = 0;
+  /** Where the container being cut began, or -1. */
+  let cut = -1;
+  // The regex skips runs of digits, letters and commas natively: a 40 MB array of numbers costs next to nothing.
+  const structure = /["[\]{}]/g;
+  for (let m = structure.exec(text); m !== null; m = structure.exec(text)) {
+    const i = m.index;
+    const ch = text.charCodeAt(i);
+    if (ch === QUOTE) {
+      structure.lastIndex = stringEnd(text, i) + 1;
+    } else if (ch === OPEN_ARRAY || ch === OPEN_OBJECT) {
+      if (++depth > maxDepth && cut < 0) cut = i;
+    } else if (--depth === maxDepth && cut >= 0) {
+      (pieces ??= []).push(text.slice(copied, cut), '[]');
+      copied = i + 1;
+      cut = -1;
+    }
+  }
+  // Unterminated: the cut runs to the end, and the text stays as unparseable as it was.
+  if (cut >= 0) (pieces ??= []).push(text.slice(copied, cut), '[]'), (copied = text.length);
+  return pieces === null ? text : pieces.join('') + text.slice(copied);
+}
+
+/** Index of the quote closing the string that opens at `at` (the text's end if none). */
+function stringEnd(text: string, at: number): number {
+  for (let q = text.indexOf('"', at + 1); q !== -1; q = text.indexOf('"', q + 1)) {
+    let slashes = 0;
+    while (text.charCodeAt(q - 1 - slashes) === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return q;
+  }
+  return text.length;
 }
