@@ -161,5 +161,5 @@ function sendError(err: unknown, worker: string, queued: number): BrokerError {
   if (zmqErrorCode(err) === 'EAGAIN') {
     return new BrokerError('E_OVERLOADED', `worker ${worker} has ${queued} requests waiting already`, { limit: queued }, { cause: err });
   }
-  return new BrokerError('E_WORKER_UNAVAILABLE', `could not reach worker ${worker}`, {}, { cause: err });
+  return new BrokerError('E_WORKER_UNAVAILABLE', `could not reach worker ${worker} (${zmqErrorCode(err) ?? String(err)})`, {}, { cause: err });
 }

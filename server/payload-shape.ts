@@ -31,8 +31,12 @@ const NAMED_LEVELS = 2;
 /** Longest key kept in `field`: keys are the client's, and may be a megabyte long. */
 const MAX_KEY = 64;
 
+/** A container being walked: depth-first, one child at a time, so the stack never holds more than `maxDepth` frames. */
 interface Frame {
   node: object;
+  /** An object's keys; null for an array. */
+  keys: string[] | null;
+  next: number;
   depth: number;
   path: string;
 }
@@ -42,12 +46,11 @@ export function checkShape(value: unknown, limits: ShapeLimits): ShapeViolation 
   const maxBytes = limits.maxBytes ?? Infinity;
   const stack: Frame[] = [];
   let bytes = 0;
-  // Leaves are counted here; containers are queued (never more than the values they hold).
   const visit = (v: unknown, depth: number, path: string): ShapeViolation | null => {
     if (v !== null && typeof v === 'object' && !isBinary(v)) {
       if (depth > limits.maxDepth) return { kind: 'depth', field: path || ROOT_FIELD, limit: limits.maxDepth };
       bytes += 2;
-      stack.push({ node: v, depth, path });
+      stack.push({ node: v, keys: Array.isArray(v) ? null : Object.keys(v), next: 0, depth, path });
     } else {
       bytes += leafBytes(v);
     }
@@ -55,22 +58,27 @@ export function checkShape(value: unknown, limits: ShapeLimits): ShapeViolation 
   };
   let violation = visit(value, 1, '');
   while (violation === null && stack.length > 0) {
-    const { node, depth, path } = stack.pop()!;
-    const named = depth <= NAMED_LEVELS;
-    if (Array.isArray(node)) {
-      for (let i = 0; i < node.length && violation === null; i++) {
-        if (i > 0) bytes += 1; // the comma
-        violation = visit(node[i], depth + 1, named ? join(path, String(i)) : path);
+    const f = stack[stack.length - 1]!;
+    const i = f.next++;
+    const named = f.depth <= NAMED_LEVELS;
+    if (f.keys === null) {
+      const items = f.node as unknown[];
+      if (i >= items.length) {
+        stack.pop();
+        continue;
       }
+      if (i > 0) bytes += 1; // the comma
+      violation = visit(items[i], f.depth + 1, named ? join(f.path, String(i)) : f.path);
     } else {
-      const record = node as Record<string, unknown>;
-      for (const key of Object.keys(record)) {
-        const v = record[key];
-        if (v === undefined) continue; // JSON leaves it out
-        bytes += key.length + 3; // "key":
-        violation = visit(v, depth + 1, named ? join(path, key.slice(0, MAX_KEY)) : path);
-        if (violation !== null) break;
+      if (i >= f.keys.length) {
+        stack.pop();
+        continue;
       }
+      const key = f.keys[i]!;
+      const child = (f.node as Record<string, unknown>)[key];
+      if (child === undefined) continue; // JSON leaves it out
+      bytes += key.length + 3; // "key":
+      violation = visit(child, f.depth + 1, named ? join(f.path, key.slice(0, MAX_KEY)) : f.path);
     }
   }
   return violation;

@@ -45,7 +45,8 @@ exports.gate = {
 let t: TestBroker;
 let c: Client;
 beforeAll(async () => {
-  t = await startTestBroker({ worker: { max_in_flight: LIMIT, max_execution_time: 60 } });
+  // A roomy heartbeat deadline: the pings queue behind thousands of calls, and this test is about the limit, not the heartbeat.
+  t = await startTestBroker({ worker: { max_in_flight: LIMIT, max_execution_time: 60, heartbeat_timeout: 30 } });
   c = await t.connect();
   expect((await call(c, 'update', { data: HOLDER })).status).toBe('success');
 });
