@@ -16,7 +16,7 @@ import { call, callMethod, collect, startTestBroker, type Client, type TestBroke
 import { fuzzParams, fuzzRuns, soaking } from '../helpers/fuzz.js';
 import { connectMonitor, type Monitor } from '../observability/helpers.js';
 import { installProbe } from '../zip-safety/support.js';
-import { nestedJson, rawCall } from './support.js';
+import { nestedJson, rawCall, tracked } from './support.js';
 
 /** Cases sent at once; the broker is checked after each batch. */
 const BATCH = 20;
@@ -176,22 +176,24 @@ describe('Socket.IO payloads, fuzzed', () => {
     const brokerErrors = collect<{ message: string; data: { code: string } }>(c, 'broker_error');
     let cases = 0;
     const started = performance.now();
+    const property = tracked(async (batch: Case[]) => {
+      const expectedErrors = brokerErrors.length + batch.filter((k) => k.shape === 'no ack' || k.shape === 'nothing').length;
+      const acks = await Promise.all(batch.map(send));
+      acks.forEach((a, i) => a && expectCoded(a, batch[i]!));
+      // Without an ack, the answer is a broker_error: one per such case, sent before the next batch's.
+      const add = await callMethod(c, 'probe', 'add', [2, 3]);
+      expect(add.data, JSON.stringify(add)).toBe(5);
+      expect(brokerErrors.length).toBe(expectedErrors);
+      for (const e of brokerErrors.splice(0)) expect(['E_NO_ACK', 'E_UNKNOWN_EVENT']).toContain(e.data.code);
+      const start = await call(c, 'start', {});
+      expect((start.data as { objects: Record<string, string[]> }).objects.probe, JSON.stringify(start)).toEqual(expect.arrayContaining(['version', 'add']));
+      cases += batch.length;
+    });
     await fc.assert(
-      fc.asyncProperty(fc.array(fuzzCase, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
-        const expectedErrors = brokerErrors.length + batch.filter((k) => k.shape === 'no ack' || k.shape === 'nothing').length;
-        const acks = await Promise.all(batch.map(send));
-        acks.forEach((a, i) => a && expectCoded(a, batch[i]!));
-        // Without an ack, the answer is a broker_error: one per such case, sent before the next batch's.
-        const add = await callMethod(c, 'probe', 'add', [2, 3]);
-        expect(add.data, JSON.stringify(add)).toBe(5);
-        expect(brokerErrors.length).toBe(expectedErrors);
-        for (const e of brokerErrors.splice(0)) expect(['E_NO_ACK', 'E_UNKNOWN_EVENT']).toContain(e.data.code);
-        const start = await call(c, 'start', {});
-        expect((start.data as { objects: Record<string, string[]> }).objects.probe, JSON.stringify(start)).toEqual(expect.arrayContaining(['version', 'add']));
-        cases += batch.length;
-      }),
+      fc.asyncProperty(fc.array(fuzzCase, { minLength: BATCH, maxLength: BATCH }), property.run),
       { ...fuzzParams(0), numRuns: Math.ceil(fuzzRuns(CASES_IN_TEST) / BATCH), plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS, { failOnInterrupt: soaking })] },
     );
+    await property.idle();
     console.log(`[fuzz] socket.io: ${cases} cases in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     expect((await callMethod(c, 'probe', 'version')).data).toBe('v1');
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoBefore);

@@ -57,3 +57,20 @@ export function nestedJson(depth: number, kind: 'array' | 'object' = 'array'): s
 export function codeOf(ack: { data: unknown }): string | undefined {
   return (ack.data as { code?: string } | null)?.code;
 }
+
+/**
+ * fast-check's time limit stops waiting for a run, not the run itself: wrap a
+ * property's body so the test can wait for the run still going before it checks
+ * the aftermath (or removes what the run is writing to).
+ */
+export function tracked<A extends unknown[]>(body: (...args: A) => Promise<void>): { run: (...args: A) => Promise<void>; idle: () => Promise<unknown> } {
+  let last: Promise<unknown> = Promise.resolve();
+  return {
+    run: (...args) => {
+      const running = body(...args);
+      last = running.catch(() => {});
+      return running;
+    },
+    idle: () => last,
+  };
+}

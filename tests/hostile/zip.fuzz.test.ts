@@ -16,6 +16,7 @@ import { call, callMethod, tempDir, type Client, type TestBroker } from '../help
 import { fuzzParams, soaking } from '../helpers/fuzz.js';
 import { expectOnlyBrokerFiles, installProbe, startZipBroker, walk } from '../zip-safety/support.js';
 import { buildZip, type RawEntry } from '../zip-safety/zip-bytes.js';
+import { tracked } from './support.js';
 
 const LIMITS = { maxUnpackedBytes: 64 * 1024, maxEntries: 20 };
 /** The codes a refused archive may carry: anything else (E_INTERNAL, a raw Error) is a bug. */
@@ -103,44 +104,44 @@ describe('the unpack function, fuzzed', () => {
     let cases = 0;
     let unpacked = 0;
     const started = performance.now();
-    await fc.assert(
-      fc.asyncProperty(archive, async (a) => {
-        const target = join(root, 'project');
-        mkdirSync(target);
+    type Archive = Parameters<typeof bytesOf>[0];
+    const property = tracked(async (a: Archive) => {
+      const target = join(root, 'project');
+      mkdirSync(target);
+      try {
+        let result: { files: number; bytes: number } | undefined;
         try {
-          let result: { files: number; bytes: number } | undefined;
-          try {
-            result = await unpackZip(bytesOf(a), target, LIMITS);
-          } catch (err) {
-            expect(err, String(err)).toBeInstanceOf(BrokerError);
-            expect(ZIP_CODES, (err as Error).message).toContain((err as BrokerError).code);
-            expect(readdirSync(target), `${(err as Error).message}: nothing may be written`).toEqual([]);
-          }
-          if (result) {
-            unpacked++;
-            let files = 0;
-            let bytes = 0;
-            for (const p of walk(target)) {
-              const st = lstatSync(join(target, p));
-              expect(st.isFile() || st.isDirectory(), `${p} is a file or a folder, never a link or a device`).toBe(true);
-              expect(relative(target, join(target, p)).startsWith('..')).toBe(false);
-              if (st.isFile()) {
-                files++;
-                bytes += st.size;
-              }
-            }
-            expect({ files, bytes }).toEqual(result);
-            expect(bytes).toBeLessThanOrEqual(LIMITS.maxUnpackedBytes);
-          }
-          // Nothing anywhere else under the sandbox: no entry climbed out.
-          expect(readdirSync(root)).toEqual(['project']);
-        } finally {
-          rmSync(target, { recursive: true, force: true });
+          result = await unpackZip(bytesOf(a), target, LIMITS);
+        } catch (err) {
+          expect(err, String(err)).toBeInstanceOf(BrokerError);
+          expect(ZIP_CODES, (err as Error).message).toContain((err as BrokerError).code);
+          expect(readdirSync(target), `${(err as Error).message}: nothing may be written`).toEqual([]);
         }
-        cases++;
-      }),
-      { ...fuzzParams(3000), plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS, { failOnInterrupt: soaking })] },
-    );
+        if (result) {
+          unpacked++;
+          let files = 0;
+          let bytes = 0;
+          for (const p of walk(target)) {
+            const st = lstatSync(join(target, p));
+            expect(st.isFile() || st.isDirectory(), `${p} is a file or a folder, never a link or a device`).toBe(true);
+            expect(relative(target, join(target, p)).startsWith('..')).toBe(false);
+            if (st.isFile()) {
+              files++;
+              bytes += st.size;
+            }
+          }
+          expect({ files, bytes }).toEqual(result);
+          expect(bytes).toBeLessThanOrEqual(LIMITS.maxUnpackedBytes);
+        }
+        // Nothing anywhere else under the sandbox: no entry climbed out.
+        expect(readdirSync(root)).toEqual(['project']);
+      } finally {
+        rmSync(target, { recursive: true, force: true });
+      }
+      cases++;
+    });
+    await fc.assert(fc.asyncProperty(archive, property.run), { ...fuzzParams(3000), plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS, { failOnInterrupt: soaking })] });
+    await property.idle();
     console.log(`[fuzz] unpack: ${cases} archives (${unpacked} unpacked) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }, 3_600_000);
 });
@@ -164,16 +165,19 @@ describe('a sample through the broker', () => {
   it('every upload is answered with success or a coded error; the previous project answers after each', async () => {
     let cases = 0;
     const started = performance.now();
-    await fc.assert(
-      fc.asyncProperty(archive, async (a) => {
-        const r = await call(c, 'update', { data: bytesOf(a, [PROBE]) });
-        if (r.status === 'error') expect([...ZIP_CODES, 'E_NO_ENTRY', 'E_PROJECT_LOAD'], r.message).toContain(r.data.code);
-        expect((await callMethod(c, 'probe', 'version')).data).toBe('v1');
-        cases++;
-      }),
+    const property = tracked(async (a: Parameters<typeof bytesOf>[0]) => {
+      const r = await call(c, 'update', { data: bytesOf(a, [PROBE]) });
+      if (r.status === 'error') expect([...ZIP_CODES, 'E_NO_ENTRY', 'E_PROJECT_LOAD'], r.message).toContain(r.data.code);
+      expect((await callMethod(c, 'probe', 'version')).data).toBe('v1');
+      cases++;
+    });
+    await fc.assert(fc.asyncProperty(archive, property.run), {
+      ...fuzzParams(60),
       // A sample: each accepted upload restarts the worker. The 100k soak is the unpack function's.
-      { ...fuzzParams(60), numRuns: soaking ? 2000 : 60, plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS, { failOnInterrupt: soaking })] },
-    );
+      numRuns: soaking ? 2000 : 60,
+      plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS, { failOnInterrupt: soaking })],
+    });
+    await property.idle();
     console.log(`[fuzz] update: ${cases} archives in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     expect(((await call(c, 'start', {})).data as { objects: Record<string, string[]> }).objects.probe).toEqual(expect.arrayContaining(['version', 'add']));
     expectOnlyBrokerFiles(t);
