@@ -6,7 +6,7 @@
 import { Router } from 'zeromq';
 import { BrokerError } from './errors.js';
 import type { WorkerCalls, WorkerCommand, WorkerReply, WorkerRequest } from './protocol.js';
-import { SendQueue } from './send-queue.js';
+import { SendQueue, zmqErrorCode } from './send-queue.js';
 
 type Params<K extends WorkerCommand> = WorkerCalls[K]['params'];
 
@@ -26,9 +26,28 @@ export interface RequestOptions {
   id?: number;
 }
 
+export interface RpcRouterOptions {
+  /**
+   * Client calls the server lets be in flight at once (worker.max_in_flight). Each
+   * worker's send pipe holds that many requests plus CONTROL_HEADROOM, so a busy
+   * worker's pipe never fills while calls stay under the limit.
+   */
+  maxInFlight: number;
+}
+
+/** Room in a worker's send pipe for the supervisor's own requests (ping, stop hooks, shutdown, update). */
+export const CONTROL_HEADROOM = 1000;
+
 export class RpcRouter {
-  private readonly socket = new Router({ mandatory: true, linger: 0 });
-  private readonly queue = new SendQueue(this.socket);
+  /**
+   * With `mandatory`, a request to a worker whose pipe is full fails with EAGAIN at
+   * once rather than waiting: a ROUTER counts as writable while *any* peer's pipe has
+   * room (the standby spare's always has), so zeromq.js never waits for this one's.
+   * Hence the high-water mark is sized from the in-flight limit (libzmq's default, 1000
+   * messages, gave spurious failures past ~2,000 calls queued to a busy worker).
+   */
+  private readonly socket: Router;
+  private readonly queue: SendQueue;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
@@ -36,8 +55,12 @@ export class RpcRouter {
   constructor(
     /** A worker said it is ready: its routing id and the message. */
     private readonly onReady: (worker: string, msg: Extract<WorkerReply, { type: 'ready' }>) => void,
-    private readonly onBadMessage: (err: unknown) => void = () => {},
-  ) {}
+    private readonly onBadMessage: (err: unknown) => void,
+    options: RpcRouterOptions,
+  ) {
+    this.socket = new Router({ mandatory: true, linger: 0, sendHighWaterMark: options.maxInFlight + CONTROL_HEADROOM });
+    this.queue = new SendQueue(this.socket);
+  }
 
   async bind(endpoint: string): Promise<void> {
     await this.socket.bind(endpoint);
@@ -68,9 +91,7 @@ export class RpcRouter {
       this.pending.set(id, entry);
       const frames: Buffer[] = [Buffer.from(worker), Buffer.from(JSON.stringify(message)), ...(options.frames ?? [])];
       this.queue.post(frames, (err) => {
-        if (err !== undefined) {
-          this.settle(id, (p) => p.reject(new BrokerError('E_WORKER_UNAVAILABLE', `could not reach worker ${worker}`, {}, { cause: err })));
-        }
+        if (err !== undefined) this.settle(id, (p) => p.reject(sendError(err, worker, this.socket.sendHighWaterMark)));
       });
     });
   }
@@ -133,4 +154,12 @@ export class RpcRouter {
       if (!this.closed) this.onBadMessage(err);
     }
   }
+}
+
+/** A failed send as the caller sees it: a full pipe is load (E_OVERLOADED), anything else an unreachable worker. */
+function sendError(err: unknown, worker: string, queued: number): BrokerError {
+  if (zmqErrorCode(err) === 'EAGAIN') {
+    return new BrokerError('E_OVERLOADED', `worker ${worker} has ${queued} requests waiting already`, { limit: queued }, { cause: err });
+  }
+  return new BrokerError('E_WORKER_UNAVAILABLE', `could not reach worker ${worker} (${zmqErrorCode(err) ?? String(err)})`, {}, { cause: err });
 }

@@ -46,6 +46,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
   const rpc = new RpcRouter(
     (id, msg) => supervisor?.onWorkerReady(id, msg),
     (err) => log.error({ err }, 'command channel error'),
+    { maxInFlight: config.worker.max_in_flight },
   );
   let io: Server<ClientToServerEvents, ServerToClientEvents> | null = null;
   const events = new BrokerEvents();
@@ -99,6 +100,8 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     sup,
     {
       maxMessageSize: config.websocket.max_message_size,
+      maxPayloadDepth: config.websocket.max_payload_depth,
+      maxInFlight: config.worker.max_in_flight,
       callTimeoutMs: ms(config.worker.max_execution_time),
       loadTimeoutMs: ms(config.worker.start_timeout),
       updateTimeoutMs: Math.max(ms(config.worker.max_execution_time), 120_000),
@@ -112,6 +115,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
   let observability: Observability | null = null;
   io = createSocketServer(http.server, {
     maxMessageSize: config.websocket.max_message_size,
+    maxPayloadDepth: config.websocket.max_payload_depth,
     authTimeoutMs: ms(config.websocket.auth_timeout),
     allowedOrigins: config.websocket.allowed_origins,
     log,

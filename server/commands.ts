@@ -1,17 +1,27 @@
 /**
  * The client's commands: validate at the edge, forward to the worker, answer the
  * ack. Every command is logged once with its request id, duration and outcome.
+ *
+ * Every command is answered, whatever shape it arrives in. Socket.IO hands the ack
+ * callback over as the *last* argument: the payload is the first argument unless
+ * that is the ack itself (`emit('process', ack)`: no payload), and any arguments in
+ * between are ignored. A command without an ack is answered with `broker_error`.
  */
 import type { Socket } from 'socket.io';
 import { BrokerError, type ErrorCode } from '../ipc/errors.js';
 import type { Ack, ClientToServerEvents, MonitorCommand, ServerToClientEvents, StartResult, UpdateResult } from '../ipc/protocol.js';
-import type { BrokerEvents } from './broker-events.js';
+import type { BrokerEventMap, BrokerEvents } from './broker-events.js';
 import { EVENTS_CHANNEL, type Logger } from './logger.js';
-import { COMMANDS, parseProcess, parseStart, parseUpdate, type CommandName } from './payloads.js';
+import { checkShape } from './payload-shape.js';
+import { COMMANDS, checkPayload, parseProcess, parseStart, parseUpdate, type CommandName } from './payloads.js';
 import type { Supervisor } from './supervisor.js';
 
 export interface CommandLimits {
   maxMessageSize: number;
+  /** websocket.max_payload_depth: levels a payload (and a call's result) may nest. */
+  maxPayloadDepth: number;
+  /** worker.max_in_flight: commands waiting for their answer past which new ones get E_OVERLOADED. */
+  maxInFlight: number;
   callTimeoutMs: number;
   /** How long a freshly updated project may take to load before it is rolled back. */
   loadTimeoutMs: number;
@@ -21,7 +31,20 @@ export interface CommandLimits {
 
 export type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
+type AckCallback = (response: Ack) => void;
+
+/** The payload and the ack of an event's arguments, as Socket.IO passes them. */
+export function splitArgs(args: readonly unknown[]): { payload: unknown; ack: AckCallback | undefined } {
+  const last = args[args.length - 1];
+  const ack = typeof last === 'function' ? (last as AckCallback) : undefined;
+  const payload = ack !== undefined && args.length === 1 ? undefined : args[0];
+  return { payload, ack };
+}
+
 export class Commands {
+  /** Commands received and not answered yet (worker.max_in_flight bounds it). */
+  private inFlight = 0;
+
   constructor(
     private readonly supervisor: Supervisor,
     private readonly limits: CommandLimits,
@@ -33,55 +56,109 @@ export class Commands {
   attach(socket: ClientSocket): void {
     const log = this.log.child({ socket: socket.id });
     for (const command of COMMANDS) {
-      socket.on(command, (payload: unknown, ack: unknown) => void this.run(socket, command, payload, ack));
-    }
-    socket.onAny((event: string, ...args: unknown[]) => {
-      if ((COMMANDS as string[]).includes(event)) return;
-      const err = new BrokerError('E_UNKNOWN_EVENT', `unknown event "${String(event).slice(0, 100)}"; the commands are ${COMMANDS.join(', ')}`, {
-        event: String(event).slice(0, 100),
+      socket.on(command, (...args: unknown[]) => {
+        this.run(socket, command, args, log).catch((err: unknown) => log.error({ err, command }, 'command handler failed'));
       });
-      log.warn({ channel: EVENTS_CHANNEL, event: 'unknown_event', name: String(event).slice(0, 100), code: err.code }, 'unknown event');
-      const ack = args[args.length - 1];
-      if (typeof ack === 'function') ack(errorAck(err));
-      else socket.emit('broker_error', err.toWire());
+    }
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if ((COMMANDS as unknown[]).includes(event)) return;
+      const name = String(event).slice(0, 100);
+      const err = new BrokerError('E_UNKNOWN_EVENT', `unknown event "${name}"; the commands are ${COMMANDS.join(', ')}`, { event: name });
+      log.warn({ channel: EVENTS_CHANNEL, event: 'unknown_event', name, code: err.code }, 'unknown event');
+      this.answer(socket, splitArgs(args).ack, errorAck(err), log);
     });
   }
 
-  private async run(socket: ClientSocket, command: CommandName, payload: unknown, ack: unknown): Promise<void> {
+  private async run(socket: ClientSocket, command: CommandName, args: unknown[], log: Logger): Promise<void> {
+    const { payload, ack } = splitArgs(args);
     const reqId = this.supervisor.allocateId();
     const started = performance.now();
     let response: Ack;
     let detail: { object?: string; method?: string } = {};
-    if (this.events.listenerCount('command') > 0) this.events.emit('command', describe(command, reqId, payload));
+    let counted = false;
+    // Monitors see every command, but never a payload whose shape was refused.
+    let announced = false;
+    const announce = (shown: unknown): void => {
+      announced = true;
+      this.notify('command', describe(command, reqId, shown), log);
+    };
     try {
-      if (typeof ack !== 'function') {
+      if (ack === undefined) {
         throw new BrokerError('E_NO_ACK', `${command} needs an acknowledgement callback: emit("${command}", payload, callback)`);
       }
+      if (this.inFlight >= this.limits.maxInFlight) {
+        throw new BrokerError('E_OVERLOADED', `${this.inFlight} commands are in flight already (worker.max_in_flight); retry once some are answered`, {
+          limit: this.limits.maxInFlight,
+        });
+      }
+      this.inFlight++;
+      counted = true;
+      checkPayload(command, payload, { maxDepth: this.limits.maxPayloadDepth, maxBytes: this.limits.maxMessageSize });
+      announce(payload);
       switch (command) {
         case 'update':
           response = success('Project updated; the worker restarted', await this.update(payload, reqId));
           break;
         case 'start':
           parseStart(payload);
-          response = success('Project started', await this.start(reqId));
+          response = success('Project started', this.sendable(await this.start(reqId)));
           break;
         case 'process': {
           const params = parseProcess(payload);
           detail = { object: params.object, method: params.method };
           const result = await this.supervisor.call('process', params, { id: reqId, timeoutMs: this.limits.callTimeoutMs });
-          response = success('ok', result);
+          response = success('ok', this.sendable(result));
           break;
         }
       }
     } catch (err) {
+      if (!announced) announce(undefined);
       response = errorAck(BrokerError.from(err));
+    } finally {
+      if (counted) this.inFlight--;
     }
     const ms = performance.now() - started;
-    const code = response.status === 'success' ? undefined : (response.data as { code: ErrorCode }).code;
+    const code = response.status === 'success' ? undefined : response.data.code;
     // The events journal (observability/events-journal.ts) logs every command from this event.
-    this.events.emit('ack', { reqId, command, at: Date.now(), ms, status: response.status, message: response.message, data: response.data, ...detail, ...(code ? { code } : {}) });
-    if (typeof ack === 'function') ack(response);
-    else socket.emit('broker_error', { message: response.message, data: response.data as { code: ErrorCode } });
+    this.notify('ack', { reqId, command, at: Date.now(), ms, status: response.status, message: response.message, data: response.data, ...detail, ...(code ? { code } : {}) }, log);
+    this.answer(socket, ack, response, log);
+  }
+
+  /** A result the client can be sent: nested no deeper than payloads may be (Socket.IO's encoder recurses). */
+  private sendable<T>(result: T): T {
+    const v = checkShape(result, { maxDepth: this.limits.maxPayloadDepth });
+    if (v === null) return result;
+    throw new BrokerError('E_METHOD_FAILED', `the return value cannot be sent: nested deeper than ${v.limit} levels (websocket.max_payload_depth)`, {
+      limit: v.limit,
+    });
+  }
+
+  /** Tell the observers (journal, stats, monitors); whatever they do wrong is logged, never the client's problem. */
+  private notify<K extends 'command' | 'ack'>(name: K, event: BrokerEventMap[K][0], log: Logger): void {
+    if (this.events.listenerCount(name) === 0) return;
+    try {
+      (this.events.emit as (n: K, e: BrokerEventMap[K][0]) => boolean)(name, event);
+    } catch (err) {
+      log.error({ err, event: name }, 'an observer failed');
+    }
+  }
+
+  /** Answer in the ack, or as `broker_error` without one. A response that cannot be encoded becomes E_INTERNAL. */
+  private answer(socket: ClientSocket, ack: AckCallback | undefined, response: Ack, log: Logger): void {
+    const send = (r: Ack): void => {
+      if (ack !== undefined) ack(r);
+      else if (r.status === 'error') socket.emit('broker_error', { message: r.message, data: r.data });
+    };
+    try {
+      send(response);
+    } catch (err) {
+      log.error({ err }, 'the answer could not be sent');
+      try {
+        send(errorAck(new BrokerError('E_INTERNAL', 'the answer could not be sent; the log has the details')));
+      } catch {
+        // Nothing more can be done for this one; the log has it.
+      }
+    }
   }
 
   private async update(payload: unknown, reqId: number): Promise<UpdateResult> {
@@ -109,14 +186,22 @@ export function errorAck(err: BrokerError): Ack<never> {
   return { status: 'error', message: wire.message, data: wire.data };
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A field for the monitor only when it is text (never String() of a client's object: its toString may be anything). */
+function text<K extends string>(key: K, value: unknown): Partial<Record<K, string>> {
+  return typeof value === 'string' ? ({ [key]: value } as Record<K, string>) : {};
+}
 
 /** A command as the monitor shows it: never the ZIP bytes, only their size. */
 function describe(command: CommandName, reqId: number, payload: unknown): MonitorCommand {
   const at = Date.now();
-  const p = (payload ?? {}) as Record<string, unknown>;
+  const p = isRecord(payload) ? payload : {};
   if (command === 'process') {
-    const params = (p.params ?? {}) as Record<string, unknown>;
-    return { reqId, command, at, object: String(params.object), method: String(params.method), args: params.args };
+    const params = isRecord(p.params) ? p.params : {};
+    return { reqId, command, at, ...text('object', params.object), ...text('method', params.method), args: params.args };
   }
   if (command === 'update') {
     const data = p.data ?? p.zip_data;

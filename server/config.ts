@@ -33,6 +33,8 @@ const schema = z.strictObject({
       /** Browser origins admitted besides the panel's own and clients that send no Origin; "*" admits any. */
       allowed_origins: z.array(z.string().refine(isOriginPattern, 'expected an origin such as "https://panel.example:8443", or "*"')).default([]),
       auth_timeout: seconds.default(5), // seconds a new connection has to present a valid token before it is dropped
+      /** Nesting levels of arrays and objects in a payload, the payload counting as one. Socket.IO's encoder overflows near 4,000. */
+      max_payload_depth: z.number().int().min(4).max(1000).default(64), // levels
     })
     .prefault({}),
   worker: z
@@ -42,6 +44,8 @@ const schema = z.strictObject({
       max_memory_mb: z.number().int().min(16).default(512), // MiB of worker heap
       max_unpacked_bytes: z.number().int().positive().default(1_073_741_824), // bytes, 1 GiB
       max_zip_entries: z.number().int().positive().default(10_000),
+      /** Client commands waiting for their answer, past which new ones get E_OVERLOADED at once. */
+      max_in_flight: z.number().int().positive().max(1_000_000).default(10_000), // calls
       heartbeat_interval: seconds.default(1), // seconds between pings
       heartbeat_timeout: seconds.default(5), // seconds without a pong before the worker counts as wedged
       start_timeout: seconds.default(20), // seconds for a new worker to report ready

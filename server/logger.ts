@@ -5,12 +5,18 @@
  * by size. Readable lines go to the console when enabled (pino-pretty). All of it
  * runs in pino's transport thread, off the hot path. Tokens are redacted wherever
  * they appear.
+ *
+ * Logging never stops the server: a file that cannot be written (a full disk) has
+ * its lines dropped and counted (`logState()`, shown by /health and /stats), and
+ * should the transport itself fail, its 'error' is caught here and the lines that
+ * follow are counted the same way.
  */
 import { mkdirSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import type { RotatingFileOptions } from './observability/rotating-file.js';
+import { DROPPED, FAILING_ERRNO, HEALTH_FIELDS, type RotatingFileOptions } from './observability/rotating-file.js';
 
 export type Logger = pino.Logger;
 
@@ -36,17 +42,48 @@ export interface LoggerOptions {
 
 const ROTATING_FILE = fileURLToPath(new URL('./observability/rotating-file.js', import.meta.url));
 
+/** Whether the log files are being written; what /health and /stats show. */
+export interface LogState {
+  /** Every log file is being written (false while lines are dropped). */
+  writing: boolean;
+  /** Lines dropped since start because a file could not be written, all files together. */
+  dropped: number;
+  /** Why lines are being dropped right now (`ENOSPC`: the disk is full), or null. */
+  error: string | null;
+}
+
+const states = new WeakMap<Logger, () => LogState>();
+
+/** The log files' state for a logger made by createLogger (any other: written, as far as we know). */
+export function logState(log: Logger): LogState {
+  return states.get(log)?.() ?? { writing: true, dropped: 0, error: null };
+}
+
+/** errno numbers back to their names (the transport thread shares numbers, not strings). */
+function errnoName(errno: number): string {
+  for (const [name, n] of Object.entries(constants.errno)) if (n === errno) return name;
+  return `errno ${errno}`;
+}
+
 export function createLogger(options: LoggerOptions): Logger {
-  mkdirSync(dirname(options.file), { recursive: true });
+  try {
+    mkdirSync(dirname(options.file), { recursive: true });
+  } catch {
+    // the transport reports a log it cannot write; the server runs without it
+  }
   const rotation = { maxSize: options.max_size ?? 10_485_760, maxFiles: options.max_files ?? 5 };
+  const files = options.events_file ? 2 : 1;
+  // Shared with the transport thread, which counts what it could not write (rotating-file.ts).
+  const buffer = new SharedArrayBuffer(files * HEALTH_FIELDS * Int32Array.BYTES_PER_ELEMENT);
+  const cells = new Int32Array(buffer);
   const targets: pino.TransportTargetOptions[] = [
-    { target: ROTATING_FILE, level: options.level, options: { file: options.file, ...rotation } satisfies RotatingFileOptions },
+    { target: ROTATING_FILE, level: options.level, options: { file: options.file, ...rotation, health: { buffer, slot: 0 } } satisfies RotatingFileOptions },
   ];
   if (options.events_file) {
     targets.push({
       target: ROTATING_FILE,
       level: options.level,
-      options: { file: options.events_file, ...rotation, channel: EVENTS_CHANNEL } satisfies RotatingFileOptions,
+      options: { file: options.events_file, ...rotation, channel: EVENTS_CHANNEL, health: { buffer, slot: 1 } } satisfies RotatingFileOptions,
     });
   }
   if (options.console) {
@@ -56,10 +93,31 @@ export function createLogger(options: LoggerOptions): Logger {
       options: { destination: 1, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname,channel', singleLine: true },
     });
   }
-  return pino(
+  const transport = pino.transport({ targets });
+  let transportError: string | null = null;
+  let lost = 0;
+  // Without a listener, the transport's 'error' (its thread failed) would end the server.
+  transport.on('error', (err: Error) => {
+    lost++; // once for the failure, then once per line written to the dead transport
+    if (transportError !== null) return;
+    transportError = `the log transport failed: ${err.message}`;
+    process.stderr.write(`robot-control: ${transportError}; log lines are dropped and counted\n`);
+  });
+  const log = pino(
     { level: options.level, base: { proc: 'server', pid: process.pid }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    pino.transport({ targets }),
+    transport,
   );
+  states.set(log, () => {
+    let dropped = lost;
+    let failing = 0;
+    for (let slot = 0; slot < files; slot++) {
+      dropped += Atomics.load(cells, slot * HEALTH_FIELDS + DROPPED);
+      failing ||= Atomics.load(cells, slot * HEALTH_FIELDS + FAILING_ERRNO);
+    }
+    const error = transportError ?? (failing ? errnoName(failing) : null);
+    return { writing: error === null, dropped, error };
+  });
+  return log;
 }
 
 /** Flush the transport before the process exits. */

@@ -1,10 +1,12 @@
 /**
  * Every client payload is validated here, at the edge, before it reaches the
- * worker. A bad one is answered E_INVALID_PAYLOAD naming the bad field.
+ * worker. A bad one is answered E_INVALID_PAYLOAD naming the bad field (and the
+ * limit, when it broke one).
  */
 import { z } from 'zod';
 import { BrokerError } from '../ipc/errors.js';
 import type { ProcessParams } from '../ipc/protocol.js';
+import { checkShape } from './payload-shape.js';
 
 /** Longest object or method name accepted, in characters. */
 const MAX_NAME = 200;
@@ -27,6 +29,27 @@ const schemas = {
 
 export type CommandName = keyof typeof schemas;
 export const COMMANDS = Object.keys(schemas) as CommandName[];
+
+export interface PayloadLimits {
+  /** websocket.max_payload_depth */
+  maxDepth: number;
+  /** websocket.max_message_size: bytes a call's payload may take as JSON (an upload has its own check, E_TOO_LARGE). */
+  maxBytes: number;
+}
+
+/**
+ * Depth and size, before anything else looks at the payload (the monitor, zod,
+ * the log): a hostile shape is refused by a loop, never met by a recursion.
+ */
+export function checkPayload(command: CommandName, payload: unknown, limits: PayloadLimits): void {
+  const v = checkShape(payload, { maxDepth: limits.maxDepth, ...(command === 'process' ? { maxBytes: limits.maxBytes } : {}) });
+  if (v === null) return;
+  const message =
+    v.kind === 'depth'
+      ? `${v.field}: nested deeper than ${v.limit} levels (websocket.max_payload_depth)`
+      : `${v.field}: larger than ${v.limit} bytes as JSON (websocket.max_message_size)`;
+  throw new BrokerError('E_INVALID_PAYLOAD', message, { field: v.field, limit: v.limit });
+}
 
 function invalid(error: z.ZodError): BrokerError {
   const issue = error.issues[0]!;

@@ -23,11 +23,13 @@ export interface PushCounters {
   noClient: number;
   /** From a worker generation that is no longer current (a worker being replaced). */
   stale: number;
+  /** Could not be encoded for the client (nested past what Socket.IO's encoder can recurse). */
+  unsendable: number;
   byEvent: Map<string, number>;
 }
 
 export class PushRelay {
-  readonly counters: PushCounters = { delivered: 0, shed: 0, noClient: 0, stale: 0, byEvent: new Map() };
+  readonly counters: PushCounters = { delivered: 0, shed: 0, noClient: 0, stale: 0, unsendable: 0, byEvent: new Map() };
   private shedSinceReport = 0;
   private shedForClient = 0;
   private reportTimer: NodeJS.Timeout | undefined;
@@ -68,8 +70,15 @@ export class PushRelay {
       this.scheduleReport();
       return;
     }
+    try {
+      (socket.emit as (event: string, data: unknown) => boolean)(e.event, e.data);
+    } catch (err) {
+      // Socket.IO's encoder recurses: data nested thousands deep cannot be sent. Counted and logged, never a crash.
+      this.counters.unsendable++;
+      this.log.warn({ err, event: 'push_unsendable', name: String(e.event).slice(0, 100) }, 'a pushed event could not be encoded: dropped');
+      return;
+    }
     this.counters.delivered++;
-    (socket.emit as (event: string, data: unknown) => boolean)(e.event, e.data);
     this.observe(e, 'delivered');
   }
 

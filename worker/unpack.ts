@@ -3,13 +3,17 @@
  * archive has been proved safe:
  *
  * 1. plan: the entry count (read from the end record, before any entry is parsed),
- *    every name, file type, compression method and the sizes the headers declare;
+ *    every name, file type, compression method and the sizes the headers declare
+ *    (their sum within the limit), and each local header agreeing with the central
+ *    directory (a reader that trusts the other one must not see another archive);
  * 2. verify: every entry is inflated into a counter (nothing kept, nothing written),
- *    so the byte limit holds whatever the headers declare, and each CRC is checked;
+ *    stopping as soon as it passes its declared size, so its real size must be the
+ *    declared one, and each CRC is checked;
  * 3. write: into the empty `target` folder, counting again, files created exclusively.
+ *    A full disk (ENOSPC, EDQUOT) is E_DISK_FULL; the caller discards the folder.
  *
- * A ZIP bomb therefore costs CPU for at most `maxUnpackedBytes` of inflating, a few
- * hundred KB of memory and no disk at all.
+ * A ZIP bomb therefore costs CPU for at most `maxUnpackedBytes` of inflating (a
+ * lying one, its declared size), a few hundred KB of memory and no disk at all.
  */
 import AdmZip from 'adm-zip';
 import { createWriteStream } from 'node:fs';
@@ -38,6 +42,12 @@ const S_IFLNK = 0o120000;
 const METHOD_STORED = 0;
 const METHOD_DEFLATED = 8;
 const FLAG_ENCRYPTED = 0x1;
+/** Sizes and CRC follow the data (a data descriptor): the local header may hold zeros instead. */
+const FLAG_DESCRIPTOR = 0x8;
+/** A 32-bit size field saying "see the ZIP64 extra field". */
+const ZIP64_MARK = 0xffffffff;
+/** Local file header: signature, then these fields (APPNOTE 4.3.7). */
+const LOCAL_HEADER_BYTES = 30;
 /** Longest path component Linux accepts, in bytes. */
 const NAME_MAX = 255;
 /** Longest entry name accepted, in bytes (well under PATH_MAX with the storage prefix). */
@@ -79,11 +89,10 @@ interface PlannedEntry {
 /** Unpack `zip` into the empty folder `target`. Nothing is written unless the whole archive passes. */
 export async function unpackZip(zip: Buffer, target: string, limits: UnpackLimits): Promise<UnpackResult> {
   const plan = planEntries(zip, limits);
-  let total = 0;
   for (const { entry, dir } of plan) {
-    if (!dir) total += await verifyEntry(entry, limits.maxUnpackedBytes - total, limits.maxUnpackedBytes);
+    if (!dir) await verifyEntry(entry);
   }
-  return writeEntries(plan, resolve(target), limits.maxUnpackedBytes);
+  return writeEntries(plan, resolve(target));
 }
 
 /** Open the archive and check every entry's header. Throws the first problem; writes nothing. */
@@ -134,6 +143,7 @@ function planEntries(zip: Buffer, limits: UnpackLimits): PlannedEntry[] {
     } else if (path !== '') {
       dirs.add(path);
     }
+    checkLocalHeader(zip, entry);
     const parts = path.split('/');
     for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
     const executable = ((entry.header.attr >>> 16) & 0o111) !== 0;
@@ -146,10 +156,45 @@ function planEntries(zip: Buffer, limits: UnpackLimits): PlannedEntry[] {
 }
 
 /**
- * Inflate one entry into a counter: proves its real size (at most `budget`) and its
- * CRC without keeping or writing a byte. Resolves with its size.
+ * The local header must say what the central directory says: adm-zip reads names,
+ * sizes and CRCs from the central directory, streaming readers (and `unzip`) from
+ * the local headers, so two that disagree are two archives in one file. The name
+ * too: it decides where the data starts. Sizes and CRC may be zeros when a data
+ * descriptor follows the data, and a size may be the ZIP64 mark.
  */
-async function verifyEntry(entry: AdmZip.IZipEntry, budget: number, limit: number): Promise<number> {
+function checkLocalHeader(zip: Buffer, entry: AdmZip.IZipEntry): void {
+  try {
+    entry.getCompressedData(); // parses the local header, and checks the data is all there
+  } catch (err) {
+    throw new BrokerError('E_INVALID_ZIP', `entry ${quote(entry.entryName)} is corrupt: ${cleanMessage(err)}`, { entry: entry.entryName });
+  }
+  const central = entry.header;
+  const local = central.localHeader as unknown as { flags: number; method: number; crc: number; compressedSize: number; size: number; fnameLen: number };
+  const disagree = (what: string, l: number | string, c: number | string): BrokerError =>
+    unsafe(entry.entryName, `the local header and the central directory disagree on the ${what} (${l} vs ${c})`);
+  if (local.method !== central.method) throw disagree('compression method', local.method, central.method);
+  if ((local.flags & FLAG_ENCRYPTED) !== (central.flags & FLAG_ENCRYPTED)) throw disagree('encryption flag', local.flags, central.flags);
+  const descriptor = (local.flags & FLAG_DESCRIPTOR) !== 0;
+  const fields: Array<[string, number, number]> = [
+    ['CRC-32', local.crc, central.crc],
+    ['compressed size', local.compressedSize, central.compressedSize],
+    ['size', local.size, central.size],
+  ];
+  for (const [what, l, c] of fields) {
+    if (l === c || (descriptor && l === 0) || (what !== 'CRC-32' && l === ZIP64_MARK)) continue;
+    throw disagree(what, l, c);
+  }
+  const nameAt = central.offset + LOCAL_HEADER_BYTES;
+  const localName = zip.subarray(nameAt, nameAt + local.fnameLen);
+  if (!localName.equals(entry.rawEntryName)) throw disagree('name', JSON.stringify(localName.toString('utf8').slice(0, 200)), quote(entry.entryName));
+}
+
+/**
+ * Inflate one entry into a counter: proves its real size is the declared one and
+ * checks its CRC, without keeping or writing a byte. A lying entry costs no more
+ * inflating than its declared size (it is stopped there).
+ */
+async function verifyEntry(entry: AdmZip.IZipEntry): Promise<void> {
   let crc = 0;
   const sink = new Writable({
     highWaterMark: INFLATE_CHUNK,
@@ -158,14 +203,15 @@ async function verifyEntry(entry: AdmZip.IZipEntry, budget: number, limit: numbe
       done();
     },
   });
-  const size = await inflateEntry(entry, sink, budget, limit);
+  const declared = entry.header.size;
+  const size = await inflateEntry(entry, sink);
+  if (size !== declared) throw sizeMismatch(entry.entryName, declared, size);
   if (crc !== entry.header.crc) {
     throw new BrokerError('E_INVALID_ZIP', `entry ${quote(entry.entryName)} is corrupt: CRC-32 mismatch`, { entry: entry.entryName });
   }
-  return size;
 }
 
-async function writeEntries(plan: PlannedEntry[], root: string, limit: number): Promise<UnpackResult> {
+async function writeEntries(plan: PlannedEntry[], root: string): Promise<UnpackResult> {
   let bytes = 0;
   let files = 0;
   for (const { entry, path: rel, dir, mode } of plan) {
@@ -179,21 +225,21 @@ async function writeEntries(plan: PlannedEntry[], root: string, limit: number): 
       }
       await mkdir(dirname(path), { recursive: true, mode: 0o755 });
       // 'wx': never open something that already exists (nor follow a link to it).
-      bytes += await inflateEntry(entry, createWriteStream(path, { flags: 'wx', mode }), limit - bytes, limit);
+      bytes += await inflateEntry(entry, createWriteStream(path, { flags: 'wx', mode }));
       files++;
     } catch (err) {
-      if (err instanceof BrokerError) throw err;
-      throw new BrokerError('E_INVALID_ZIP', `entry ${quote(entry.entryName)} could not be unpacked: ${cleanMessage(err)}`, { entry: entry.entryName });
+      throw writeError(err, entry.entryName, root);
     }
   }
   return { files, bytes };
 }
 
 /**
- * Stream one entry's data, inflated, into `sink`, failing as soon as it passes
- * `budget` bytes. Resolves with the bytes it produced.
+ * Stream one entry's data, inflated, into `sink`, failing as soon as it passes its
+ * declared size (E_UNSAFE_ZIP). Resolves with the bytes it produced.
  */
-async function inflateEntry(entry: AdmZip.IZipEntry, sink: Writable, budget: number, limit = budget): Promise<number> {
+async function inflateEntry(entry: AdmZip.IZipEntry, sink: Writable): Promise<number> {
+  const declared = entry.header.size;
   let compressed: Buffer;
   try {
     compressed = entry.getCompressedData();
@@ -205,7 +251,7 @@ async function inflateEntry(entry: AdmZip.IZipEntry, sink: Writable, budget: num
     highWaterMark: INFLATE_CHUNK,
     transform(chunk: Buffer, _enc, done) {
       produced += chunk.length;
-      if (produced > budget) done(tooLarge(limit, entry.entryName));
+      if (produced > declared) done(sizeMismatch(entry.entryName, declared, produced, true));
       else done(null, chunk);
     },
   });
@@ -217,7 +263,7 @@ async function inflateEntry(entry: AdmZip.IZipEntry, sink: Writable, budget: num
       await pipeline(source, counter, sink);
     }
   } catch (err) {
-    if (err instanceof BrokerError) throw err;
+    if (err instanceof BrokerError || diskFull(err)) throw err;
     throw new BrokerError('E_INVALID_ZIP', `entry ${quote(entry.entryName)} is corrupt: ${cleanMessage(err)}`, { entry: entry.entryName });
   }
   return produced;
@@ -245,6 +291,29 @@ function tableCrc32(): (data: Buffer, value: number) => number {
 
 function unsafe(entry: string, reason: string): BrokerError {
   return new BrokerError('E_UNSAFE_ZIP', `unsafe entry ${quote(entry)}: ${reason}`, { entry: entry.slice(0, PATH_MAX), reason });
+}
+
+/** The entry's data is not the size its headers declare. `stopped`: inflating was cut off past the declared size. */
+function sizeMismatch(entry: string, declared: number, inflated: number, stopped = false): BrokerError {
+  const reason = `the headers declare ${declared} bytes; the data inflates to ${stopped ? `more (stopped at ${inflated})` : inflated}`;
+  return new BrokerError('E_UNSAFE_ZIP', `unsafe entry ${quote(entry)}: ${reason}`, { entry: entry.slice(0, PATH_MAX), reason, declared, inflated });
+}
+
+/** Write errors: a full disk or quota is E_DISK_FULL (the upload is discarded, nothing else changes). `path`: the folder written to. */
+function writeError(err: unknown, entry: string, path: string): BrokerError {
+  if (err instanceof BrokerError) return err;
+  if (diskFull(err)) {
+    return new BrokerError('E_DISK_FULL', `the disk is full (${(err as NodeJS.ErrnoException).code}) while unpacking ${quote(entry)}; free space and upload again`, {
+      path,
+      entry,
+    });
+  }
+  return new BrokerError('E_INVALID_ZIP', `entry ${quote(entry)} could not be unpacked: ${cleanMessage(err)}`, { entry });
+}
+
+function diskFull(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 function tooLarge(limit: number, entry: string): BrokerError {

@@ -13,6 +13,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../ipc/protocol.js';
 import type { Logger } from '../logger.js';
+import { depthLimitedParser } from '../socket-parser.js';
 import { admitLargeFrames, PRE_AUTH_FRAME_LIMIT } from './frame-limit.js';
 import { originPolicy } from './origin.js';
 
@@ -21,6 +22,8 @@ export type SocketServer = Server<ClientToServerEvents, ServerToClientEvents>;
 export interface SocketServerOptions {
   /** `websocket.max_message_size`: the largest decoded upload, bytes. */
   maxMessageSize: number;
+  /** `websocket.max_payload_depth`: deeper payloads are refused by the parser. */
+  maxPayloadDepth: number;
   authTimeoutMs: number;
   allowedOrigins: readonly string[];
   log: Logger;
@@ -38,6 +41,7 @@ export function createSocketServer(http: HttpServer, o: SocketServerOptions): So
   const verdict = originPolicy(o.allowedOrigins);
   const io: SocketServer = new Server(http, {
     serveClient: false,
+    parser: depthLimitedParser(o.maxPayloadDepth),
     transports: ['polling', 'websocket'],
     maxHttpBufferSize: Math.min(PRE_AUTH_FRAME_LIMIT, fullLimit),
     connectTimeout: o.authTimeoutMs,

@@ -13,7 +13,7 @@ import type { Server } from 'socket.io';
 import type { BrokerEvents } from '../broker-events.js';
 import type { ClientGate } from '../client-gate.js';
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import { logState, type Logger } from '../logger.js';
 import type { PushRelay } from '../push-relay.js';
 import type { Supervisor } from '../supervisor.js';
 import { installEventsJournal } from './events-journal.js';
@@ -61,6 +61,7 @@ export function installObservability(ctx: ObservabilityContext): Observability {
     traffic,
     connOf: (id) => ctx.io.sockets.sockets.get(id)?.conn,
     monitors: () => ({ connected: monitor?.connected ?? 0, dropped: monitor?.dropped ?? 0 }),
+    logs: () => logState(ctx.log),
     startedAt: ctx.startedAt,
   });
   const authFailed = (surface: string, address: string, reason: string): void => {
@@ -95,6 +96,7 @@ export function installObservability(ctx: ObservabilityContext): Observability {
       // gives up on the worker at heartbeat_timeout.
       staleAfterMs: Math.round(Math.min(ctx.config.worker.heartbeat_timeout, 3 * ctx.config.worker.heartbeat_interval + 1) * 1000),
       closing: () => closing,
+      logs: () => logState(ctx.log),
     }),
   );
   ctx.http.get('/stats', (req, reply) => {

@@ -99,7 +99,13 @@ export class MonitorHub {
         this.dropped++;
         continue;
       }
-      (socket.emit as (event: string, data: unknown) => boolean)(name, payload);
+      try {
+        (socket.emit as (event: string, data: unknown) => boolean)(name, payload);
+      } catch (err) {
+        // Socket.IO's encoder recurses: a value from the worker nested thousands deep cannot be sent. Dropped and counted, never a crash.
+        this.dropped++;
+        this.o.log.warn({ err, event: name }, 'an event could not be sent to a monitor: dropped');
+      }
     }
   }
 

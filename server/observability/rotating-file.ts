@@ -11,8 +11,14 @@
  *
  * With `channel` set, only lines whose top-level `channel` equals it are kept:
  * that is how events.log gets its subset of app.log without a second logger.
+ *
+ * A log that cannot be written (disk full, quota, a vanished folder) never throws:
+ * an error here would reach the server as the transport stream's 'error' and end
+ * it. The lines are dropped and counted in `health` (shared memory the server
+ * reads for /health and /stats), a half-written batch is cut back off the file so
+ * every line in it stays whole JSON, and each later batch tries again.
  */
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Writable } from 'node:stream';
 
@@ -24,7 +30,17 @@ export interface RotatingFileOptions {
   maxFiles: number;
   /** Keep only lines whose top-level `channel` field equals this. */
   channel?: string;
+  /** Where this file's write health goes (see LogHealthSlots); absent: nowhere. */
+  health?: { buffer: SharedArrayBuffer; slot: number };
 }
+
+/**
+ * Int32 fields per file in the shared health buffer: lines dropped so far, and the
+ * errno of the failure under way (0 while the file is written fine).
+ */
+export const HEALTH_FIELDS = 2;
+export const DROPPED = 0;
+export const FAILING_ERRNO = 1;
 
 /** `file`, `file.1`, ... `file.<n>`: the live file first, then older and older. */
 export function rotatedName(file: string, n: number): string {
@@ -65,20 +81,57 @@ function wantedLine(line: string, marker: string | null, channel: string | undef
 /** Bytes gathered before one write: lines arrive one by one, the disk likes them in batches. */
 const BATCH_BYTES = 64 * 1024;
 
+/** Counts a file's failures into the shared health buffer, and says so on stderr once per failure. */
+function healthOf(file: string, health: RotatingFileOptions['health']) {
+  const cells = health ? new Int32Array(health.buffer, health.slot * HEALTH_FIELDS * 4, HEALTH_FIELDS) : new Int32Array(HEALTH_FIELDS);
+  return {
+    failed(err: unknown, lines: number): void {
+      Atomics.add(cells, DROPPED, lines);
+      const errno = Math.abs((err as NodeJS.ErrnoException).errno ?? 0) || 1;
+      if (Atomics.exchange(cells, FAILING_ERRNO, errno) === 0) {
+        process.stderr.write(`robot-control: cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): log lines are dropped and counted until it can\n`);
+      }
+    },
+    ok(): void {
+      if (Atomics.exchange(cells, FAILING_ERRNO, 0) !== 0) {
+        process.stderr.write(`robot-control: writing ${file} again (${Atomics.load(cells, DROPPED)} lines were dropped)\n`);
+      }
+    },
+  };
+}
+
 export default function rotatingFile(options: RotatingFileOptions): Writable {
   const { file, maxSize, maxFiles, channel } = options;
-  mkdirSync(dirname(file), { recursive: true });
+  const health = healthOf(file, options.health);
   // Synchronous file calls are fine here: this is the transport thread, not the server's loop,
   // and they make the rename-and-reopen exact (no write can land between the two).
-  let fd = openSync(file, 'a');
-  let size = sizeOf(file);
+  let fd = -1;
+  let size = 0;
+  /** Open the live file; on failure stay closed (-1): the next batch tries again. */
+  const open = (): Error | null => {
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      fd = openSync(file, 'a');
+      size = sizeOf(file);
+      return null;
+    } catch (err) {
+      fd = -1;
+      return err as Error;
+    }
+  };
+  const opened = open();
+  if (opened) health.failed(opened, 0);
   const marker = channel ? `"channel":${JSON.stringify(channel)}` : null;
   let batch: string[] = [];
   let batchBytes = 0;
   let flushQueued = false;
 
   const rotate = (): void => {
-    closeSync(fd);
+    try {
+      closeSync(fd);
+    } catch {
+      // closing is best effort: the file is reopened below
+    }
     try {
       if (maxFiles > 0) shiftFiles(file, maxFiles);
       else rmSync(file, { force: true });
@@ -86,18 +139,43 @@ export default function rotatingFile(options: RotatingFileOptions): Writable {
       // A log that cannot rotate must still log: keep the live file, try again a max_size later.
       process.stderr.write(`robot-control: cannot rotate ${file}: ${(err as Error).message}\n`);
     }
-    fd = openSync(file, 'a');
-    size = sizeOf(file);
+    const err = open();
+    if (err) health.failed(err, 0);
+  };
+
+  /** Write all of `data`, or none of it: a half-written batch is cut back off the file. */
+  const writeAll = (data: Buffer): void => {
+    let written = 0;
+    try {
+      while (written < data.length) written += writeSync(fd, data, written);
+    } catch (err) {
+      if (written > 0) {
+        try {
+          ftruncateSync(fd, fstatSync(fd).size - written);
+        } catch {
+          // not a regular file (a device): nothing to cut back
+        }
+      }
+      throw err;
+    }
   };
 
   const flush = (): void => {
     flushQueued = false;
     if (batch.length === 0) return;
-    const text = batch.join('');
+    const lines = batch.length;
+    const data = Buffer.from(batch.join(''));
     batch = [];
     batchBytes = 0;
-    writeSync(fd, text);
-    size += Buffer.byteLength(text);
+    const err = fd < 0 ? open() : null;
+    if (err) return health.failed(err, lines);
+    try {
+      writeAll(data);
+    } catch (e) {
+      return health.failed(e, lines);
+    }
+    health.ok();
+    size += data.length;
     if (size >= maxSize) rotate();
   };
 
@@ -120,13 +198,13 @@ export default function rotatingFile(options: RotatingFileOptions): Writable {
       callback();
     },
     final(callback) {
+      flush();
       try {
-        flush();
-        closeSync(fd);
-        callback();
-      } catch (err) {
-        callback(err as Error);
+        if (fd >= 0) closeSync(fd);
+      } catch {
+        // an error here would only reach the server as the transport's 'error'
       }
+      callback();
     },
   });
 }

@@ -7,6 +7,7 @@
 import type { ProjectType, StartResult, UpdateResult } from '../../ipc/protocol.js';
 import type { BrokerEvents, BrokerEventMap } from '../broker-events.js';
 import type { ClientGate } from '../client-gate.js';
+import type { LogState } from '../logger.js';
 import type { PushRelay } from '../push-relay.js';
 import type { Supervisor } from '../supervisor.js';
 import { LatencyTable, OTHER, type LatencySummary } from './latency.js';
@@ -42,6 +43,8 @@ export interface StatsSources {
   /** The engine.io connection of a Socket.IO socket id in the main namespace. */
   connOf: (socketId: string) => object | undefined;
   monitors: () => { connected: number; dropped: number };
+  /** Whether the log files are being written, and the lines dropped when not. */
+  logs: () => LogState;
   startedAt: number;
 }
 
@@ -180,9 +183,10 @@ export class StatsCollector {
       commands: this.commands.summary(),
       methods: this.methods.summary(),
       methodsTracked: { count: this.methods.size, limit: MAX_METHODS },
-      pushes: { delivered: p.delivered, shed: p.shed, noClient: p.noClient, stale: p.stale, byEvent: this.pushedByEvent() },
+      pushes: { delivered: p.delivered, shed: p.shed, noClient: p.noClient, stale: p.stale, unsendable: p.unsendable, byEvent: this.pushedByEvent() },
       monitors: this.monitors(),
       security: { authFailures: Object.fromEntries(this.authFailures) },
+      logs: this.src.logs(),
     };
   }
 
@@ -221,7 +225,8 @@ export interface StatsSnapshot {
   commands: Record<string, LatencySummary>;
   methods: Record<string, LatencySummary>;
   methodsTracked: { count: number; limit: number };
-  pushes: { delivered: number; shed: number; noClient: number; stale: number; byEvent: Record<string, number> };
+  pushes: { delivered: number; shed: number; noClient: number; stale: number; unsendable: number; byEvent: Record<string, number> };
   monitors: { connected: number; dropped: number };
   security: { authFailures: Record<string, number> };
+  logs: LogState;
 }

@@ -1,8 +1,9 @@
 /**
- * Size and entry-count limits, enforced by the real worker while it inflates,
- * whatever the headers declare: a 1.2 GiB bomb (honest and lying), headers patched
- * to lie, bombs spread over many entries, entry-count bombs, and the configured
- * limits at their exact boundary.
+ * Size and entry-count limits, enforced by the real worker whatever the headers
+ * declare: an honest 1.2 GiB bomb is refused from its headers (E_ZIP_LIMIT); a lying
+ * one is stopped at its declared size while inflating (E_UNSAFE_ZIP: its size is
+ * not what it declares); headers patched to lie, bombs spread over many entries,
+ * entry-count bombs, and the configured limits at their exact boundary.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, callMethod, type Client, type TestBroker } from '../helpers/broker.js';
@@ -40,13 +41,13 @@ describe('default limits (1 GiB, 10,000 entries)', () => {
     expect(r.data).toMatchObject({ limit: GiB, entry: 'zeros.bin' });
   });
 
-  it('refuses a 1.2 GiB bomb whose headers claim 1 KB: no disk written, worker memory sane, same worker', async () => {
+  it('refuses a 1.2 GiB bomb whose headers claim 1 KB, at its declared size: no disk written, worker memory sane, same worker', async () => {
     const pid = workerPid(t);
     const writtenBefore = bytesWritten(pid);
     const zip = buildZip([MAIN, { name: 'zeros.bin', raw: bomb, declaredSize: 1000 }]);
-    const r = await expectRefused(t, c, zip, 'E_ZIP_LIMIT', 'v1');
-    expect(r.data).toMatchObject({ limit: GiB, entry: 'zeros.bin' });
-    // The worker inflated 1 GiB and stopped; it wrote (files, logs, replies) only a few KB.
+    const r = await expectRefused(t, c, zip, 'E_UNSAFE_ZIP', 'v1');
+    expect(r.data).toMatchObject({ entry: 'zeros.bin', declared: 1000, reason: expect.stringMatching(/declare 1000 bytes; the data inflates to more/) });
+    // The worker stopped inflating one chunk past the declared 1 KB; it wrote (files, logs, replies) only a few KB.
     expect(bytesWritten(pid) - writtenBefore).toBeLessThan(4 * MiB);
     // Inflating streams through a counter: nothing near the 1 GiB is ever held.
     expect(peakRss(pid)).toBeLessThan(400 * MiB);
@@ -54,11 +55,18 @@ describe('default limits (1 GiB, 10,000 entries)', () => {
     expectOnlyBrokerFiles(t);
   });
 
-  it('refuses the same bomb spread over three lying entries (the limit is for the whole archive)', async () => {
+  it('refuses the same bomb spread over three lying entries, at the first lie', async () => {
     const third = zeroBomb(410 * MiB);
     const zip = buildZip([MAIN, ...[1, 2, 3].map((i) => ({ name: `part${i}.bin`, raw: third, declaredSize: 10 }))]);
+    const r = await expectRefused(t, c, zip, 'E_UNSAFE_ZIP', 'v1');
+    expect(r.data).toMatchObject({ entry: 'part1.bin', declared: 10 });
+  });
+
+  it('refuses three honest entries that together pass 1 GiB, from their headers (the limit is for the whole archive)', async () => {
+    const third = zeroBomb(410 * MiB);
+    const zip = buildZip([MAIN, ...[1, 2, 3].map((i) => ({ name: `part${i}.bin`, raw: third }))]);
     const r = await expectRefused(t, c, zip, 'E_ZIP_LIMIT', 'v1');
-    expect(r.data).toMatchObject({ entry: 'part3.bin' });
+    expect(r.data).toMatchObject({ limit: GiB, entry: 'part3.bin' });
   });
 
   it('refuses 10,001 entries, and a 65,535-entry bomb before parsing its entries', async () => {
@@ -126,11 +134,15 @@ describe('configured limits (64 KiB, 20 entries)', () => {
     expect(r.data).toMatchObject({ limit: LIMIT });
   });
 
-  for (const where of [{ local: true }, { central: true }, { local: true, central: true }]) {
-    it(`refuses one byte over the limit when the ${Object.keys(where).join(' and ')} header${Object.keys(where).length > 1 ? 's' : ''} lie`, async () => {
+  for (const [where, reason] of [
+    [{ local: true }, /local header and the central directory disagree on the size/],
+    [{ central: true }, /local header and the central directory disagree on the size/],
+    [{ local: true, central: true }, /the headers declare 10 bytes; the data inflates to more/],
+  ] as const) {
+    it(`refuses one byte over the limit when the ${Object.keys(where).join(' and ')} header${Object.keys(where).length > 1 ? 's' : ''} lie: E_UNSAFE_ZIP`, async () => {
       const zip = lie(projectOf(LIMIT + 1), 10, where);
-      const r = await expectRefused(t, c, zip, 'E_ZIP_LIMIT', 'v1');
-      expect(r.data).toMatchObject({ limit: LIMIT });
+      const r = await expectRefused(t, c, zip, 'E_UNSAFE_ZIP', 'v1');
+      expect((r.data as ErrorData).reason).toMatch(reason);
     });
   }
 
@@ -140,15 +152,21 @@ describe('configured limits (64 KiB, 20 entries)', () => {
     await expectRefused(t, c, zip, 'E_ZIP_LIMIT', 'v1');
   });
 
-  it('refuses many small lying entries that together pass the limit', async () => {
+  it('refuses many small lying entries that together pass the limit, at the first lie', async () => {
     const parts = Array.from({ length: 10 }, (_, i): RawEntry => ({ name: `p${i}.bin`, data: Buffer.alloc(8 * 1024, i), declaredSize: 1 }));
+    const r = await expectRefused(t, c, buildZip([MAIN, ...parts]), 'E_UNSAFE_ZIP', 'v1');
+    expect(r.data).toMatchObject({ entry: 'p0.bin', declared: 1 });
+  });
+
+  it('refuses many small honest entries that together pass the limit, from their headers', async () => {
+    const parts = Array.from({ length: 10 }, (_, i): RawEntry => ({ name: `p${i}.bin`, data: Buffer.alloc(8 * 1024, i) }));
     const r = await expectRefused(t, c, buildZip([MAIN, ...parts]), 'E_ZIP_LIMIT', 'v1');
     expect(r.data).toMatchObject({ limit: LIMIT, entry: 'p7.bin' });
   });
 
   it('refuses a stored (uncompressed) entry whose headers lie', async () => {
-    const r = await expectRefused(t, c, buildZip([MAIN, { name: 'big.bin', data: Buffer.alloc(LIMIT), method: 0, declaredSize: 5 }]), 'E_ZIP_LIMIT', 'v1');
-    expect(r.data).toMatchObject({ entry: 'big.bin' });
+    const r = await expectRefused(t, c, buildZip([MAIN, { name: 'big.bin', data: Buffer.alloc(LIMIT), method: 0, declaredSize: 5 }]), 'E_UNSAFE_ZIP', 'v1');
+    expect(r.data).toMatchObject({ entry: 'big.bin', declared: 5 });
   });
 
   it('takes 20 entries (folders count), and refuses 21', async () => {

@@ -1,14 +1,16 @@
 /**
  * ZIPs whose entries would write outside the project: `..`, absolute paths,
- * backslashes, drive letters, symlinks, devices. Each is refused E_UNSAFE_ZIP by
- * the real worker before anything is written, and every path such an entry aims
- * at (all inside this test's temp folder) stays untouched.
+ * backslashes, drive letters, symlinks, devices; and entries whose headers lie
+ * (a size that is not the data's, a local header that disagrees with the central
+ * directory). Each is refused E_UNSAFE_ZIP by the real worker before anything is
+ * written, and every path such an entry aims at (all inside this test's temp
+ * folder) stays untouched.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Client, type TestBroker } from '../helpers/broker.js';
-import { buildZip, type RawEntry } from './zip-bytes.js';
+import { call, callMethod, type Client, type TestBroker } from '../helpers/broker.js';
+import { buildZip, zeroBomb, type RawEntry } from './zip-bytes.js';
 import { expectOnlyBrokerFiles, expectRefused, installProbe, walk, startZipBroker, type ErrorData } from './support.js';
 
 let t: TestBroker;
@@ -105,6 +107,37 @@ describe('links and special files', () => {
       for (const p of targets()) expect(existsSync(p), p).toBe(false);
     });
   }
+});
+
+describe('sizes and headers that lie', () => {
+  const MiB = 1024 ** 2;
+  const cases: Array<[string, RawEntry, RegExp]> = [
+    // The issue's case: the central directory is honest (200 MiB, under the 1 GiB limit), the local header says 1 KB.
+    ['a local header that declares 1 KB for 200 MiB', { name: 'big.bin', raw: zeroBomb(200 * MiB), local: { size: 1024 } }, /disagree on the size \(1024 vs 209715200\)/],
+    ['headers that both declare 1 KB for 200 MiB', { name: 'big.bin', raw: zeroBomb(200 * MiB), declaredSize: 1024 }, /declare 1024 bytes; the data inflates to more/],
+    ['headers that declare more than the data holds', { name: 'short.bin', data: 'ten bytes!', declaredSize: 1000 }, /declare 1000 bytes; the data inflates to 10$/],
+    ['a local compressed size that differs', { name: 'a.js', data: 'x'.repeat(100), local: { compressedSize: 3 } }, /disagree on the compressed size/],
+    ['a local CRC-32 that differs', { name: 'a.js', data: 'hello', local: { crc: 1234 } }, /disagree on the CRC-32/],
+    ['a local compression method that differs', { name: 'a.js', data: 'hello', method: 8, local: { method: 0 } }, /disagree on the compression method/],
+    ['a local name that differs (another reader would write ../escaped)', { name: 'a.js', data: 'x', local: { name: '../escaped' } }, /disagree on the name/],
+    ['a local encryption flag the central directory lacks', { name: 'a.js', data: 'x', local: { flags: 1 } }, /disagree on the encryption flag/],
+  ];
+  for (const [label, entry, reason] of cases) {
+    it(`refuses ${label}`, async () => {
+      const r = await expectRefused(t, c, buildZip([MAIN, entry]), 'E_UNSAFE_ZIP', 'v1');
+      expect(r.data).toMatchObject({ entry: entry.name });
+      expect((r.data as ErrorData).reason).toMatch(reason);
+      for (const p of targets()) expect(existsSync(p), p).toBe(false);
+    });
+  }
+
+  it('takes a streamed archive: zeros in the local header, the real values in a data descriptor and the central directory', async () => {
+    const probe: RawEntry = { name: 'main.js', data: 'exports.probe = { version: () => "streamed", add: (a, b) => a + b };\n', descriptor: true };
+    const r = await call(c, 'update', { data: buildZip([probe, { name: 'lib/data.txt', data: 'x'.repeat(5000), descriptor: true }]) });
+    expect(r, JSON.stringify(r)).toMatchObject({ status: 'success', data: { files: 2 } });
+    expect((await callMethod(c, 'probe', 'version')).data).toBe('streamed');
+    await installProbe(c, 'v1');
+  });
 });
 
 describe('after every unsafe upload', () => {

@@ -18,6 +18,10 @@ export interface RawEntry {
   /** What the local and central headers claim the uncompressed size is. */
   declaredSize?: number;
   flags?: number;
+  /** Local header fields that differ from the central directory's: a local header that lies. */
+  local?: { size?: number; compressedSize?: number; crc?: number; method?: number; flags?: number; name?: string };
+  /** Set flag bit 3, put zeros in the local header's CRC and sizes and a data descriptor after the data (streaming archivers do). */
+  descriptor?: boolean;
 }
 
 interface Built {
@@ -37,24 +41,34 @@ export function buildZip(entries: RawEntry[], options: { declaredEntries?: numbe
   let offset = 0;
   for (const e of entries) {
     const b = prepare(e);
+    const l = e.local ?? {};
+    const flags = b.flags | (e.descriptor ? 0x8 : 0);
+    const localName = l.name === undefined ? b.name : Buffer.from(l.name, 'utf8');
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(b.flags, 6);
-    local.writeUInt16LE(b.method, 8);
+    local.writeUInt16LE(l.flags ?? flags, 6);
+    local.writeUInt16LE(l.method ?? b.method, 8);
     local.writeUInt32LE(0x00210000, 10); // 1980-01-01 00:00
-    local.writeUInt32LE(b.crc, 14);
-    local.writeUInt32LE(b.compressed.length, 18);
-    local.writeUInt32LE(b.size, 22);
-    local.writeUInt16LE(b.name.length, 26);
+    local.writeUInt32LE(l.crc ?? (e.descriptor ? 0 : b.crc), 14);
+    local.writeUInt32LE(l.compressedSize ?? (e.descriptor ? 0 : b.compressed.length), 18);
+    local.writeUInt32LE(l.size ?? (e.descriptor ? 0 : b.size), 22);
+    local.writeUInt16LE(localName.length, 26);
     local.writeUInt16LE(0, 28);
-    locals.push(local, b.name, b.compressed);
+    const descriptor = Buffer.alloc(e.descriptor ? 16 : 0);
+    if (e.descriptor) {
+      descriptor.writeUInt32LE(0x08074b50, 0);
+      descriptor.writeUInt32LE(b.crc, 4);
+      descriptor.writeUInt32LE(b.compressed.length, 8);
+      descriptor.writeUInt32LE(b.size, 12);
+    }
+    locals.push(local, localName, b.compressed, descriptor);
 
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE((3 << 8) | 20, 4); // made by Unix, so the mode bits count
     central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(b.flags, 8);
+    central.writeUInt16LE(flags, 8);
     central.writeUInt16LE(b.method, 10);
     central.writeUInt32LE(0x00210000, 12);
     central.writeUInt32LE(b.crc, 16);
@@ -64,7 +78,7 @@ export function buildZip(entries: RawEntry[], options: { declaredEntries?: numbe
     central.writeUInt32LE(b.attr, 38);
     central.writeUInt32LE(offset, 42);
     centrals.push(central, b.name);
-    offset += 30 + b.name.length + b.compressed.length;
+    offset += 30 + localName.length + b.compressed.length + descriptor.length;
   }
   const cd = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
