@@ -24,6 +24,8 @@ export interface RequestOptions {
   frames?: Buffer[];
   /** Pick the request id (so a caller can log it before sending). */
   id?: number;
+  /** Told the request's size in bytes as it is queued (the heartbeat allows for big frames). */
+  onSend?: (bytes: number) => void;
 }
 
 export class RpcRouter {
@@ -66,7 +68,9 @@ export class RpcRouter {
         }, options.timeoutMs);
       }
       this.pending.set(id, entry);
-      const frames: Buffer[] = [Buffer.from(worker), Buffer.from(JSON.stringify(message)), ...(options.frames ?? [])];
+      const body = Buffer.from(JSON.stringify(message));
+      options.onSend?.(body.length);
+      const frames: Buffer[] = [Buffer.from(worker), body, ...(options.frames ?? [])];
       this.queue.post(frames, (err) => {
         if (err !== undefined) {
           this.settle(id, (p) => p.reject(new BrokerError('E_WORKER_UNAVAILABLE', `could not reach worker ${worker}`, {}, { cause: err })));
