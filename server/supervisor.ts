@@ -36,6 +36,9 @@ import { ProjectStore } from './storage/project-store.js';
 import type { UnpackLimits } from './storage/unpack.js';
 import type { WorkerExit } from './worker-process.js';
 
+/** Frames past this size are logged (they explain a late heartbeat). */
+const BIG_FRAME_BYTES = 1_048_576;
+
 export interface SupervisorOptions extends SpawnSettings {
   storage: { dir: string; defaultProjectDir: string; limits: UnpackLimits };
   startTimeoutMs: number;
@@ -173,7 +176,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     const w = this.state === 'ready' && this.current ? this.current : await this.serving(options.clearFailed ?? false);
     const startedAt = Date.now();
     try {
-      return await this.router.request(w.id, type, params, { ...options, onSend: (bytes) => this.heartbeat.sent(w.id, bytes) });
+      return await this.router.request(w.id, type, params, { ...options, onSend: (bytes, encodeMs) => this.sentToWorker(w, bytes, encodeMs) });
     } catch (err) {
       // A call that timed out while the worker also ignored pings: it is wedged, do not wait for the heartbeat.
       if (err instanceof BrokerError && err.code === 'E_TIMEOUT' && this.current === w && this.heartbeat.silentFor(2 * this.options.heartbeatIntervalMs)) {
@@ -181,6 +184,11 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
       }
       throw err;
     }
+  }
+
+  private sentToWorker(w: WorkerHandle, bytes: number, encodeMs: number): void {
+    this.heartbeat.sent(w.id, bytes, encodeMs);
+    if (bytes > BIG_FRAME_BYTES) this.log.debug({ gen: w.generation, bytes, encodeMs: Math.round(encodeMs) }, 'big frame sent to the worker: its heartbeat deadline grows');
   }
 
   /** Stop for good: close the queue (cancelling what waits, aborting what runs), then retire every worker. */
@@ -247,7 +255,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     const spare = await abortable(this.standby.take(this.options.startTimeoutMs), signal);
     if (spare) {
       this.standby.proved();
-      this.log.info({ gen: spare.generation, pid: spare.pid }, 'standby worker taken');
+      this.log.info({ gen: spare.generation, workerPid: spare.pid }, 'standby worker taken');
       return spare;
     }
     const w = this.pool.spawn(reason);
@@ -329,7 +337,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     const w = this.current;
     if (!w || w.id !== routingId || w.proc.wedged) return;
     w.proc.wedged = `wedged: ${why}`;
-    this.log.error({ gen: w.generation, pid: w.pid }, `worker wedged (${why}): killing it`);
+    this.log.error({ gen: w.generation, workerPid: w.pid }, `worker wedged (${why}): killing it`);
     void w.proc.kill(TERM_GRACE_MS);
   }
 

@@ -47,7 +47,7 @@ export class Standby {
       this.timer = undefined;
       if (this.stopped || this.spare || !this.hooks.allowed()) return;
       this.spare = this.hooks.spawn();
-      this.log.debug({ gen: this.spare.generation, pid: this.spare.pid }, 'standby worker spawned');
+      this.log.debug({ gen: this.spare.generation, workerPid: this.spare.pid }, 'standby worker spawned');
     }, delayMs);
     this.timer.unref();
   }
@@ -63,7 +63,7 @@ export class Standby {
     this.spare = null;
     const booted = spare.isReady || (await withDeadline(spare.ready, bootTimeoutMs, () => new Error('boot timeout')).then(() => true, () => false));
     if (booted && (await this.hooks.ping(spare, SPARE_PING_TIMEOUT_MS))) return spare;
-    this.log.warn({ gen: spare.generation, pid: spare.pid }, `standby worker did not answer within ${SPARE_PING_TIMEOUT_MS} ms: discarded`);
+    this.log.warn({ gen: spare.generation, workerPid: spare.pid }, `standby worker did not answer within ${SPARE_PING_TIMEOUT_MS} ms: discarded`);
     this.hooks.discard(spare);
     return null;
   }

@@ -47,7 +47,7 @@ export async function verifyBeforeSwap(ctx: UpdateContext, zip: Buffer, reqId: n
   let candidate: WorkerHandle | null = null;
   try {
     candidate = await ctx.freshWorker(signal);
-    log.info({ gen: candidate.generation, pid: candidate.pid }, 'update: loading the staged release');
+    log.info({ gen: candidate.generation, workerPid: candidate.pid }, 'update: loading the staged release');
     const project = { dir: await candidate.proc.projectPath(staged.dir), type: staged.type, entry: staged.entry };
     await abortable(loadOrExplain(ctx.router, candidate, project, reqId, t.loadTimeoutMs, staged.entry), signal);
     crashPoint('loaded');

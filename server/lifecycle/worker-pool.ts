@@ -47,7 +47,7 @@ export class WorkerPool {
     });
     const w = new WorkerHandle(proc);
     this.live.set(w, null);
-    this.log.info({ gen: generation, pid: proc.pid, reason }, 'worker spawned');
+    this.log.info({ gen: generation, workerPid: proc.pid, reason }, 'worker spawned');
     void proc.exited.then((exit) => this.exited(w, exit));
     return w;
   }

@@ -73,3 +73,10 @@ export function alive(pid: number): boolean {
   const p = readProc(pid);
   return p !== null && p.state !== 'Z';
 }
+
+/** A good project whose import takes `ms` (an ES module awaiting at top level): its update is slow to verify. */
+export function slowLoadingProject(version: string, ms: number): Buffer {
+  return zipFiles({
+    'main.mjs': `await new Promise((r) => setTimeout(r, ${ms}));\nexport const probe = { version: () => ${JSON.stringify(version)}, pid: () => process.pid };\n`,
+  });
+}
