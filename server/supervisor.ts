@@ -17,17 +17,18 @@
  * worker pool; readiness, heartbeat, shutdown escalation and the update's steps each
  * have a file of their own in lifecycle/.
  */
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { BrokerError } from '../ipc/errors.js';
-import { abortable, withDeadline } from '../ipc/promises.js';
-import type { UpdateResult, WorkerCalls, WorkerCommand, WorkerReply, WorkerStatus } from '../ipc/protocol.js';
+import { abortable } from '../ipc/promises.js';
+import type { ProjectInfo, UpdateResult, WorkerCalls, WorkerCommand, WorkerReply, WorkerStatus } from '../ipc/protocol.js';
 import type { RequestOptions, RpcRouter } from '../ipc/rpc-router.js';
 import { Heartbeat, type HeartbeatFacts } from './lifecycle/heartbeat.js';
 import { OperationQueue, type Operation } from './lifecycle/operation-queue.js';
 import { decideRestart, type RestartHistory, type RestartPolicy } from './lifecycle/restart-policy.js';
 import { STOP_POLITE_MAX_MS, TERM_GRACE_MS } from './lifecycle/shutdown.js';
 import { Standby } from './lifecycle/standby.js';
-import { isLegal, wireState, type LifecycleState } from './lifecycle/states.js';
+import { StateMachine, type CrashReport } from './lifecycle/state-machine.js';
+import { isLegal } from './lifecycle/states.js';
 import { verifyBeforeSwap, type UpdateTimeouts } from './lifecycle/update.js';
 import type { WorkerHandle } from './lifecycle/worker-handle.js';
 import { WorkerPool, type SpawnSettings } from './lifecycle/worker-pool.js';
@@ -55,28 +56,24 @@ export interface CallOptions extends RequestOptions {
   clearFailed?: boolean;
 }
 
-/** A worker's death, as told to the client (`worker_status`), /stats and events.log. */
-export interface CrashReport {
-  at: number;
-  reason: string;
-  exit: { code: number | null; signal: string | null };
-  stateLost: true;
+/** The worker's facts for /stats and /health. */
+export interface WorkerHealth extends WorkerStatus {
+  lastExit: { code: number | null; signal: string | null; reason: string } | null;
+  lastCrash: CrashReport | null;
+  heartbeat: Omit<HeartbeatFacts, 'memory'>;
+  memory: HeartbeatFacts['memory'];
+  upSinceMs: number | null;
 }
 
 export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
-  private state: LifecycleState = 'idle';
-  private reason: string | null = null;
-  /** The death the current state reports (on `restarting`/`failed` after a crash), else null. */
-  private crash: CrashReport | null = null;
-  private lastCrash: (CrashReport & { exitReason: string }) | null = null;
+  private readonly lifecycle: StateMachine;
   /** The worker that serves (state `ready`) or served last. */
   private current: WorkerHandle | null = null;
   /** The release every new current worker loads. */
-  private project: { dir: string; type: UpdateResult['type']; entry: string } | null = null;
-  private restartsSeen = { history: { count: 0 } as RestartHistory, total: 0, upSince: 0 };
-  private shown = '';
+  private project: ProjectInfo | null = null;
+  private restarts = { history: { count: 0 } as RestartHistory, total: 0, upSince: 0 };
+  private lastCrash: (CrashReport & { exitReason: string }) | null = null;
   private stopping: Promise<void> | null = null;
-  private readonly changed = new EventEmitter().setMaxListeners(0);
   private readonly ops = new OperationQueue();
   private readonly store: ProjectStore;
   private readonly pool: WorkerPool;
@@ -89,6 +86,8 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     private readonly log: Logger,
   ) {
     super();
+    this.lifecycle = new StateMachine(log, () => ({ generation: this.current?.generation ?? 0, pid: this.current?.pid ?? null, restarts: this.restarts.total }));
+    this.lifecycle.on('status', (status) => this.emit('status', status));
     this.store = new ProjectStore(options.storage.dir, options.storage.defaultProjectDir, options.storage.limits);
     this.pool = new WorkerPool(options, router, log, (w, exit) => this.onDeath(w, exit));
     this.heartbeat = new Heartbeat(router, options.heartbeatIntervalMs, options.heartbeatTimeoutMs, (id, why) => this.killWedged(id, why));
@@ -103,14 +102,10 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
   // ------------------------------------------------------------------ what others read
 
   status(): WorkerStatus {
-    const serving = this.state === 'ready' ? this.current : null;
-    const s: WorkerStatus = { state: wireState(this.state), generation: this.current?.generation ?? 0, pid: serving?.pid ?? null, reason: this.reason, restarts: this.restartsSeen.total };
-    if (this.crash) Object.assign(s, { stateLost: true, exit: this.crash.exit });
-    return s;
+    return this.lifecycle.status();
   }
 
-  /** Heartbeat, process and crash facts for /stats and /health. */
-  health(): WorkerStatus & { lastExit: { code: number | null; signal: string | null; reason: string } | null; lastCrash: CrashReport | null; heartbeat: Omit<HeartbeatFacts, 'memory'>; memory: HeartbeatFacts['memory']; upSinceMs: number | null } {
+  health(): WorkerHealth {
     const hb = this.heartbeat.snapshot;
     const c = this.lastCrash;
     return {
@@ -119,7 +114,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
       lastCrash: c && { at: c.at, reason: c.reason, exit: c.exit, stateLost: true },
       heartbeat: { lastPongAt: hb.lastPongAt, rttMs: hb.rttMs },
       memory: hb.memory,
-      upSinceMs: this.state === 'ready' ? this.restartsSeen.upSince : null,
+      upSinceMs: this.state === 'ready' ? this.restarts.upSince : null,
     };
   }
 
@@ -164,7 +159,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
         },
         zip,
         reqId,
-        { updateTimeoutMs: t.updateTimeoutMs, loadTimeoutMs: t.loadTimeoutMs },
+        t,
         signal,
       ),
     );
@@ -225,19 +220,19 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
         if (!clearFailed) throw new BrokerError('E_WORKER_FAILED', `the worker failed (${this.reason}); send update or start to try again`, { reason: this.reason });
         await this.run('start after failed', async (signal) => {
           if (this.state !== 'failed') return;
-          this.restartsSeen.history = { count: 0 };
+          this.restarts.history = { count: 0 };
           this.transition('restarting', 'failed state cleared');
           await this.replaceCurrent('failed state cleared', signal);
         });
         continue;
       }
-      await once(this.changed, 'transition');
+      await this.lifecycle.next();
     }
   }
 
   /** Put a worker with the current project in place; a replacement that does not start is judged by the restart policy. */
   private async replaceCurrent(reason: string, signal: AbortSignal): Promise<void> {
-    while (this.state !== 'ready') {
+    while (this.state === 'starting' || this.state === 'restarting') {
       try {
         const w = await this.freshWorker(reason, signal);
         const dir = await abortable(w.proc.projectPath(this.project!.dir), signal);
@@ -251,23 +246,8 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
   }
 
   /** A ready worker with nothing loaded: the spare if it proves alive, else a fresh process. */
-  private async freshWorker(reason: string, signal: AbortSignal): Promise<WorkerHandle> {
-    const spare = await abortable(this.standby.take(this.options.startTimeoutMs), signal);
-    if (spare) {
-      this.standby.proved();
-      this.log.info({ gen: spare.generation, workerPid: spare.pid }, 'standby worker taken');
-      return spare;
-    }
-    const w = this.pool.spawn(reason);
-    const ms = this.options.startTimeoutMs;
-    try {
-      await abortable(withDeadline(w.ready, ms, () => new BrokerError('E_WORKER_UNAVAILABLE', `the worker did not report ready within ${ms} ms`)), signal);
-      return w;
-    } catch (err) {
-      w.proc.wedged ??= 'did not report ready in time';
-      void this.pool.retire(w, 'did not start', 0);
-      throw err;
-    }
+  private freshWorker(reason: string, signal: AbortSignal): Promise<WorkerHandle> {
+    return this.pool.fresh(reason, this.standby, this.options.startTimeoutMs, signal);
   }
 
   /**
@@ -275,7 +255,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
    * from (sent before `ready` is announced, so every call queues behind it); null when
    * it already loaded it (an update's candidate).
    */
-  private promote(w: WorkerHandle, project: NonNullable<Supervisor['project']>, reason: string, dir: string | null): void {
+  private promote(w: WorkerHandle, project: ProjectInfo, reason: string, dir: string | null): void {
     if (!isLegal(this.state, 'ready')) {
       void this.pool.retire(w, `not promoted: ${this.state}`, 0);
       throw new BrokerError('E_SHUTTING_DOWN', 'the broker is stopping');
@@ -283,7 +263,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     const old = this.current;
     this.current = w;
     this.project = { dir: project.dir, type: project.type, entry: project.entry };
-    this.restartsSeen.upSince = Date.now();
+    this.restarts.upSince = Date.now();
     if (dir !== null) this.assign(w, { dir, type: project.type, entry: project.entry });
     this.heartbeat.watch(w.id);
     this.transition('ready', reason);
@@ -291,7 +271,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
   }
 
   /** Tell a new current worker its project now; it loads while calls queue behind. */
-  private assign(w: WorkerHandle, project: { dir: string; type: UpdateResult['type']; entry: string }): void {
+  private assign(w: WorkerHandle, project: ProjectInfo): void {
     this.router
       .request(w.id, 'load', { project }, { timeoutMs: this.options.startTimeoutMs })
       .then((r) => this.log.debug({ gen: w.generation, objects: Object.keys(r.objects) }, 'current project loaded'))
@@ -313,22 +293,22 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     this.heartbeat.unwatch();
     const crash: CrashReport = { at: Date.now(), reason: `crash: ${exit.reason}`, exit: { code: exit.code, signal: exit.signal }, stateLost: true };
     this.lastCrash = { ...crash, exitReason: exit.reason };
-    if (this.judge(crash.reason, Date.now() - this.restartsSeen.upSince, crash)) {
-      this.run('recover', (signal) => this.replaceCurrent(crash.reason, signal), true).catch((err: unknown) =>
-        this.log.warn({ err }, 'recovery did not complete'),
-      );
+    if (this.judge(crash.reason, Date.now() - this.restarts.upSince, crash)) {
+      this.run('recover', (signal) => this.replaceCurrent(crash.reason, signal), true).catch((err: unknown) => {
+        if (BrokerError.from(err).code !== 'E_SHUTTING_DOWN') this.log.warn({ err }, 'recovery did not complete');
+      });
     }
   }
 
   /** Restart or give up (Jupyter's restarter policy); true when a restart is due. */
   private judge(reason: string, upForMs: number, crash: CrashReport | null = null): boolean {
-    const decision = decideRestart(this.restartsSeen.history, upForMs, this.options.policy);
-    this.restartsSeen.history = decision.history;
+    const decision = decideRestart(this.restarts.history, upForMs, this.options.policy);
+    this.restarts.history = decision.history;
     if (decision.action === 'fail') {
       this.transition('failed', `${reason} (${decision.history.count - 1} restarts in a row)`, crash);
       return false;
     }
-    this.restartsSeen.total++;
+    this.restarts.total++;
     this.transition('restarting', reason, crash);
     return true;
   }
@@ -341,24 +321,15 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     void w.proc.kill(TERM_GRACE_MS);
   }
 
-  /** The one way to change state: legal moves only (refused and logged otherwise); the client hears each real change once. */
-  private transition(to: LifecycleState, reason: string | null, crash: CrashReport | null = null): boolean {
-    const from = this.state;
-    if (!isLegal(from, to)) {
-      this.log.error({ from, to, reason }, 'illegal worker state change refused');
-      return false;
-    }
-    this.state = to;
-    this.reason = reason;
-    this.crash = crash;
-    this.log.info({ from, to, reason, gen: this.current?.generation ?? 0 }, 'worker state');
-    this.changed.emit('transition');
-    const status = this.status();
-    const key = JSON.stringify(status);
-    if (key !== this.shown) {
-      this.shown = key;
-      this.emit('status', status);
-    }
-    return true;
+  private get state() {
+    return this.lifecycle.state;
+  }
+
+  private get reason() {
+    return this.lifecycle.reason;
+  }
+
+  private transition(...move: Parameters<StateMachine['transition']>): boolean {
+    return this.lifecycle.transition(...move);
   }
 }

@@ -6,11 +6,13 @@
  * place.
  */
 import { BrokerError } from '../../ipc/errors.js';
+import { abortable, withDeadline } from '../../ipc/promises.js';
 import type { WorkerConfig, WorkerReply } from '../../ipc/protocol.js';
 import type { RpcRouter } from '../../ipc/rpc-router.js';
 import type { Logger } from '../logger.js';
 import { WorkerProcess, type WorkerExit } from '../worker-process.js';
 import { restartedError, stopWorker, TERM_GRACE_MS } from './shutdown.js';
+import type { Standby } from './standby.js';
 import { WorkerHandle } from './worker-handle.js';
 
 export interface SpawnSettings {
@@ -50,6 +52,28 @@ export class WorkerPool {
     this.log.info({ gen: generation, workerPid: proc.pid, reason }, 'worker spawned');
     void proc.exited.then((exit) => this.exited(w, exit));
     return w;
+  }
+
+  /**
+   * A ready worker with nothing loaded: the spare if it proves alive, else a new
+   * process, which must say ready within `startTimeoutMs` (else it is killed).
+   */
+  async fresh(reason: string, standby: Standby, startTimeoutMs: number, signal: AbortSignal): Promise<WorkerHandle> {
+    const spare = await abortable(standby.take(startTimeoutMs), signal);
+    if (spare) {
+      standby.proved();
+      this.log.info({ gen: spare.generation, workerPid: spare.pid, reason }, 'standby worker taken');
+      return spare;
+    }
+    const w = this.spawn(reason);
+    try {
+      await abortable(withDeadline(w.ready, startTimeoutMs, () => new BrokerError('E_WORKER_UNAVAILABLE', `the worker did not report ready within ${startTimeoutMs} ms`)), signal);
+      return w;
+    } catch (err) {
+      w.proc.wedged ??= 'did not report ready in time';
+      void this.retire(w, 'did not start', 0);
+      throw err;
+    }
   }
 
   /** A `ready` frame from the router: accepted only from a live worker of that generation that the sandbox vouches for. */
