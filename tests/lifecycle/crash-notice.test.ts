@@ -5,15 +5,14 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { WorkerStatus } from '../../dist/ipc/protocol.js';
-import { call, callMethod, collect, readLog, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
+import { callMethod, collect, readLog, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
 import { fixtureZip } from '../helpers/zip.js';
+import { brokerRunning } from './support.js';
 
 let t: TestBroker;
 let c: Client;
 beforeAll(async () => {
-  t = await startTestBroker();
-  c = await t.connect();
-  expect((await call(c, 'update', { data: fixtureZip('faulty') })).status).toBe('success');
+  ({ t, c } = await brokerRunning(fixtureZip('faulty')));
 });
 afterAll(async () => {
   await t?.close();

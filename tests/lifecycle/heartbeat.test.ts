@@ -6,16 +6,14 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { WorkerStatus } from '../../dist/ipc/protocol.js';
-import { call, callMethod, collect, startTestBroker, type Client, type TestBroker } from '../helpers/broker.js';
-import { versionProject } from './support.js';
+import { callMethod, collect, type Client, type TestBroker } from '../helpers/broker.js';
+import { brokerRunning, versionProject } from './support.js';
 
 let t: TestBroker;
 let c: Client;
 beforeAll(async () => {
   // A 2 s heartbeat deadline: without the allowance for big frames, parsing 40 MB blows it.
-  t = await startTestBroker({ worker: { heartbeat_interval: 0.25, heartbeat_timeout: 2 } });
-  c = await t.connect();
-  expect((await call(c, 'update', { data: versionProject('big') })).status).toBe('success');
+  ({ t, c } = await brokerRunning(versionProject('big'), { heartbeat_interval: 0.25, heartbeat_timeout: 2 }));
 });
 afterAll(async () => {
   await t?.close();

@@ -10,9 +10,9 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { call, callMethod, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
+import { call, callMethod, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
 import { zipFiles } from '../helpers/zip.js';
-import { descendants, hangingProject, versionProject, workersAmong } from './support.js';
+import { brokerRunning, descendants, hangingProject, versionProject, workersAmong } from './support.js';
 
 let t: TestBroker | undefined;
 afterEach(async () => {
@@ -21,9 +21,8 @@ afterEach(async () => {
 });
 
 async function brokerWith(version: string, worker: Record<string, unknown> = {}, options: { stopMs?: number } = {}): Promise<Client> {
-  t = await startTestBroker({ worker });
-  const c = await t.connect();
-  expect((await call(c, 'update', { data: versionProject(version, options) })).status).toBe('success');
+  let c: Client;
+  ({ t, c } = await brokerRunning(versionProject(version, options), worker));
   expect((await callMethod(c, 'probe', 'version')).data).toBe(version); // loaded: its stop() hook will run
   return c;
 }

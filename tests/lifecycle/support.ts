@@ -4,7 +4,18 @@
  * process group, never only the first child).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import { call, startTestBroker, type Client, type TestBroker } from '../helpers/broker.js';
 import { zipFiles } from '../helpers/zip.js';
+
+/** A test broker (with these `worker` settings) running `project`, and its client. */
+export async function brokerRunning(project: Buffer, worker: Record<string, unknown> = {}): Promise<{ t: TestBroker; c: Client }> {
+  const t = await startTestBroker({ worker });
+  const c = await t.connect();
+  const ack = await call(c, 'update', { data: project });
+  expect(ack.status, JSON.stringify(ack)).toBe('success');
+  return { t, c };
+}
 
 /** A project that says its version; `stopMs` makes its stop() hook that slow. */
 export function versionProject(version: string, options: { stopMs?: number } = {}): Buffer {

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerStatus } from '../../dist/ipc/protocol.js';
-import { call, callMethod, collect, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
-import { descendants, hangingProject, slowLoadingProject, versionProject, workersAmong } from './support.js';
+import { call, callMethod, collect, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
+import { brokerRunning, descendants, hangingProject, slowLoadingProject, versionProject, workersAmong } from './support.js';
 
 let t: TestBroker;
 let c: Client;
@@ -15,9 +15,7 @@ const workers = () => workersAmong(descendants(process.pid));
 const servingPid = () => t.broker.supervisor.status().pid!;
 
 beforeAll(async () => {
-  t = await startTestBroker({ worker: { start_timeout: 4 } });
-  c = await t.connect();
-  expect((await call(c, 'update', { data: versionProject('v1') })).status).toBe('success');
+  ({ t, c } = await brokerRunning(versionProject('v1'), { start_timeout: 4 }));
 });
 afterAll(async () => {
   await t?.close();

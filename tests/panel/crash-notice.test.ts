@@ -5,28 +5,19 @@
  * a real SIGKILL.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startTestBroker, type TestBroker } from '../helpers/broker.js';
-import { launchBrowser, openPanel, waitForConnection, waitForWorker, watchErrors } from './browser.js';
+import { openPanel, panelSession, waitForConnection, waitForWorker } from './browser.js';
 
-let t: TestBroker;
-let browser: Browser;
-let page: Page;
-let errors: string[];
-
+let s: Awaited<ReturnType<typeof panelSession>>;
 beforeAll(async () => {
-  [t, browser] = await Promise.all([startTestBroker(), launchBrowser()]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  errors = watchErrors(page);
-  await page.clock.install();
+  s = await panelSession();
+  await s.page.clock.install(); // the test moves the page's clock past every toast's fade
 });
-
 afterAll(async () => {
-  await browser?.close();
-  await t?.close();
+  await s?.close();
 });
 
 it('a crash leaves a notice that robot state was reset, until it is dismissed', { timeout: 60_000 }, async () => {
+  const { t, page, errors } = s;
   await openPanel(page, t.url, t.token);
   await waitForConnection(page, 'connected');
   await waitForWorker(page, 'ready');
