@@ -14,15 +14,19 @@
  * The handlers are installed before the broker starts, so a signal during start-up is
  * not lost (nor does it kill the process with its workers half started).
  *
- * Why not simply process.exit(): the log transport flushes synchronously in an 'exit'
- * listener, and when the thread behind it cannot drain (stdout is a pipe nobody reads:
- * a harness that stopped reading, npm gone) that flush spins for 10 s, and app.log
- * waits behind stdout. So the flush is bounded here, and when it did not finish the
- * process leaves through process.reallyExit, which skips the 'exit' listeners (the
- * workers are already gone, and execa's child cleanup hooks reallyExit too).
+ * Why not process.exit(): pino's transport ends itself in an 'exit' listener by
+ * spinning the main thread (Atomics.wait) until every target has finished, up to 10 s
+ * for the flush and 10 s more for the end. When the console target cannot drain
+ * (stdout is a pipe nobody reads: a harness that stopped reading, or one that went
+ * away), that is 10 to 20 s of a process that logged "broker stopped" and does not
+ * exit. So the log is flushed here, asynchronously and with a deadline (every line
+ * has then reached app.log's target), and the process leaves through
+ * process.reallyExit, which skips the 'exit' listeners (the workers are gone already,
+ * and execa's child cleanup hooks reallyExit too).
  */
+import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { withDeadline } from '../ipc/promises.js';
+import { sleep, withDeadline } from '../ipc/promises.js';
 
 /** From the first signal to a forced exit. */
 export const STOP_DEADLINE_MS = 4000;
@@ -32,6 +36,8 @@ export const WATCHDOG_MS = 4700;
 export const ECHO_MS = 250;
 /** How long the log may take to flush on the way out. */
 export const FLUSH_DEADLINE_MS = 1000;
+/** After the flush, a moment for the log thread to write its last batch out (it batches by the tick). */
+const LAST_BATCH_MS = 100;
 
 /** What is stopped: the broker, once it has started. */
 export interface StopTarget {
@@ -45,7 +51,8 @@ export class StopSignals {
   private target: StopTarget | null = null;
   private requestedAt = 0;
 
-  constructor(private readonly say: (line: string) => void = (line) => process.stderr.write(`robot-control: ${line}\n`)) {
+  // writeSync: the process may leave right after, before an asynchronous write would be flushed.
+  constructor(private readonly say: (line: string) => void = (line) => writeSync(2, `robot-control: ${line}\n`)) {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => this.onSignal(signal));
   }
 
@@ -88,11 +95,9 @@ export class StopSignals {
       () => true,
       () => false,
     );
-    if (!flushed) {
-      this.say(`the log could not be flushed within ${FLUSH_DEADLINE_MS} ms (is stdout read?): exiting without it`);
-      this.exitNow(code);
-    }
-    process.exit(code);
+    if (flushed) await sleep(LAST_BATCH_MS);
+    else this.say(`the log could not be flushed within ${FLUSH_DEADLINE_MS} ms (is stdout read?): exiting without it`);
+    this.exitNow(code);
   }
 
   private force(code: number, why: string): never {
