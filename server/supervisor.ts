@@ -193,7 +193,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
       this.heartbeat.stop();
       this.standby.stop();
       void this.ops.close(new BrokerError('E_SHUTTING_DOWN', 'the broker is stopping'));
-      await this.pool.close(Math.min(this.options.stopTimeoutMs, STOP_POLITE_MAX_MS));
+      await Promise.all([this.pool.close(Math.min(this.options.stopTimeoutMs, STOP_POLITE_MAX_MS)), this.store.close()]);
       this.transition('stopped', 'shutdown');
     })();
     return this.stopping;
@@ -236,7 +236,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
       try {
         const w = await this.freshWorker(reason, signal);
         const dir = await abortable(w.proc.projectPath(this.project!.dir), signal);
-        this.promote(w, this.project!, reason, dir);
+        void this.promote(w, this.project!, reason, dir); // the worker it replaces is dead already
       } catch (err) {
         if (signal.aborted) throw err;
         const why = `${reason}; the new worker did not start: ${BrokerError.from(err).message}`;
@@ -253,9 +253,10 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
   /**
    * Make `w` the current worker with `project`. `dir` is where the worker must load it
    * from (sent before `ready` is announced, so every call queues behind it); null when
-   * it already loaded it (an update's candidate).
+   * it already loaded it (an update's candidate). Resolves once the worker it replaced
+   * has gone (its robot's stop() hooks run, within stop_timeout).
    */
-  private promote(w: WorkerHandle, project: ProjectInfo, reason: string, dir: string | null): void {
+  private promote(w: WorkerHandle, project: ProjectInfo, reason: string, dir: string | null): Promise<void> {
     if (!isLegal(this.state, 'ready')) {
       void this.pool.retire(w, `not promoted: ${this.state}`, 0);
       throw new BrokerError('E_SHUTTING_DOWN', 'the broker is stopping');
@@ -264,10 +265,12 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     this.current = w;
     this.project = { dir: project.dir, type: project.type, entry: project.entry };
     this.restarts.upSince = Date.now();
+    // An update that lands while `failed` clears it: the crash count starts again, as after `start`.
+    if (this.state === 'failed') this.restarts.history = { count: 0 };
     if (dir !== null) this.assign(w, { dir, type: project.type, entry: project.entry });
     this.heartbeat.watch(w.id);
     this.transition('ready', reason);
-    if (old && old !== w) void this.pool.retire(old, reason, this.options.stopTimeoutMs);
+    return old && old !== w ? this.pool.retire(old, reason, this.options.stopTimeoutMs) : Promise.resolve();
   }
 
   /** Tell a new current worker its project now; it loads while calls queue behind. */

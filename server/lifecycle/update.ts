@@ -34,8 +34,8 @@ export interface UpdateContext {
   log: Logger;
   /** A ready worker with nothing loaded: the spare if it proves alive, else a new one. */
   freshWorker(signal: AbortSignal): Promise<WorkerHandle>;
-  /** Make `w` (which has loaded `release`) the current worker. */
-  promote(w: WorkerHandle, release: StagedRelease): void;
+  /** Make `w` (which has loaded `release`) the current worker; resolves once the worker it replaced has gone. */
+  promote(w: WorkerHandle, release: StagedRelease): Promise<void>;
   /** Get rid of a worker that holds a project that failed (it may be wedged): no polite step. */
   discard(w: WorkerHandle): void;
 }
@@ -45,6 +45,7 @@ export async function verifyBeforeSwap(ctx: UpdateContext, zip: Buffer, reqId: n
   const staged = await abortable(ctx.store.stage(zip, reqId, t.updateTimeoutMs), signal);
   log.info({ type: staged.type, entry: staged.entry, files: staged.files, bytes: staged.bytes }, 'update staged');
   let candidate: WorkerHandle | null = null;
+  let swapped = false;
   try {
     candidate = await ctx.freshWorker(signal);
     log.info({ gen: candidate.generation, workerPid: candidate.pid }, 'update: loading the staged release');
@@ -53,13 +54,19 @@ export async function verifyBeforeSwap(ctx: UpdateContext, zip: Buffer, reqId: n
     crashPoint('loaded');
     signal.throwIfAborted();
     await ctx.store.activate(staged);
-    ctx.promote(candidate, staged);
-    log.info({ gen: candidate.generation }, 'update swapped in');
+    swapped = true;
+    const oldGone = ctx.promote(candidate, staged);
+    candidate = null; // it serves now: nothing below may discard it
+    log.info('update swapped in');
+    // The ack waits for the old worker to go (its stop() hooks), as the seed's restart did: no old module survives the ack.
+    await abortable(oldGone, signal).catch(() => {});
     return { type: staged.type, entry: staged.entry, files: staged.files, bytes: staged.bytes };
   } catch (err) {
     const cause = BrokerError.from(err);
-    log.warn({ code: cause.code, error: cause.message }, 'new project failed to load: discarded');
     if (candidate) ctx.discard(candidate);
+    // Once swapped the release is current (and verified): only its worker was not promoted, the broker is stopping.
+    if (swapped) throw cause;
+    log.warn({ code: cause.code, error: cause.message }, 'new project failed to load: discarded');
     await ctx.store.discard(staged).catch((e: unknown) => log.warn({ err: e }, 'could not remove the staged release'));
     throw cause;
   }

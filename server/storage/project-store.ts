@@ -23,7 +23,7 @@ import { BrokerError } from '../../ipc/errors.js';
 import { ENTRY_MODULES, type ProjectInfo, type UpdateResult } from '../../ipc/protocol.js';
 import { crashPoint } from './crash-points.js';
 import type { UnpackLimits } from './unpack.js';
-import { unpackOffThread } from './unpack-thread.js';
+import { UnpackThread } from './unpack-thread.js';
 
 /** Folders archivers add that never hold a project (macOS resource forks). */
 const ARCHIVER_NOISE = new Set(['__MACOSX', '.DS_Store']);
@@ -44,6 +44,7 @@ export class ProjectStore {
   private readonly releases: string;
   private readonly staging: string;
   private sequence = 0;
+  private readonly unpacker = new UnpackThread();
 
   constructor(
     readonly root: string,
@@ -108,7 +109,7 @@ export class ProjectStore {
     const stage = join(this.staging, this.uniqueName(String(id)));
     await diskFull(mkdir(stage, { recursive: true }));
     try {
-      const { files, bytes } = await unpackOffThread(zip, stage, { ...this.limits, timeoutMs });
+      const { files, bytes } = await this.unpacker.unpack(zip, stage, this.limits, timeoutMs);
       crashPoint('unpacked');
       if (files === 0) throw new BrokerError('E_NO_ENTRY', 'the ZIP holds no files', { found: [] });
       const projectDir = await this.projectRoot(stage);
@@ -137,6 +138,11 @@ export class ProjectStore {
   /** Make a verified staged release current; the old current becomes .previous. */
   activate(staged: StagedRelease): Promise<void> {
     return diskFull(this.makeCurrent(staged.dir));
+  }
+
+  /** Stop the unpack thread. */
+  close(): Promise<void> {
+    return this.unpacker.close();
   }
 
   /** Throw a staged release away: it never became current. */
@@ -176,7 +182,8 @@ export class ProjectStore {
     crashPoint('previous-linked');
     await swapLink(join('.releases', basename(release)), this.current);
     crashPoint('swapped');
-    await this.pruneReleases();
+    // Housekeeping only: what it cannot remove now, init() removes at the next start.
+    await this.pruneReleases().catch(() => {});
   }
 
   /**
