@@ -43,7 +43,6 @@ let broker;
 try {
   broker = await startBroker(config, { logger: log });
 } catch (err) {
-  if (signals.requested) signals.exitNow(0); // stopped while starting: what did start was stopped with it
   fail(`could not start: ${(err as Error).message}`);
 }
 const running = broker;

@@ -12,7 +12,9 @@
  *    WATCHDOG_MS.
  *
  * The handlers are installed before the broker starts, so a signal during start-up is
- * not lost (nor does it kill the process with its workers half started).
+ * not lost: it exits at once (nothing runs yet that a polite stop would help; execa's
+ * exit hook ends the workers already spawned, and the next start repairs storage and
+ * removes stale ipc files).
  *
  * Why not process.exit(): pino's transport ends itself in an 'exit' listener by
  * spinning the main thread (Atomics.wait) until every target has finished, up to 10 s
@@ -28,10 +30,10 @@ import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { sleep, withDeadline } from '../ipc/promises.js';
 
-/** From the first signal to a forced exit. */
-export const STOP_DEADLINE_MS = 4000;
+/** From the first signal to a forced exit (the workers then need a moment to be reaped too). */
+export const STOP_DEADLINE_MS = 3500;
 /** From the first signal to SIGKILL, even if the main thread is stuck. */
-export const WATCHDOG_MS = 4700;
+export const WATCHDOG_MS = 4500;
 /** The same signal again within this is the same stop (npm's echo), not a second one. */
 export const ECHO_MS = 250;
 /** How long the log may take to flush on the way out. */
@@ -56,31 +58,26 @@ export class StopSignals {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => this.onSignal(signal));
   }
 
-  /** A stop was asked for (the caller should not go on starting up). */
-  get requested(): boolean {
-    return this.requestedAt > 0;
-  }
-
-  /** The broker is up: a stop asked for during start-up runs now. */
+  /** The broker is up: from now on a signal stops it cleanly. */
   attach(target: StopTarget): void {
     this.target = target;
-    if (this.requested) void this.stop();
   }
 
   /** Leave without the 'exit' listeners (see the file comment). */
-  exitNow(code: number): never {
+  private exitNow(code: number): never {
     return (process as unknown as { reallyExit(code: number): never }).reallyExit(code);
   }
 
   private onSignal(signal: NodeJS.Signals): void {
-    if (this.requested) {
+    if (this.requestedAt > 0) {
       if (Date.now() - this.requestedAt < ECHO_MS) return;
       this.force(signal === 'SIGINT' ? 130 : 143, `second ${signal}: exiting now`);
     }
     this.requestedAt = Date.now();
+    if (!this.target) this.force(signal === 'SIGINT' ? 130 : 143, `${signal} during start-up: exiting now`);
     startWatchdog(WATCHDOG_MS);
     setTimeout(() => this.force(1, `not stopped within ${STOP_DEADLINE_MS} ms: exiting now`), STOP_DEADLINE_MS).unref();
-    if (this.target) void this.stop();
+    void this.stop();
   }
 
   private async stop(): Promise<void> {
