@@ -38,11 +38,6 @@ export class OperationQueue {
     return this.running?.name ?? null;
   }
 
-  /** Is an operation of this name running or queued? */
-  has(name: string): boolean {
-    return this.running?.name === name || this.waiting.some((q) => q.name === name);
-  }
-
   /** Refuse new operations, cancel the queued ones, abort the running one. Resolves when it has settled. */
   close(reason: BrokerError): Promise<void> {
     this.closedBy ??= reason;

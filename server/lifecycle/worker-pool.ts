@@ -88,7 +88,7 @@ export class WorkerPool {
     }
   }
 
-  isRetiring(w: WorkerHandle): boolean {
+  private isRetiring(w: WorkerHandle): boolean {
     return this.live.get(w) != null;
   }
 
@@ -125,10 +125,6 @@ export class WorkerPool {
         // already gone
       }
     }
-  }
-
-  get size(): number {
-    return this.live.size;
   }
 
   private exited(w: WorkerHandle, exit: WorkerExit): void {
