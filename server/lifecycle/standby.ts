@@ -14,6 +14,11 @@ import type { WorkerHandle } from './worker-handle.js';
 const RESPAWN_DELAY_MS = 300;
 /** A ready spare must answer a ping this fast to be used. */
 export const SPARE_PING_TIMEOUT_MS = 500;
+/**
+ * A spare still booting is waited for this long at most: it is further along than a new
+ * process, but one frozen or stuck mid-boot must not cost a whole start_timeout.
+ */
+export const SPARE_BOOT_WAIT_MS = 2000;
 /** Spares that die before they are used, in a row, before the standby is switched off. */
 const MAX_FAILURES = 3;
 
@@ -54,16 +59,16 @@ export class Standby {
 
   /**
    * The spare, handed over once it has proved it is alive; null when there is none or
-   * it failed the test (then it is discarded). A spare still booting is waited for
-   * (bounded by `bootTimeoutMs`): it is further along than a new process would be.
+   * it failed the test (then it is discarded). A spare still booting is waited for, up
+   * to SPARE_BOOT_WAIT_MS.
    */
-  async take(bootTimeoutMs: number): Promise<WorkerHandle | null> {
+  async take(): Promise<WorkerHandle | null> {
     const spare = this.spare;
     if (!spare) return null;
     this.spare = null;
-    const booted = spare.isReady || (await withDeadline(spare.ready, bootTimeoutMs, () => new Error('boot timeout')).then(() => true, () => false));
+    const booted = spare.isReady || (await withDeadline(spare.ready, SPARE_BOOT_WAIT_MS, () => new Error('boot timeout')).then(() => true, () => false));
     if (booted && (await this.hooks.ping(spare, SPARE_PING_TIMEOUT_MS))) return spare;
-    this.log.warn({ gen: spare.generation, workerPid: spare.pid }, `standby worker did not answer within ${SPARE_PING_TIMEOUT_MS} ms: discarded`);
+    this.log.warn({ gen: spare.generation, workerPid: spare.pid, booted }, `standby worker did not answer (${booted ? `a ping within ${SPARE_PING_TIMEOUT_MS} ms` : `ready within ${SPARE_BOOT_WAIT_MS} ms`}): discarded`);
     this.hooks.discard(spare);
     return null;
   }

@@ -59,7 +59,7 @@ export class WorkerPool {
    * process, which must say ready within `startTimeoutMs` (else it is killed).
    */
   async fresh(reason: string, standby: Standby, startTimeoutMs: number, signal: AbortSignal): Promise<WorkerHandle> {
-    const spare = await abortable(standby.take(startTimeoutMs), signal);
+    const spare = await abortable(standby.take(), signal);
     if (spare) {
       standby.proved();
       this.log.info({ gen: spare.generation, workerPid: spare.pid, reason }, 'standby worker taken');
