@@ -1,24 +1,24 @@
 /**
- * Where an update's time goes, from the broker's own log lines (info level): the
- * upload and unpack, retiring the old worker, promoting the standby spare (or
- * spawning a worker and its boot to "worker ready"), loading the project, the ack. Read from the tail of app.log
- * right after the update, so log rotation does not get in the way.
+ * Where an update's time goes, from the broker's own log lines (info level), in the
+ * order of verify-before-swap (server/lifecycle/update.ts): the upload and the unpack
+ * (a thread of the server), getting a candidate worker (the standby spare, or a spawn
+ * and its boot), the candidate loading the staged release, the swap and promotion, the
+ * ack. Read from the tail of app.log right after the update, so log rotation does not
+ * get in the way.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 export interface UpdatePhases {
-  /** Client send -> supervisor enters `restarting` (upload, validation, unpack in the old worker). */
-  unpackMs: number;
-  /** -> the old worker has exited (polite shutdown). */
-  retireMs: number;
-  /** -> the new worker is in place: a standby spare promoted, or a process spawned. */
-  replaceMs: number;
-  /** -> a spawned worker says ready (node boot, imports, storage init, ZeroMQ); 0 for a promoted spare. */
-  bootMs: number;
-  /** 1 when a standby spare was promoted, 0 when a worker had to be spawned (over rounds: the share of updates that used one). */
+  /** Client send -> the staged release is unpacked and checked (upload, validation, unpack off the event loop). */
+  stageMs: number;
+  /** -> a candidate worker is ready: a standby spare taken (after a ping), or a process spawned and booted. */
+  candidateMs: number;
+  /** 1 when a standby spare was the candidate, 0 when a worker had to be spawned (over rounds: the share of updates that used one). */
   standby: number;
-  /** -> the project is loaded (the `start` call). */
+  /** -> the candidate has loaded the new project (its `project loaded` line, with the upload's request id). */
   loadMs: number;
+  /** -> `current` swapped and the candidate promoted. */
+  swapMs: number;
   /** -> the ack is logged. */
   ackMs: number;
 }
@@ -54,23 +54,24 @@ export function updatePhases(logFile: string, sentAt: number): UpdatePhases | nu
       // a line cut by the tail
     }
   }
-  const at = (pred: (o: Record<string, unknown>) => boolean, after: number) => lines.find((o) => (o.time as number) >= after && pred(o))?.time as number | undefined;
-  const restarting = at((o) => o.msg === 'worker state' && o.to === 'restarting' && o.reason === 'update', sentAt);
-  if (restarting === undefined) return null;
-  const exited = at((o) => o.msg === 'worker exited', restarting);
-  const promoted = at((o) => o.msg === 'standby worker promoted', exited ?? restarting);
-  const spawned = promoted ?? at((o) => o.msg === 'worker spawned', exited ?? restarting);
-  const ready = promoted ?? at((o) => o.proc === 'worker' && o.msg === 'worker ready', spawned ?? restarting);
-  const loaded = at((o) => o.msg === 'project loaded', ready ?? restarting);
-  const acked = at((o) => o.command === 'update' && typeof o.ms === 'number', loaded ?? restarting);
-  if ([exited, spawned, ready, loaded, acked].some((t) => t === undefined)) return null;
+  const find = (pred: (o: Record<string, unknown>) => boolean, after: number) => lines.find((o) => (o.time as number) >= after && pred(o));
+  const at = (pred: (o: Record<string, unknown>) => boolean, after: number) => find(pred, after)?.time as number | undefined;
+  const staged = find((o) => o.msg === 'update staged', sentAt);
+  if (!staged) return null;
+  const stagedAt = staged.time as number;
+  const reqId = staged.reqId;
+  const loading = at((o) => o.msg === 'update: loading the staged release' && o.reqId === reqId, stagedAt);
+  const spare = at((o) => o.msg === 'standby worker taken', stagedAt);
+  const loaded = at((o) => o.proc === 'worker' && o.msg === 'project loaded' && o.reqId === reqId, loading ?? stagedAt);
+  const swapped = at((o) => o.msg === 'update swapped in' && o.reqId === reqId, loaded ?? stagedAt);
+  const acked = at((o) => o.command === 'update' && o.reqId === reqId && typeof o.ms === 'number', swapped ?? stagedAt);
+  if ([loading, loaded, swapped, acked].some((t) => t === undefined)) return null;
   return {
-    unpackMs: restarting - sentAt,
-    retireMs: exited! - restarting,
-    replaceMs: spawned! - exited!,
-    bootMs: ready! - spawned!,
-    loadMs: loaded! - ready!,
-    ackMs: acked! - loaded!,
-    standby: promoted === undefined ? 0 : 1,
+    stageMs: stagedAt - sentAt,
+    candidateMs: loading! - stagedAt,
+    standby: spare !== undefined && spare <= loading! ? 1 : 0,
+    loadMs: loaded! - loading!,
+    swapMs: swapped! - loaded!,
+    ackMs: acked! - swapped!,
   };
 }

@@ -62,9 +62,13 @@ export interface WorkerStatus {
   state: WorkerState;
   generation: number;
   pid: number | null;
-  /** Why the worker (re)started or failed: "update", "crash: exit code 1", "heartbeat", ... */
+  /** Why the worker (re)started or failed: "update", "crash: exit code 1", "crash: wedged: heartbeat lost: ...", ... */
   reason: string | null;
   restarts: number;
+  /** Present (true) on the status a worker's death caused: the robot project's in-memory state was reset. */
+  stateLost?: true;
+  /** How the worker that died exited (with `stateLost`). */
+  exit?: { code: number | null; signal: string | null };
 }
 
 /** Robot pushes shed because the client could not keep up (never silently). */
@@ -104,18 +108,27 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
 
 // ---------------------------------------------------------------- server <-> worker
 
+/** A project folder as the worker sees it, and its kind (the server found the entry module). */
+export interface ProjectInfo {
+  dir: string;
+  type: ProjectType;
+  entry: string;
+}
+
 /** Each worker command: its parameters and its result. */
 export interface WorkerCalls {
-  /** Unpack the ZIP sent in the second frame and swap it in as `current/`. */
-  update: { params: Record<string, never>; result: UpdateResult };
-  /** Load the current project (seeding it from default/ when empty) and list its objects. */
+  /**
+   * Load the project in `dir` (once: a worker runs one project in its life) and list its
+   * objects. The server sends it to every worker it makes current, and to an update's
+   * candidate before `current` is swapped.
+   */
+  load: { params: { project: ProjectInfo }; result: StartResult };
+  /** The client's `start`: the loaded project's objects (loading it first if it is not yet). */
   start: { params: Record<string, never>; result: StartResult };
   /** Call `object.method(...args)`. */
   process: { params: ProcessParams; result: unknown };
   /** Call every `stop()` hook; the project stays loaded. */
   stop_hooks: { params: Record<string, never>; result: { stopped: string[] } };
-  /** Put the previous project back after the new one failed to load. */
-  rollback: { params: Record<string, never>; result: { restored: boolean } };
   /** Heartbeat: answered from the worker's event loop. */
   ping: { params: Record<string, never>; result: { heapUsed: number; rss: number } };
   /** Polite request to exit after the stop hooks. */
@@ -146,11 +159,8 @@ export interface PushedEvent {
 /** The worker's part of the config, handed over by the server (the worker never reads YAML). */
 export interface WorkerConfig {
   generation: number;
-  storageDir: string;
   commandEndpoint: string;
   callbackEndpoint: string;
-  maxUnpackedBytes: number;
-  maxZipEntries: number;
   /** How long the stop() hooks may take, in ms. */
   stopTimeoutMs: number;
   pythonPath: string;
@@ -160,10 +170,6 @@ export interface WorkerConfig {
   heartbeatIntervalMs: number;
   /** How long a ping may go unanswered before the pinged process counts as wedged, in ms. */
   heartbeatTimeoutMs: number;
-  /** Repair storage left by a crashed run at boot: only the first worker of a broker run, when no other can be using it. */
-  repairStorage: boolean;
-  /** The built-in default project, copied to <storageDir>/default when missing. */
-  defaultProjectDir: string;
   logLevel: string;
 }
 

@@ -24,6 +24,8 @@ export interface RequestOptions {
   frames?: Buffer[];
   /** Pick the request id (so a caller can log it before sending). */
   id?: number;
+  /** Told the request's size in bytes, and how long it took to encode, as it is queued (the heartbeat allows for big frames). */
+  onSend?: (bytes: number, encodeMs: number) => void;
 }
 
 export interface RpcRouterOptions {
@@ -89,7 +91,10 @@ export class RpcRouter {
         }, options.timeoutMs);
       }
       this.pending.set(id, entry);
-      const frames: Buffer[] = [Buffer.from(worker), Buffer.from(JSON.stringify(message)), ...(options.frames ?? [])];
+      const encodeStart = performance.now();
+      const body = Buffer.from(JSON.stringify(message));
+      options.onSend?.(body.length, performance.now() - encodeStart);
+      const frames: Buffer[] = [Buffer.from(worker), body, ...(options.frames ?? [])];
       this.queue.post(frames, (err) => {
         if (err !== undefined) this.settle(id, (p) => p.reject(sendError(err, worker, this.socket.sendHighWaterMark)));
       });

@@ -64,9 +64,28 @@ const faults = {
   'out of memory (64 MB heap)': () => method('eatMemory'),
   'endless loop (heartbeat kill)': () => method('hang'),
   'never-resolving Promise (call only)': async () => void method('never'),
+  'crash with the standby spare frozen (SIGSTOP)': async () => {
+    const spare = workerPids().find((pid) => pid !== broker.supervisor.status().pid);
+    if (spare) process.kill(spare, 'SIGSTOP');
+    await method('exitNow');
+  },
   'update (small project) -> ready': () => call('update', { data: faulty }),
-  'bad update (syntax error) -> rolled back': () => call('update', { data: badZip }),
+  'bad update (syntax error) -> discarded': () => call('update', { data: badZip }),
 };
+
+/** This process's worker children (the current worker and its spare). */
+function workerPids() {
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(process.pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker/main.js');
+      } catch {
+        return false;
+      }
+    });
+}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];

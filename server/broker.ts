@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'socket.io';
 import { prepareBind, removeEndpointFile } from '../ipc/endpoint.js';
+import { withDeadline } from '../ipc/promises.js';
 import { EventSubscriber } from '../ipc/subscriber.js';
 import { RpcRouter } from '../ipc/rpc-router.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../ipc/protocol.js';
@@ -36,6 +37,9 @@ export interface BrokerOptions {
   /** Use this logger instead of making one from config.log. */
   logger?: Logger;
 }
+
+/** How long stop waits for client connections to close before it goes on without them. */
+const IO_CLOSE_WAIT_MS = 1000;
 
 export async function startBroker(config: Config, options: BrokerOptions = {}): Promise<Broker> {
   const log = options.logger ?? createLogger(config.log);
@@ -70,18 +74,19 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     {
       script: paths.workerScript,
       worker: {
-        storageDir: config.worker.storage_dir,
-        defaultProjectDir: paths.defaultProject,
         commandEndpoint: config.ipc.command_socket,
         callbackEndpoint: config.ipc.callback_socket,
-        maxUnpackedBytes: config.worker.max_unpacked_bytes,
-        maxZipEntries: config.worker.max_zip_entries,
         stopTimeoutMs: ms(config.worker.stop_timeout),
         pythonPath: config.worker.python,
         maxMemoryMb: config.worker.max_memory_mb,
         heartbeatIntervalMs: ms(config.worker.heartbeat_interval),
         heartbeatTimeoutMs: ms(config.worker.heartbeat_timeout),
         logLevel: config.log.level,
+      },
+      storage: {
+        dir: config.worker.storage_dir,
+        defaultProjectDir: paths.defaultProject,
+        limits: { maxUnpackedBytes: config.worker.max_unpacked_bytes, maxEntries: config.worker.max_zip_entries },
       },
       maxMemoryMb: config.worker.max_memory_mb,
       startTimeoutMs: ms(config.worker.start_timeout),
@@ -171,10 +176,11 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
       (closing ??= (async () => {
         log.info('broker stopping');
         io?.disconnectSockets(true);
-        // Closes engine.io and the HTTP server it is attached to; fastify then only runs its onClose hooks.
-        await new Promise<void>((r) => io!.close(() => r()));
-        await http.close();
+        // io.close() closes engine.io and the HTTP server it is attached to; fastify then only runs its onClose hooks.
+        const ioClosed = new Promise<void>((r) => io!.close(() => r())).then(() => http.close());
+        // The workers first: a client whose link died can hold io.close() for the WebSocket close timeout (30 s).
         await sup.stop();
+        await withDeadline(ioClosed, IO_CLOSE_WAIT_MS, () => new Error('timeout')).catch(() => log.warn(`connections still open after ${IO_CLOSE_WAIT_MS} ms: left to close with the process`));
         rpc.close();
         pushes.close();
         relay.close();

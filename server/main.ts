@@ -1,10 +1,16 @@
 /**
  * `npm start [-- --config FILE]`: load the config, start the broker, print the
- * banner with the panel URL and its token, and stop cleanly on SIGINT/SIGTERM.
+ * banner with the panel URL and its token, and stop on SIGINT/SIGTERM whatever the
+ * broker is doing (stop-signals.ts).
  */
 import { parseArgs } from 'node:util';
 import { startBroker } from './broker.js';
 import { ConfigError, loadConfig } from './config.js';
+import { createLogger, flushLogger } from './logger.js';
+import { StopSignals } from './stop-signals.js';
+
+// First of all: a signal that arrives while the broker starts must stop it too.
+const signals = new StopSignals();
 
 function fail(message: string): never {
   process.stderr.write(`robot-control: ${message}\n`);
@@ -31,12 +37,16 @@ try {
   throw err;
 }
 
+// The logger is ours, not the broker's: we flush it on the way out, with a deadline.
+const log = createLogger(config.log);
 let broker;
 try {
-  broker = await startBroker(config);
+  broker = await startBroker(config, { logger: log });
 } catch (err) {
   fail(`could not start: ${(err as Error).message}`);
 }
+const running = broker;
+signals.attach({ close: () => running.close(), flushLog: () => flushLogger(log), killWorkers: () => running.supervisor.killAll() });
 
 const line = '='.repeat(64);
 process.stdout.write(
@@ -56,16 +66,3 @@ process.stdout.write(
   ].join('\n') + '\n',
 );
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    // Never hang on the way out: 4.5 s after the signal we are gone whatever happens.
-    setTimeout(() => process.exit(1), 4500).unref();
-    broker.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}

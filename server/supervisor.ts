@@ -1,54 +1,54 @@
 /**
- * The worker's lifecycle, one explicit state machine (vitest's poolRunner, Jupyter's
- * restarter). "ready" means the worker said so over ZeroMQ, after its publisher saw
- * our subscription: not that a process was spawned.
+ * The worker's lifecycle, in one place (vitest's poolRunner, Jupyter's restarter):
  *
- *   stopped -> starting -> ready -> restarting -> ready ...
- *                            \-> (crash, policy says give up) -> failed -> (update/start) -> restarting
- *   any -> stopping -> stopped
+ *   idle ─start─▶ starting ─▶ ready ◀──────────────┐ promote (update verified, replacement ready)
+ *                    │          │ crash / wedged    │
+ *                    │          ▼                   │
+ *                    └────▶ restarting ─────────────┘
+ *                               │ policy gives up
+ *                               ▼
+ *                            failed ── update / start ──▶ ready / restarting
+ *   any ── stop ──▶ stopping ──▶ stopped            (legal moves: lifecycle/states.ts)
+ *
+ * Every move goes through `transition()`, which refuses (and logs) what the table does
+ * not allow. Every operation that changes which worker runs what (start, crash
+ * recovery, update, `start` after `failed`) runs in one queue; `stop()` closes that
+ * queue, so nothing queued runs and nothing spawns after it. Processes live in the
+ * worker pool; readiness, heartbeat, shutdown escalation and the update's steps each
+ * have a file of their own in lifecycle/.
  */
 import { EventEmitter } from 'node:events';
 import { BrokerError } from '../ipc/errors.js';
-import type { UpdateResult, WorkerCalls, WorkerCommand, WorkerConfig, WorkerReply, WorkerState, WorkerStatus } from '../ipc/protocol.js';
-import { workerRoutingId } from '../ipc/protocol.js';
+import { abortable } from '../ipc/promises.js';
+import type { ProjectInfo, UpdateResult, WorkerCalls, WorkerCommand, WorkerReply, WorkerStatus } from '../ipc/protocol.js';
 import type { RequestOptions, RpcRouter } from '../ipc/rpc-router.js';
+import { Heartbeat, type HeartbeatFacts } from './lifecycle/heartbeat.js';
+import { OperationQueue, type Operation } from './lifecycle/operation-queue.js';
+import { decideRestart, type RestartHistory, type RestartPolicy } from './lifecycle/restart-policy.js';
+import { STOP_POLITE_MAX_MS, TERM_GRACE_MS } from './lifecycle/shutdown.js';
+import { Standby } from './lifecycle/standby.js';
+import { StateMachine, type CrashReport } from './lifecycle/state-machine.js';
+import { isLegal } from './lifecycle/states.js';
+import { verifyBeforeSwap, type UpdateTimeouts } from './lifecycle/update.js';
+import type { WorkerHandle } from './lifecycle/worker-handle.js';
+import { WorkerPool, type SpawnSettings } from './lifecycle/worker-pool.js';
 import type { Logger } from './logger.js';
-import { decideRestart, type RestartHistory, type RestartPolicy } from './restart-policy.js';
-import { Standby } from './standby.js';
-import { WorkerProcess, type WorkerExit } from './worker-process.js';
+import { ProjectStore } from './storage/project-store.js';
+import type { UnpackLimits } from './storage/unpack.js';
+import type { WorkerExit } from './worker-process.js';
 
-export interface SupervisorOptions {
-  script: string;
-  /** The worker's config without its generation (the supervisor numbers them). */
-  worker: Omit<WorkerConfig, 'generation' | 'repairStorage'>;
-  maxMemoryMb: number;
+/** Frames past this size are logged (they explain a late heartbeat). */
+const BIG_FRAME_BYTES = 1_048_576;
+
+export interface SupervisorOptions extends SpawnSettings {
+  storage: { dir: string; defaultProjectDir: string; limits: UnpackLimits };
   startTimeoutMs: number;
   stopTimeoutMs: number;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   policy: RestartPolicy;
-  /** Where the worker's own log lines go (the root logger). */
-  workerLog: Logger;
   /** Keep a spare worker ready, so a restart does not wait for a process to start. */
   standby: boolean;
-}
-
-type SupervisorState = WorkerState | 'stopping';
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (v: T) => void;
-  reject: (e: unknown) => void;
-}
-function deferred<T>(): Deferred<T> {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => {}); // nobody may be waiting; the waiters that are get the rejection
-  return { promise, resolve, reject };
 }
 
 export interface CallOptions extends RequestOptions {
@@ -56,29 +56,29 @@ export interface CallOptions extends RequestOptions {
   clearFailed?: boolean;
 }
 
+/** The worker's facts for /stats and /health. */
+export interface WorkerHealth extends WorkerStatus {
+  lastExit: { code: number | null; signal: string | null; reason: string } | null;
+  lastCrash: CrashReport | null;
+  heartbeat: Omit<HeartbeatFacts, 'memory'>;
+  memory: HeartbeatFacts['memory'];
+  upSinceMs: number | null;
+}
+
 export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
-  private state: SupervisorState = 'stopped';
-  /** The current worker's generation; `lastGeneration` numbers every worker spawned (spares too). */
-  private generation = 0;
-  private lastGeneration = 0;
-  private worker: WorkerProcess | null = null;
-  /** When the current worker became current (for a promoted spare, not when it was spawned). */
-  private activatedAt = 0;
-  private routingId: string | null = null;
-  private ready = deferred<string>();
-  private readyTimer: NodeJS.Timeout | undefined;
-  private history: RestartHistory = { count: 0 };
-  private restarts = 0;
-  private reason: string | null = null;
-  private lastExit: WorkerExit | null = null;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private pingInFlight = false;
-  private lastPongAt = 0;
-  private lastPingRttMs: number | null = null;
-  private lastMemory: { heapUsed: number; rss: number } | null = null;
-  private exclusiveTail: Promise<unknown> = Promise.resolve();
-  /** Workers that were told to go but have not exited yet. */
-  private readonly retiring = new Set<WorkerProcess>();
+  private readonly lifecycle: StateMachine;
+  /** The worker that serves (state `ready`) or served last. */
+  private current: WorkerHandle | null = null;
+  /** The release every new current worker loads. */
+  private project: ProjectInfo | null = null;
+  private restarts = { history: { count: 0 } as RestartHistory, total: 0, upSince: 0 };
+  private lastCrash: (CrashReport & { exitReason: string }) | null = null;
+  private stopping: Promise<void> | null = null;
+  private readonly ops = new OperationQueue();
+  private readonly store: ProjectStore;
+  private readonly pool: WorkerPool;
+  private readonly heartbeat: Heartbeat;
+  private readonly standby: Standby;
 
   constructor(
     private readonly options: SupervisorOptions,
@@ -86,285 +86,253 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     private readonly log: Logger,
   ) {
     super();
-    this.standby = new Standby(options.standby, () => this.spawnProcess(), log);
+    this.lifecycle = new StateMachine(log, () => ({ generation: this.current?.generation ?? 0, pid: this.current?.pid ?? null, restarts: this.restarts.total }));
+    this.lifecycle.on('status', (status) => this.emit('status', status));
+    this.store = new ProjectStore(options.storage.dir, options.storage.defaultProjectDir, options.storage.limits);
+    this.pool = new WorkerPool(options, router, log, (w, exit) => this.onDeath(w, exit));
+    this.heartbeat = new Heartbeat(router, options.heartbeatIntervalMs, options.heartbeatTimeoutMs, (id, why) => this.killWedged(id, why));
+    this.standby = new Standby(options.standby, {
+      spawn: () => this.pool.spawn('standby'),
+      allowed: () => this.state === 'ready' && this.ops.current === null,
+      ping: (w, timeoutMs) => router.request(w.id, 'ping', {}, { timeoutMs }).then(() => true, () => false),
+      discard: (w) => void this.pool.retire(w, 'unresponsive spare', 0),
+    }, log);
   }
 
-  private readonly standby: Standby;
+  // ------------------------------------------------------------------ what others read
 
   status(): WorkerStatus {
-    const state = this.state === 'stopping' ? 'stopped' : this.state;
-    return { state, generation: this.generation, pid: this.worker?.pid ?? null, reason: this.reason, restarts: this.restarts };
+    return this.lifecycle.status();
   }
 
-  /** Heartbeat and process facts for /stats. */
-  health() {
+  health(): WorkerHealth {
+    const hb = this.heartbeat.snapshot;
+    const c = this.lastCrash;
     return {
       ...this.status(),
-      lastExit: this.lastExit,
-      heartbeat: { lastPongAt: this.lastPongAt || null, rttMs: this.lastPingRttMs },
-      memory: this.lastMemory,
-      upSinceMs: this.worker && this.state === 'ready' ? this.activatedAt : null,
+      lastExit: c && { ...c.exit, reason: c.exitReason },
+      lastCrash: c && { at: c.at, reason: c.reason, exit: c.exit, stateLost: true },
+      heartbeat: { lastPongAt: hb.lastPongAt, rttMs: hb.rttMs },
+      memory: hb.memory,
+      upSinceMs: this.state === 'ready' ? this.restarts.upSince : null,
     };
   }
 
   get currentGeneration(): number {
-    return this.generation;
+    return this.current?.generation ?? 0;
   }
 
-  /** Spawn the first worker and wait until it is ready. */
-  async start(): Promise<void> {
-    this.replace('start');
-    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.options.heartbeatIntervalMs);
-    this.heartbeatTimer.unref();
-    await this.ready.promise;
-    this.standby.schedule();
-  }
-
-  /** Called by the router when a worker reports ready. */
-  onWorkerReady(routingId: string, msg: Extract<WorkerReply, { type: 'ready' }>): void {
-    if (this.standby.onReady(msg.generation, routingId)) return;
-    if (msg.generation !== this.generation || !this.worker || this.state === 'stopping') {
-      this.log.warn({ gen: msg.generation, current: this.generation }, 'ready from a worker that is not current: ignored');
-      return;
-    }
-    clearTimeout(this.readyTimer);
-    this.activate(routingId);
-  }
-
-  /** The current worker is ready: serve. */
-  private activate(routingId: string): void {
-    this.routingId = routingId;
-    this.activatedAt = Date.now();
-    this.lastPongAt = this.activatedAt;
-    this.transition('ready', this.reason);
-    this.ready.resolve(routingId);
-  }
-
-  /** The routing id of a ready worker, waiting for one that is starting. */
-  async ensureReady(clearFailed = false): Promise<string> {
-    if (this.state === 'ready' && this.routingId) return this.routingId;
-    if (this.state === 'stopping' || this.state === 'stopped') throw new BrokerError('E_SHUTTING_DOWN', 'the broker is stopping');
-    if (this.state === 'failed') {
-      if (!clearFailed) {
-        throw new BrokerError('E_WORKER_FAILED', `the worker failed (${this.reason}); send update or start to try again`, {
-          reason: this.reason,
-        });
-      }
-      this.history = { count: 0 };
-      this.replace('failed state cleared');
-    }
-    return this.ready.promise;
-  }
-
-  /** Send a command to the current worker once it is ready. */
-  async call<K extends WorkerCommand>(type: K, params: WorkerCalls[K]['params'], options: CallOptions = {}): Promise<WorkerCalls[K]['result']> {
-    // Ready: no await, so no microtask hop on the hot path.
-    const worker = this.state === 'ready' && this.routingId ? this.routingId : await this.ensureReady(options.clearFailed);
-    const startedAt = Date.now();
-    try {
-      return await this.router.request(worker, type, params, options);
-    } catch (err) {
-      if (err instanceof BrokerError && err.code === 'E_TIMEOUT') this.checkWedged(startedAt);
-      throw err;
-    }
-  }
-
-  /** A fresh request id (commands log it before the call). */
   allocateId(): number {
     return this.router.allocateId();
   }
 
-  /**
-   * Install an uploaded project: the worker unpacks and swaps it in, a fresh worker
-   * loads it; if it does not load, the previous project is put back and another
-   * fresh worker started. Resolves once a worker with a good project is ready.
-   */
-  update(zip: Buffer, reqId: number, t: { updateTimeoutMs: number; loadTimeoutMs: number }): Promise<UpdateResult> {
-    return this.exclusive(async () => {
-      const result = await this.call('update', {}, { id: reqId, frames: [zip], timeoutMs: t.updateTimeoutMs, clearFailed: true });
-      await this.restart('update');
-      try {
-        await this.call('start', {}, { timeoutMs: t.loadTimeoutMs, clearFailed: true });
-      } catch (err) {
-        const cause = BrokerError.from(err);
-        this.log.warn({ reqId, code: cause.code, error: cause.message }, 'new project failed to load: rolling back');
-        // The worker that tried may be wedged or dying: roll back from a fresh one (it
-        // loads nothing until asked), then restart again so no module of the bad project survives.
-        await this.restart('load failed');
-        await this.call('rollback', {}, { timeoutMs: t.updateTimeoutMs, clearFailed: true });
-        await this.restart('rollback');
-        if (cause.code === 'E_PROJECT_LOAD') throw cause;
-        throw new BrokerError('E_PROJECT_LOAD', `${result.entry}: the project did not load (${cause.message}); the previous project was kept`, {
-          file: result.entry,
-          line: null,
-          cause: cause.code,
-        });
+  /** The router saw a `ready` frame. */
+  onWorkerReady(routingId: string, msg: Extract<WorkerReply, { type: 'ready' }>): void {
+    this.pool.onReady(routingId, msg);
+  }
+
+  // ------------------------------------------------------------------ operations
+
+  /** Spawn the first worker and wait until it is ready with the current project assigned. */
+  async start(): Promise<void> {
+    await this.run('start', async (signal) => {
+      this.transition('starting', 'start');
+      await this.store.init();
+      this.project = await this.store.resolveCurrent();
+      this.heartbeat.start();
+      await this.replaceCurrent('start', signal);
+    });
+    if (this.state !== 'ready') throw new BrokerError('E_WORKER_FAILED', `the worker did not start: ${this.reason}`, { reason: this.reason });
+  }
+
+  /** Install an upload, verified before it is swapped in (lifecycle/update.ts). */
+  update(zip: Buffer, reqId: number, t: UpdateTimeouts): Promise<UpdateResult> {
+    return this.run('update', (signal) =>
+      verifyBeforeSwap(
+        {
+          store: this.store,
+          router: this.router,
+          log: this.log,
+          freshWorker: (s) => this.freshWorker('update', s),
+          promote: (w, release) => this.promote(w, release, 'update', null),
+          discard: (w) => void this.pool.retire(w, 'update discarded', 0),
+        },
+        zip,
+        reqId,
+        t,
+        signal,
+      ),
+    );
+  }
+
+  /** Send a command to the current worker once one serves. */
+  async call<K extends WorkerCommand>(type: K, params: WorkerCalls[K]['params'], options: CallOptions = {}): Promise<WorkerCalls[K]['result']> {
+    // Ready: no await, so no microtask hop on the hot path.
+    const w = this.state === 'ready' && this.current ? this.current : await this.serving(options.clearFailed ?? false);
+    const startedAt = Date.now();
+    try {
+      return await this.router.request(w.id, type, params, { ...options, onSend: (bytes, encodeMs) => this.sentToWorker(w, bytes, encodeMs) });
+    } catch (err) {
+      // A call that timed out while the worker also ignored pings: it is wedged, do not wait for the heartbeat.
+      if (err instanceof BrokerError && err.code === 'E_TIMEOUT' && this.current === w && this.heartbeat.silentFor(2 * this.options.heartbeatIntervalMs)) {
+        this.killWedged(w.id, `unresponsive during a timed-out call (started ${Date.now() - startedAt} ms ago)`);
       }
-      return result;
-    });
-  }
-
-  /** Run `fn` with no other exclusive operation (update) overlapping it. */
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.exclusiveTail.then(fn, fn);
-    this.exclusiveTail = run.catch(() => {});
-    return run;
-  }
-
-  /** Replace the worker: stop the current one (politely, then by force) and wait for a new one. */
-  async restart(reason: string): Promise<void> {
-    const old = this.worker;
-    this.worker = null;
-    this.routingId = null;
-    this.reason = reason;
-    if (this.state === 'ready') this.ready = deferred<string>();
-    this.transition('restarting', reason);
-    if (old) await this.retire(old, reason);
-    this.replace(reason);
-    await this.ensureReady();
-  }
-
-  /** Stop for good: polite shutdown, then SIGTERM, then SIGKILL. */
-  async stop(): Promise<void> {
-    if (this.state === 'stopped' || this.state === 'stopping') return;
-    clearInterval(this.heartbeatTimer);
-    clearTimeout(this.readyTimer);
-    this.reason = 'shutdown';
-    this.transition('stopping', 'shutdown');
-    this.ready.reject(new BrokerError('E_SHUTTING_DOWN', 'the broker is stopping'));
-    const politeMs = Math.min(this.options.stopTimeoutMs, 2500);
-    const old = this.worker;
-    this.worker = null;
-    const spare = this.standby.stop();
-    await Promise.all([old && this.retire(old, 'shutdown', politeMs), spare && this.retire(spare, 'shutdown', politeMs)]);
-    await Promise.all([...this.retiring].map((w) => w.exited));
-    this.transition('stopped', 'shutdown');
-  }
-
-  /** Put a new current worker in place: the ready spare if there is one, else a fresh process. */
-  private replace(reason: string): void {
-    this.reason = reason;
-    if (this.state === 'ready' || this.state === 'failed') this.ready = deferred<string>();
-    const to = this.lastGeneration === 0 ? 'starting' : 'restarting';
-    if (this.state !== to) this.transition(to, reason);
-    const spare = this.standby.take();
-    const worker = spare?.worker ?? this.spawnProcess();
-    this.worker = worker;
-    this.generation = worker.generation;
-    this.log.info({ gen: worker.generation, pid: worker.pid, reason }, spare ? 'standby worker promoted' : 'worker spawned');
-    if (spare?.routingId) {
-      this.activate(spare.routingId);
-      return;
+      throw err;
     }
-    clearTimeout(this.readyTimer);
-    this.readyTimer = setTimeout(() => {
-      if (this.worker !== worker || this.state === 'ready') return;
-      this.log.error({ gen: worker.generation }, `worker did not report ready within ${this.options.startTimeoutMs} ms`);
-      worker.wedged = 'did not report ready in time';
-      void worker.kill(1000);
-    }, this.options.startTimeoutMs);
   }
 
-  /** Start a worker process with the next generation number; its exit comes back to onExit. */
-  private spawnProcess(): WorkerProcess {
-    const generation = ++this.lastGeneration;
-    const worker = new WorkerProcess({
-      script: this.options.script,
-      config: { ...this.options.worker, generation, repairStorage: generation === 1 },
-      maxMemoryMb: this.options.maxMemoryMb,
-      log: this.options.workerLog,
-    });
-    void worker.exited.then((exit) => this.onExit(worker, exit));
-    return worker;
+  private sentToWorker(w: WorkerHandle, bytes: number, encodeMs: number): void {
+    this.heartbeat.sent(w.id, bytes, encodeMs);
+    if (bytes > BIG_FRAME_BYTES) this.log.debug({ gen: w.generation, bytes, encodeMs: Math.round(encodeMs) }, 'big frame sent to the worker: its heartbeat deadline grows');
   }
 
-  private onExit(worker: WorkerProcess, exit: WorkerExit): void {
-    const id = workerRoutingId(worker.generation);
-    if (this.retiring.has(worker)) {
-      this.retiring.delete(worker);
-      this.log.info({ gen: worker.generation, ...exit }, 'worker exited');
-      return;
-    }
-    if (this.standby.onExit(worker, exit.reason)) return;
-    if (worker !== this.worker) return;
-    this.lastExit = exit;
-    const failed = this.router.failAll(id, new BrokerError('E_WORKER_CRASHED', `the worker died: ${exit.reason}`, { reason: exit.reason }));
-    this.log.error({ gen: worker.generation, ...exit, callsFailed: failed }, 'worker died');
-    this.worker = null;
-    this.routingId = null;
-    if (this.state === 'stopping' || this.state === 'stopped') return;
-    const decision = decideRestart(this.history, Date.now() - this.activatedAt, this.options.policy);
-    this.history = decision.history;
-    const reason = `crash: ${exit.reason}`;
-    if (decision.action === 'restart') {
-      this.restarts++;
-      this.replace(reason);
-      return;
-    }
-    this.reason = `${reason} (${decision.history.count - 1} restarts in a row)`;
-    this.transition('failed', this.reason);
-    this.ready.reject(new BrokerError('E_WORKER_FAILED', `the worker failed: ${this.reason}; send update or start to try again`, { reason: this.reason }));
+  /** Stop for good: close the queue (cancelling what waits, aborting what runs), then retire every worker. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.transition('stopping', 'shutdown');
+      this.heartbeat.stop();
+      this.standby.stop();
+      void this.ops.close(new BrokerError('E_SHUTTING_DOWN', 'the broker is stopping'));
+      await Promise.all([this.pool.close(Math.min(this.options.stopTimeoutMs, STOP_POLITE_MAX_MS)), this.store.close()]);
+      this.transition('stopped', 'shutdown');
+    })();
+    return this.stopping;
   }
 
-  /** Politely ask `worker` to go, then force it. Calls still in flight are answered at once. */
-  private async retire(worker: WorkerProcess, reason: string, politeMs = this.options.stopTimeoutMs): Promise<void> {
-    this.retiring.add(worker);
-    const id = workerRoutingId(worker.generation);
-    const polite = this.router.request(id, 'shutdown', {}, { timeoutMs: politeMs }).catch(() => null);
-    const gone = await Promise.race([worker.exited.then(() => true), polite.then(() => false)]);
-    if (!gone) {
-      const exitedSoon = await Promise.race([worker.exited.then(() => true), sleep(1000).then(() => false)]);
-      if (!exitedSoon) await worker.kill(1000);
-    }
-    this.router.failAll(id, new BrokerError('E_WORKER_RESTARTED', `the worker was restarted (${reason})`, { reason }));
+  /** A forced exit's last resort: SIGKILL every worker now. */
+  killAll(): void {
+    this.pool.killNow();
   }
 
-  private heartbeat(): void {
-    if (this.state !== 'ready' || !this.routingId || !this.worker) return;
-    const now = Date.now();
-    if (now - this.lastPongAt > this.options.heartbeatTimeoutMs) {
-      this.killWedged(`no heartbeat for ${now - this.lastPongAt} ms`);
-      return;
+  // ------------------------------------------------------------------ the moves
+
+  /** Run `op` in the one queue; afterwards a spare may be spawned again. */
+  private run<T>(name: string, op: Operation<T>, urgent = false): Promise<T> {
+    return this.ops.run(name, op, { urgent }).finally(() => this.standby.schedule());
+  }
+
+  /** A worker that serves: now, or once starting/restarting ends; fails fast when failed (unless cleared) or stopping. */
+  private async serving(clearFailed: boolean): Promise<WorkerHandle> {
+    for (;;) {
+      if (this.state === 'ready' && this.current) return this.current;
+      if (this.state === 'idle' || this.state === 'stopping' || this.state === 'stopped') throw new BrokerError('E_SHUTTING_DOWN', 'the broker is stopping');
+      if (this.state === 'failed') {
+        if (!clearFailed) throw new BrokerError('E_WORKER_FAILED', `the worker failed (${this.reason}); send update or start to try again`, { reason: this.reason });
+        await this.run('start after failed', async (signal) => {
+          if (this.state !== 'failed') return;
+          this.restarts.history = { count: 0 };
+          this.transition('restarting', 'failed state cleared');
+          await this.replaceCurrent('failed state cleared', signal);
+        });
+        continue;
+      }
+      await this.lifecycle.next();
     }
-    if (this.pingInFlight) return;
-    this.pingInFlight = true;
-    const sentAt = performance.now();
+  }
+
+  /** Put a worker with the current project in place; a replacement that does not start is judged by the restart policy. */
+  private async replaceCurrent(reason: string, signal: AbortSignal): Promise<void> {
+    while (this.state === 'starting' || this.state === 'restarting') {
+      try {
+        const w = await this.freshWorker(reason, signal);
+        const dir = await abortable(w.proc.projectPath(this.project!.dir), signal);
+        void this.promote(w, this.project!, reason, dir); // the worker it replaces is dead already
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const why = `${reason}; the new worker did not start: ${BrokerError.from(err).message}`;
+        if (!this.judge(why, 0)) return;
+      }
+    }
+  }
+
+  /** A ready worker with nothing loaded: the spare if it proves alive, else a fresh process. */
+  private freshWorker(reason: string, signal: AbortSignal): Promise<WorkerHandle> {
+    return this.pool.fresh(reason, this.standby, this.options.startTimeoutMs, signal);
+  }
+
+  /**
+   * Make `w` the current worker with `project`. `dir` is where the worker must load it
+   * from (sent before `ready` is announced, so every call queues behind it); null when
+   * it already loaded it (an update's candidate). Resolves once the worker it replaced
+   * has gone (its robot's stop() hooks run, within stop_timeout).
+   */
+  private promote(w: WorkerHandle, project: ProjectInfo, reason: string, dir: string | null): Promise<void> {
+    if (!isLegal(this.state, 'ready')) {
+      void this.pool.retire(w, `not promoted: ${this.state}`, 0);
+      throw new BrokerError('E_SHUTTING_DOWN', 'the broker is stopping');
+    }
+    const old = this.current;
+    this.current = w;
+    this.project = { dir: project.dir, type: project.type, entry: project.entry };
+    this.restarts.upSince = Date.now();
+    // An update that lands while `failed` clears it: the crash count starts again, as after `start`.
+    if (this.state === 'failed') this.restarts.history = { count: 0 };
+    if (dir !== null) this.assign(w, { dir, type: project.type, entry: project.entry });
+    this.heartbeat.watch(w.id);
+    this.transition('ready', reason);
+    return old && old !== w ? this.pool.retire(old, reason, this.options.stopTimeoutMs) : Promise.resolve();
+  }
+
+  /** Tell a new current worker its project now; it loads while calls queue behind. */
+  private assign(w: WorkerHandle, project: ProjectInfo): void {
     this.router
-      .request(this.routingId, 'ping', {})
-      .then((memory) => {
-        this.lastPongAt = Date.now();
-        this.lastPingRttMs = performance.now() - sentAt;
-        this.lastMemory = memory;
-      })
-      .catch(() => {})
-      .finally(() => {
-        this.pingInFlight = false;
+      .request(w.id, 'load', { project }, { timeoutMs: this.options.startTimeoutMs })
+      .then((r) => this.log.debug({ gen: w.generation, objects: Object.keys(r.objects) }, 'current project loaded'))
+      .catch((err: unknown) => {
+        // A worker that died meanwhile is the crash path's business, not a load failure.
+        if (BrokerError.from(err).code !== 'E_WORKER_CRASHED') this.log.warn({ gen: w.generation, err }, 'the current project did not load (the next call retries)');
       });
   }
 
-  /** A call timed out: if the worker has not answered a ping since the call began either, it is wedged. */
-  private checkWedged(callStartedAt: number): void {
-    if (this.state === 'ready' && this.lastPongAt < callStartedAt && Date.now() - this.lastPongAt > 2 * this.options.heartbeatIntervalMs) {
-      this.killWedged('unresponsive during a timed-out call');
+  /** A worker exited without being retired. */
+  private onDeath(w: WorkerHandle, exit: WorkerExit): void {
+    const failed = this.router.failAll(w.id, new BrokerError('E_WORKER_CRASHED', `the worker died: ${exit.reason}`, { reason: exit.reason }));
+    if (this.standby.onExit(w, exit.reason)) return;
+    if (w !== this.current || this.state !== 'ready') {
+      this.log.warn({ gen: w.generation, ...exit, callsFailed: failed }, 'a worker that was not serving died');
+      return;
+    }
+    this.log.error({ gen: w.generation, ...exit, callsFailed: failed }, 'worker died');
+    this.heartbeat.unwatch();
+    const crash: CrashReport = { at: Date.now(), reason: `crash: ${exit.reason}`, exit: { code: exit.code, signal: exit.signal }, stateLost: true };
+    this.lastCrash = { ...crash, exitReason: exit.reason };
+    if (this.judge(crash.reason, Date.now() - this.restarts.upSince, crash)) {
+      this.run('recover', (signal) => this.replaceCurrent(crash.reason, signal), true).catch((err: unknown) => {
+        if (BrokerError.from(err).code !== 'E_SHUTTING_DOWN') this.log.warn({ err }, 'recovery did not complete');
+      });
     }
   }
 
-  private killWedged(why: string): void {
-    const worker = this.worker;
-    if (!worker || worker.wedged) return;
-    worker.wedged = `wedged: ${why}`;
-    this.log.error({ gen: worker.generation, pid: worker.pid }, `worker wedged (${why}): killing it`);
-    void worker.kill(1000);
+  /** Restart or give up (Jupyter's restarter policy); true when a restart is due. */
+  private judge(reason: string, upForMs: number, crash: CrashReport | null = null): boolean {
+    const decision = decideRestart(this.restarts.history, upForMs, this.options.policy);
+    this.restarts.history = decision.history;
+    if (decision.action === 'fail') {
+      this.transition('failed', `${reason} (${decision.history.count - 1} restarts in a row)`, crash);
+      return false;
+    }
+    this.restarts.total++;
+    this.transition('restarting', reason, crash);
+    return true;
   }
 
-  private transition(to: SupervisorState, reason: string | null): void {
-    const from = this.state;
-    this.state = to;
-    this.log.info({ from, to, reason, gen: this.generation }, 'worker state');
-    if (to !== 'stopping') this.emit('status', this.status());
+  private killWedged(routingId: string, why: string): void {
+    const w = this.current;
+    if (!w || w.id !== routingId || w.proc.wedged) return;
+    w.proc.wedged = `wedged: ${why}`;
+    this.log.error({ gen: w.generation, workerPid: w.pid }, `worker wedged (${why}): killing it`);
+    void w.proc.kill(TERM_GRACE_MS);
   }
-}
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+  private get state() {
+    return this.lifecycle.state;
+  }
+
+  private get reason() {
+    return this.lifecycle.reason;
+  }
+
+  private transition(...move: Parameters<StateMachine['transition']>): boolean {
+    return this.lifecycle.transition(...move);
+  }
 }

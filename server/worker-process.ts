@@ -5,7 +5,7 @@
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 import pino from 'pino';
-import type { WorkerConfig } from '../ipc/protocol.js';
+import type { WorkerConfig, WorkerReply } from '../ipc/protocol.js';
 import { WORKER_EXIT } from '../ipc/protocol.js';
 import type { Logger } from './logger.js';
 
@@ -63,6 +63,22 @@ export class WorkerProcess {
 
   get pid(): number | null {
     return this.child.pid ?? null;
+  }
+
+  /**
+   * Make the release folder `hostDir` visible to this worker; the path as the worker
+   * sees it. (Seam with the sandbox, brief decision 2: without a sandbox, `hostDir` itself.)
+   */
+  async projectPath(hostDir: string): Promise<string> {
+    return hostDir;
+  }
+
+  /**
+   * Does this `ready` frame really come from this spawned process? (Seam with the
+   * sandbox, brief decision 2: a per-spawn secret; until then every frame is believed.)
+   */
+  verifyReady(_msg: Extract<WorkerReply, { type: 'ready' }>): boolean {
+    return true;
   }
 
   /** SIGTERM now, SIGKILL after `graceMs` if still alive. Resolves on exit. */

@@ -7,7 +7,6 @@ import { RpcDealer } from '../ipc/rpc-dealer.js';
 import { EventPublisher } from '../ipc/publisher.js';
 import { WORKER_EXIT, workerRoutingId, type WorkerConfig } from '../ipc/protocol.js';
 import { captureConsole, createWorkerLogger } from './logger.js';
-import { ProjectStore } from './project-store.js';
 import { makePushMessage } from './push.js';
 import { Worker } from './worker.js';
 
@@ -32,17 +31,11 @@ process.stdin.on('end', () => die('server gone', null, WORKER_EXIT.serverGone));
 process.stdin.on('error', () => die('server gone', null, WORKER_EXIT.serverGone));
 process.stdin.resume();
 
-const store = new ProjectStore(config.storageDir, config.defaultProjectDir, {
-  maxUnpackedBytes: config.maxUnpackedBytes,
-  maxEntries: config.maxZipEntries,
-});
-await store.init({ repair: config.repairStorage });
-
 const publisher = new EventPublisher((err) => log.error({ err }, 'publish failed'));
 globalThis.pushMessage = makePushMessage(config.generation, (event) => publisher.publish(event));
 
 let dealer: RpcDealer;
-const worker = new Worker(store, log, config.stopTimeoutMs, () => {
+const worker = new Worker(log, config.stopTimeoutMs, () => {
   // Let the shutdown reply leave before closing (the DEALER lingers to flush).
   setImmediate(() => {
     dealer.close();
@@ -58,4 +51,4 @@ publisher.connect(config.callbackEndpoint);
 dealer.connect(config.commandEndpoint);
 await publisher.subscribed();
 await dealer.send({ type: 'ready', generation: config.generation, pid: process.pid });
-log.info({ storage: config.storageDir }, 'worker ready');
+log.info('worker ready');

@@ -1,13 +1,13 @@
 /**
- * The worker's command handler: one method per WorkerCommand. The project is
- * loaded on demand, once, and shared by concurrent calls.
+ * The worker's command handler: one method per WorkerCommand. The worker loads the
+ * one project folder the server tells it to (`load`), once, and shares it between
+ * concurrent calls. It never touches storage: the server unpacks, checks and swaps.
  */
 import type pino from 'pino';
 import { BrokerError } from '../ipc/errors.js';
-import type { WorkerCalls, WorkerCommand, WorkerConfig, WorkerRequest } from '../ipc/protocol.js';
+import type { ProjectInfo, WorkerCalls, WorkerCommand, WorkerConfig, WorkerRequest } from '../ipc/protocol.js';
 import { loadProject } from './executors/index.js';
 import type { LoadedProject } from './executors/types.js';
-import type { ProjectStore } from './project-store.js';
 import { requestContext } from './push.js';
 
 type Handlers = {
@@ -15,11 +15,12 @@ type Handlers = {
 };
 
 export class Worker {
+  /** The project this worker runs, as the server named it (set by the first `load`). */
+  private assigned: ProjectInfo | null = null;
   private project: Promise<LoadedProject> | null = null;
   private loaded: LoadedProject | null = null;
 
   constructor(
-    private readonly store: ProjectStore,
     private readonly log: pino.Logger,
     private readonly stopTimeoutMs: number,
     private readonly onShutdown: () => void,
@@ -27,17 +28,16 @@ export class Worker {
   ) {}
 
   readonly handlers: Handlers = {
-    update: (req, frames) => {
-      const zip = frames[0];
-      if (!zip) throw new BrokerError('E_INVALID_PAYLOAD', 'update without a ZIP frame', { field: 'data' });
-      return this.store.install(zip, req.id);
+    load: async (req) => {
+      if (this.assigned && this.assigned.dir !== req.project.dir) {
+        throw new BrokerError('E_INTERNAL', `this worker runs ${this.assigned.dir}; a worker loads one project in its life`);
+      }
+      this.assigned ??= req.project;
+      return listing(await this.load(req.id));
     },
-    start: async () => {
-      const p = await this.load();
-      return { type: p.type, entry: p.entry, objects: p.objects };
-    },
+    start: async (req) => listing(this.loaded ?? (await this.load(req.id))),
     process: async (req) => {
-      const p = this.loaded ?? (await this.load());
+      const p = this.loaded ?? (await this.load(req.id));
       try {
         return await requestContext.run(req.id, () => p.call(req.object, req.method, req.args));
       } catch (err) {
@@ -45,7 +45,6 @@ export class Worker {
       }
     },
     stop_hooks: async () => ({ stopped: this.loaded ? await this.loaded.stop(this.stopTimeoutMs) : [] }),
-    rollback: async () => ({ restored: await this.store.rollback() }),
     ping: () => {
       const m = process.memoryUsage();
       return { heapUsed: m.heapUsed, rss: m.rss };
@@ -63,24 +62,34 @@ export class Worker {
     return handler(request, frames);
   }
 
-  /** Load the current project once; a failed load is forgotten so the next command retries. */
-  private load(): Promise<LoadedProject> {
-    this.project ??= this.store
-      .resolveCurrent()
-      .then((info) =>
-        loadProject(info, { onStopError: (hook, err) => this.log.warn({ hook, err }, 'stop hook failed'), log: this.log, config: this.config }),
+  /**
+   * Load the assigned project once; a failed load is forgotten so the next command
+   * retries. It runs in the context of the request that caused it, so the upload's
+   * request id is on the load's log lines and on anything the project pushes at import.
+   */
+  private load(reqId: number): Promise<LoadedProject> {
+    const project = this.assigned;
+    if (!project) return Promise.reject(new BrokerError('E_INTERNAL', 'no project was assigned to this worker yet'));
+    this.project ??= requestContext
+      .run(reqId, () =>
+        loadProject(project, { onStopError: (hook, err) => this.log.warn({ hook, err }, 'stop hook failed'), log: this.log, config: this.config }),
       )
       .then((p) => {
         this.loaded = p;
-        this.log.info({ type: p.type, entry: p.entry, objects: Object.keys(p.objects) }, 'project loaded');
+        this.log.info({ reqId, dir: project.dir, type: p.type, entry: p.entry, objects: Object.keys(p.objects) }, 'project loaded');
         return p;
       })
       .catch((err: unknown) => {
         this.project = null;
+        this.log.warn({ reqId, dir: project.dir, err }, 'project failed to load');
         throw err;
       });
     return this.project;
   }
+}
+
+function listing(p: LoadedProject): WorkerCalls['start']['result'] {
+  return { type: p.type, entry: p.entry, objects: p.objects };
 }
 
 /** A robot method's own failure: broker errors (unknown names, reserved pushes) keep their code. */

@@ -1,6 +1,8 @@
 /**
  * The state at a glance: the connection pill, the worker pill, a banner that says
- * what to do when something is wrong, and short-lived toasts for broker notices.
+ * what to do when something is wrong, short-lived toasts for broker notices, and a
+ * crash notice that stays until dismissed (a worker death resets the robot's state:
+ * nobody should learn that from a pill that turned green again 300 ms later).
  */
 import type { WorkerStatus } from '#protocol';
 import { $, h } from './dom.js';
@@ -42,7 +44,20 @@ export class StatusView {
 
   setWorker(status: WorkerStatus): void {
     this.worker = status;
+    if (status.stateLost) this.crashNotice(status);
     this.render();
+  }
+
+  /** One notice for the latest crash, kept until the operator dismisses it. */
+  private crashNotice(s: WorkerStatus): void {
+    const how = s.exit?.signal ? `killed by ${s.exit.signal}` : s.exit?.code != null ? `exit code ${s.exit.code}` : 'no exit status';
+    const text = `The worker crashed (${s.reason ?? how}; ${how}). Robot state was reset: the project is loaded again from scratch, so positions, loops and anything it kept in memory start over.`;
+    document.getElementById('crash-notice')?.remove();
+    const el = h('div', { class: 'toast tone-err sticky' }, h('div', { text }), h('button', { class: 'btn small', text: 'Dismiss', onclick: () => el.remove() }));
+    el.id = 'crash-notice';
+    el.setAttribute('role', 'alert');
+    el.dataset.generation = String(s.generation);
+    this.toasts.append(el);
   }
 
   /** A notice that fades by itself (errors stay longer). */
@@ -50,7 +65,9 @@ export class StatusView {
     const el = h('div', { class: `toast tone-${tone}`, text });
     el.setAttribute('role', tone === 'err' ? 'alert' : 'status');
     this.toasts.append(el);
-    while (this.toasts.childElementCount > 4) this.toasts.firstElementChild?.remove();
+    // The oldest toasts go first; the crash notice stays until dismissed.
+    const fading = [...this.toasts.children].filter((t) => !t.classList.contains('sticky'));
+    while (fading.length > 4) fading.shift()!.remove();
     setTimeout(() => el.classList.add('leaving'), tone === 'err' ? 8000 : 4000);
     setTimeout(() => el.remove(), tone === 'err' ? 8400 : 4400);
   }

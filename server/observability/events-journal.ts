@@ -45,7 +45,7 @@ export function installEventsJournal(events: BrokerEvents, log: Logger): EventsJ
 
   const onWorker = (s: BrokerEventMap['worker_status'][0]): void => {
     // `workerPid`: pino's own `pid` (the server's) is on every line already.
-    const fields = { event: 'worker_state', state: s.state, generation: s.generation, workerPid: s.pid, reason: s.reason, restarts: s.restarts };
+    const fields = { event: 'worker_state', state: s.state, generation: s.generation, workerPid: s.pid, reason: s.reason, restarts: s.restarts, ...(s.stateLost ? { stateLost: true, exit: s.exit } : {}) };
     const msg = `worker ${s.state}${s.reason ? ` (${s.reason})` : ''}`;
     if (s.state === 'failed') j.error(fields, msg);
     else if (s.reason?.startsWith('crash')) j.warn(fields, msg);

@@ -175,6 +175,7 @@ export class StatsCollector {
         restarts: w.restarts,
         reason: w.reason,
         lastExit: w.lastExit,
+        lastCrash: w.lastCrash && { ...w.lastCrash, at: iso(w.lastCrash.at)! },
         upSince: iso(w.upSinceMs),
         heartbeat: { rttMs: w.heartbeat.rttMs === null ? null : Math.round(w.heartbeat.rttMs * 1000) / 1000, lastPongAt: iso(w.heartbeat.lastPongAt) },
         memory: w.memory,
@@ -217,6 +218,8 @@ export interface StatsSnapshot {
     restarts: number;
     reason: string | null;
     lastExit: { code: number | null; signal: string | null; reason: string } | null;
+    /** The last time a worker died (not retired): why, how it exited, and that robot state was reset. */
+    lastCrash: { at: string; reason: string; exit: { code: number | null; signal: string | null }; stateLost: true } | null;
     upSince: string | null;
     heartbeat: { rttMs: number | null; lastPongAt: string | null };
     memory: { heapUsed: number; rss: number } | null;

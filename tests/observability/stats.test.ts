@@ -116,6 +116,8 @@ describe('GET /stats', () => {
     expect(s.worker.restarts).toBe(1);
     expect(s.worker.lastExit).toMatchObject({ signal: 'SIGKILL' });
     expect(s.worker.lastExit!.reason).toMatch(/SIGKILL/);
+    expect(s.worker.lastCrash).toMatchObject({ reason: 'crash: killed by SIGKILL', exit: { code: null, signal: 'SIGKILL' }, stateLost: true });
+    expect(Date.parse(s.worker.lastCrash!.at)).toBeGreaterThan(0);
     expect(s.worker.pid).not.toBe(pid);
   });
 

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -58,4 +59,11 @@ export async function callFromPanel(page: Page, object: string, method: string, 
     { timeout: 15_000 },
   );
   return (await page.textContent('#result-head')) ?? '';
+}
+
+/** A test broker and a fresh browser page for one test file; `close()` ends both. */
+export async function panelSession(): Promise<{ t: TestBroker; browser: Browser; page: Page; errors: string[]; close(): Promise<void> }> {
+  const [t, browser] = await Promise.all([startTestBroker(), launchBrowser()]);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  return { t, browser, page, errors: watchErrors(page), close: async () => void (await Promise.all([browser.close(), t.close()])) };
 }

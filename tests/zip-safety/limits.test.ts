@@ -41,16 +41,17 @@ describe('default limits (1 GiB, 10,000 entries)', () => {
     expect(r.data).toMatchObject({ limit: GiB, entry: 'zeros.bin' });
   });
 
-  it('refuses a 1.2 GiB bomb whose headers claim 1 KB, at its declared size: no disk written, worker memory sane, same worker', async () => {
+  it('refuses a 1.2 GiB bomb whose headers claim 1 KB, at its declared size: no disk written, server memory sane, same worker', async () => {
     const pid = workerPid(t);
-    const writtenBefore = bytesWritten(pid);
+    const writtenBefore = bytesWritten(process.pid);
     const zip = buildZip([MAIN, { name: 'zeros.bin', raw: bomb, declaredSize: 1000 }]);
     const r = await expectRefused(t, c, zip, 'E_UNSAFE_ZIP', 'v1');
     expect(r.data).toMatchObject({ entry: 'zeros.bin', declared: 1000, reason: expect.stringMatching(/declare 1000 bytes; the data inflates to more/) });
-    // The worker stopped inflating one chunk past the declared 1 KB; it wrote (files, logs, replies) only a few KB.
-    expect(bytesWritten(pid) - writtenBefore).toBeLessThan(4 * MiB);
+    // The server unpacks (in a thread of its own; this test's process runs the broker). It stopped
+    // inflating one chunk past the declared 1 KB and wrote (files, logs) only a few KB.
+    expect(bytesWritten(process.pid) - writtenBefore).toBeLessThan(4 * MiB);
     // Inflating streams through a counter: nothing near the 1 GiB is ever held.
-    expect(peakRss(pid)).toBeLessThan(400 * MiB);
+    expect(peakRss(process.pid)).toBeLessThan(600 * MiB);
     expect(workerPid(t)).toBe(pid);
     expectOnlyBrokerFiles(t);
   });

@@ -1,8 +1,8 @@
 /**
  * The storage layout behind safe updates: every update a fresh release swapped in
- * by renaming a symlink, old releases pruned, and whatever a crashed or hand-edited
- * storage folder holds (a current/ folder, a crash between two renames, uploads
- * half unpacked, stray temporary links) repaired when the worker starts.
+ * by renaming a symlink once a worker has loaded it, old releases pruned, and whatever
+ * a crashed or hand-edited storage folder holds (a current/ folder, a crash between two
+ * renames, uploads half unpacked, stray temporary links) repaired when the broker starts.
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,15 +37,12 @@ describe('updates swap releases atomically and prune the old ones', () => {
     expectOnlyBrokerFiles(t);
   });
 
-  it('a rollback puts the previous release back and deletes the failed one', async () => {
+  it('a bad update is discarded: current and .previous untouched, its staged release deleted', async () => {
     const storage = t.config.worker.storage_dir;
-    const before = readlinkSync(join(storage, 'current'));
+    const before = ['current', '.previous'].map((l) => readlinkSync(join(storage, l)));
     await expectRefused(t, c, fixtureZip('bad-projects/throws-at-import'), 'E_PROJECT_LOAD', 'v4');
-    expect(readlinkSync(join(storage, 'current'))).toBe(before);
-    // The failed release is gone, and so is .previous: it was used up by the rollback.
-    expect(readdirSync(join(storage, '.releases')).filter((n) => n !== 'package.json')).toEqual([before.slice('.releases/'.length)]);
-    expect(isLink(join(storage, '.previous'))).toBe(false);
-    // With no .previous, the next bad update still keeps the current project: it becomes .previous first.
+    expect(['current', '.previous'].map((l) => readlinkSync(join(storage, l)))).toEqual(before);
+    expect(readdirSync(join(storage, '.releases')).filter((n) => n !== 'package.json').sort()).toEqual(before.map((l) => l.slice('.releases/'.length)).sort());
     await expectRefused(t, c, fixtureZip('bad-projects/syntax-error'), 'E_PROJECT_LOAD', 'v4');
     expectOnlyBrokerFiles(t);
   });
@@ -60,7 +57,7 @@ describe('updates swap releases atomically and prune the old ones', () => {
     expectOnlyBrokerFiles(t);
   });
 
-  it('a good and a bad update sent at once: the bad one is rolled back to the good one', async () => {
+  it('a good and a bad update sent at once: the good one stays', async () => {
     const [good, bad] = await Promise.all([
       call(c, 'update', { data: probeProject('good') }),
       call(c, 'update', { data: fixtureZip('bad-projects/throws-at-import') }),
@@ -119,17 +116,17 @@ describe('a storage folder left by a crash or edited by hand is repaired at star
     return join('.releases', id);
   }
 
-  it('a current/ folder made by hand runs, and is kept as the rollback target of the next update', async () => {
+  it('a current/ folder made by hand runs, survives a bad update, and becomes .previous at the next good one', async () => {
     const { storage, c } = await brokerOn('hand-made', (s) => {
       mkdirSync(join(s, 'current'));
       writeFileSync(join(s, 'current', 'main.js'), probeSource('hand'));
     });
     expect((await callMethod(c, 'probe', 'version')).data).toBe('hand');
-    // A bad update: the hand-made folder is adopted as a release, and the rollback brings it back.
+    // A bad update touches nothing: the hand-made folder is still the current folder.
     await expectRefused(t!, c, fixtureZip('bad-projects/syntax-error'), 'E_PROJECT_LOAD', 'hand');
-    expect(isLink(join(storage, 'current'))).toBe(true);
-    expect(readlinkSync(join(storage, 'current'))).toMatch(/^\.releases\/.*-adopted$/);
+    expect(isLink(join(storage, 'current'))).toBe(false);
     await installProbe(c, 'v1');
+    expect(readlinkSync(join(storage, '.previous'))).toMatch(/^\.releases\/.*-adopted$/);
     expect(readFileSync(join(storage, '.previous', 'main.js'), 'utf8')).toContain('"hand"');
   });
 

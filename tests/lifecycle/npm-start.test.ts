@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callMethod, connectClient, startTestBroker, tempDir, waitFor } from './helpers/broker.js';
+import { callMethod, connectClient, startTestBroker, tempDir, waitFor } from '../helpers/broker.js';
 
-const MAIN = new URL('../dist/server/main.js', import.meta.url).pathname;
+const MAIN = new URL('../../dist/server/main.js', import.meta.url).pathname;
 const running: ResultPromise[] = [];
 afterEach(() => {
   for (const p of running.splice(0)) p.kill('SIGKILL');

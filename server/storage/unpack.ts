@@ -22,7 +22,7 @@ import { dirname, resolve, sep } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import { BrokerError } from '../ipc/errors.js';
+import { BrokerError } from '../../ipc/errors.js';
 
 export interface UnpackLimits {
   /** Bytes all entries may inflate to, together. */

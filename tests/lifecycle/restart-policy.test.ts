@@ -1,6 +1,6 @@
 /** The restart policy is a pure function: tested without processes. */
 import { describe, expect, it } from 'vitest';
-import { decideRestart } from '../dist/server/restart-policy.js';
+import { decideRestart } from '../../dist/server/lifecycle/restart-policy.js';
 
 const policy = { limit: 5, stableMs: 10_000 };
 

@@ -1,35 +1,37 @@
 /**
- * The worker owns `storage_dir`:
+ * The server owns `storage_dir` (workers only load the folder they are told):
  *
  *   default/                    the built-in simulated robot (seeded when missing)
  *   current -> .releases/<id>   the project that runs (a symlink, swapped atomically)
- *   .previous -> .releases/<id> the one before it, for rollback
- *   .releases/<id>/             unpacked projects
+ *   .previous -> .releases/<id> the one before it (what a crash mid-swap falls back to)
+ *   .releases/<id>/             unpacked projects: current, .previous, and one staged upload
  *   .staging/<id>/              uploads being unpacked and checked
  *
- * An upload is unpacked into .staging, checked, moved into .releases and only
- * then made current by renaming a new symlink over `current` (atomic on POSIX).
- * Every step leaves a state `init()` can repair, so a crash at any point loses
- * neither the running project nor the one before it.
+ * An upload is unpacked into .staging (off the event loop, see unpack-thread.ts), checked,
+ * and moved into .releases as a *staged release*. A worker loads it there; only once it
+ * has answered does `activate()` rename a new symlink over `current` (atomic on POSIX).
+ * A bad upload is `discard()`ed: current and .previous were never touched. Every step
+ * leaves a state `init()` repairs, so a crash at any point keeps the last good project
+ * current (tests/lifecycle/crash-steps.test.ts kills the server at each step).
+ *
+ * Mutations are not locked here: the supervisor runs them in its one operation queue.
  */
 import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { BrokerError } from '../ipc/errors.js';
-import { ENTRY_MODULES, type ProjectType, type UpdateResult } from '../ipc/protocol.js';
-import { unpackZip, type UnpackLimits } from './unpack.js';
-
+import { BrokerError } from '../../ipc/errors.js';
+import { ENTRY_MODULES, type ProjectInfo, type UpdateResult } from '../../ipc/protocol.js';
+import { crashPoint } from './crash-points.js';
+import type { UnpackLimits } from './unpack.js';
+import { UnpackThread } from './unpack-thread.js';
 
 /** Folders archivers add that never hold a project (macOS resource forks). */
 const ARCHIVER_NOISE = new Set(['__MACOSX', '.DS_Store']);
 
-export interface ProjectInfo {
-  dir: string;
-  type: ProjectType;
-  entry: string;
-}
+/** An upload unpacked, checked and moved into .releases, not yet current. */
+export type StagedRelease = ProjectInfo & UpdateResult;
 
-export function detectEntry(dir: string): { type: ProjectType; entry: string } | null {
+export function detectEntry(dir: string): Pick<ProjectInfo, 'type' | 'entry'> | null {
   for (const [entry, type] of ENTRY_MODULES) {
     if (isFile(join(dir, entry))) return { type, entry };
   }
@@ -41,9 +43,8 @@ export class ProjectStore {
   private readonly previous: string;
   private readonly releases: string;
   private readonly staging: string;
-  /** Mutations of current/.previous/.releases, one at a time (an update may race a first load). */
-  private lock: Promise<unknown> = Promise.resolve();
   private sequence = 0;
+  private readonly unpacker = new UnpackThread();
 
   constructor(
     readonly root: string,
@@ -57,11 +58,12 @@ export class ProjectStore {
   }
 
   /**
-   * Create the folders, seed default/ when it is missing, and (with `repair`) repair what a crashed
-   * run left: uploads half unpacked, temporary links, a lost `current`, releases
-   * nothing points at.
+   * Create the folders, seed default/ when it is missing, and repair what a crashed run
+   * left: uploads half unpacked, temporary links, a lost `current`, releases nothing
+   * points at (a staged upload that never became current). Run once, at broker start,
+   * before any worker can use storage.
    */
-  async init(options: { repair: boolean }): Promise<void> {
+  async init(): Promise<void> {
     await mkdir(this.releases, { recursive: true });
     await mkdir(this.staging, { recursive: true });
     // Without a package.json of their own, projects would inherit the nearest one above
@@ -70,14 +72,9 @@ export class ProjectStore {
     await writeOnce(join(this.releases, 'package.json'), '{ "private": true }\n');
     const defaultDir = join(this.root, 'default');
     if (!existsSync(defaultDir)) await cp(this.builtinDefault, defaultDir, { recursive: true });
-    if (options.repair) await this.repair();
+    await this.repair();
   }
 
-  /**
-   * Undo what a crashed run left behind. Only while no other worker can be using
-   * storage (the broker's first worker): a standby spare booting mid-upload would
-   * otherwise delete the upload being unpacked.
-   */
   private async repair(): Promise<void> {
     // Whatever is in .staging belongs to a run that died mid-upload.
     await rm(this.staging, { recursive: true, force: true });
@@ -93,30 +90,27 @@ export class ProjectStore {
     await this.pruneReleases();
   }
 
-  /** The project to run; `current` is made from default/ when it is missing or empty. */
-  resolveCurrent(): Promise<ProjectInfo> {
-    const found = existsSync(this.current) ? detectEntry(this.current) : null;
-    if (found) return Promise.resolve({ dir: this.current, ...found });
-    return this.exclusive(async () => {
-      // Another caller may have made it while we waited.
-      let made = existsSync(this.current) ? detectEntry(this.current) : null;
-      if (!made) {
-        const release = this.newRelease('default');
-        await cp(join(this.root, 'default'), release, { recursive: true });
-        await this.makeCurrent(release);
-        made = detectEntry(this.current);
-        if (!made) throw new BrokerError('E_NO_ENTRY', 'the default project has no entry module');
-      }
-      return { dir: this.current, ...made };
-    });
+  /** The project to run: its real folder (a release, or a current/ folder made by hand); made from default/ when missing or empty. */
+  async resolveCurrent(): Promise<ProjectInfo> {
+    let found = existsSync(this.current) ? detectEntry(this.current) : null;
+    if (!found) {
+      const release = this.newRelease('default');
+      await cp(join(this.root, 'default'), release, { recursive: true });
+      await this.makeCurrent(release);
+      found = detectEntry(this.current);
+      if (!found) throw new BrokerError('E_NO_ENTRY', 'the default project has no entry module');
+    }
+    const dir = (await isSymlink(this.current)) ? join(this.root, await readlink(this.current)) : this.current;
+    return { dir, ...found };
   }
 
-  /** Unpack, check and swap in an uploaded ZIP. The previous project is kept for rollback. */
-  async install(zip: Buffer, id: number): Promise<UpdateResult> {
+  /** Unpack and check an uploaded ZIP into a staged release (not current); unpacking may take `timeoutMs`. */
+  async stage(zip: Buffer, id: number, timeoutMs: number): Promise<StagedRelease> {
     const stage = join(this.staging, this.uniqueName(String(id)));
-    await mkdir(stage, { recursive: true });
+    await diskFull(mkdir(stage, { recursive: true }));
     try {
-      const { files, bytes } = await unpackZip(zip, stage, this.limits);
+      const { files, bytes } = await this.unpacker.unpack(zip, stage, this.limits, timeoutMs);
+      crashPoint('unpacked');
       if (files === 0) throw new BrokerError('E_NO_ENTRY', 'the ZIP holds no files', { found: [] });
       const projectDir = await this.projectRoot(stage);
       const found = detectEntry(projectDir);
@@ -128,32 +122,32 @@ export class ProjectStore {
           { found: names.slice(0, 20) },
         );
       }
-      return await this.exclusive(async () => {
-        const release = this.newRelease(String(id));
-        await rename(projectDir, release);
-        await this.makeCurrent(release);
-        return { ...found, files, bytes };
-      });
+      // TypeScript without a package.json runs as ES modules (top-level await): said here, where storage is writable.
+      if (found.type === 'typescript' && !existsSync(join(projectDir, 'package.json'))) {
+        await diskFull(writeFile(join(projectDir, 'package.json'), '{ "type": "module" }\n'));
+      }
+      const release = this.newRelease(String(id));
+      await diskFull(rename(projectDir, release));
+      crashPoint('staged');
+      return { dir: release, ...found, files, bytes };
     } finally {
       await rm(stage, { recursive: true, force: true });
     }
   }
 
-  /** Put the previous project back; false when there is none to put back. */
-  rollback(): Promise<boolean> {
-    return this.exclusive(async () => {
-      if (!(await this.linksToProject(this.previous))) return false;
-      let failed = (await isSymlink(this.current)) ? join(this.root, await readlink(this.current)) : null;
-      if (!failed && existsSync(this.current)) {
-        // A folder cannot be renamed over; move it aside (init() restores .previous if we die here).
-        failed = this.newRelease('failed');
-        await rename(this.current, failed);
-      }
-      await swapLink(await readlink(this.previous), this.current);
-      await rm(this.previous, { force: true });
-      if (failed) await rm(failed, { recursive: true, force: true });
-      return true;
-    });
+  /** Make a verified staged release current; the old current becomes .previous. */
+  activate(staged: StagedRelease): Promise<void> {
+    return diskFull(this.makeCurrent(staged.dir));
+  }
+
+  /** Stop the unpack thread. */
+  close(): Promise<void> {
+    return this.unpacker.close();
+  }
+
+  /** Throw a staged release away: it never became current. */
+  async discard(staged: StagedRelease): Promise<void> {
+    await rm(staged.dir, { recursive: true, force: true });
   }
 
   /** A ZIP whose files sit in one top-level folder is a project in that folder. */
@@ -185,8 +179,11 @@ export class ProjectStore {
     } else if (!(await isSymlink(this.current)) && existsSync(this.current)) {
       await this.adoptCurrentFolder();
     }
+    crashPoint('previous-linked');
     await swapLink(join('.releases', basename(release)), this.current);
-    await this.pruneReleases();
+    crashPoint('swapped');
+    // Housekeeping only: what it cannot remove now, init() removes at the next start.
+    await this.pruneReleases().catch(() => {});
   }
 
   /**
@@ -216,12 +213,6 @@ export class ProjectStore {
   private async linksToProject(link: string): Promise<boolean> {
     return (await isSymlink(link)) && detectEntry(link) !== null;
   }
-
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
-    this.lock = run.catch(() => {});
-    return run;
-  }
 }
 
 function isFile(path: string): boolean {
@@ -232,10 +223,20 @@ function isFile(path: string): boolean {
   }
 }
 
-/**
- * Make `path` hold `content`, never letting a reader see it half-written: other
- * workers (a standby spare booting) may be importing a project beside it.
- */
+/** A full disk while installing an upload is E_DISK_FULL; the previous project stays. */
+async function diskFull<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      throw new BrokerError('E_DISK_FULL', `the disk under the storage folder is full (${code}): the upload was not installed`, { errno: code });
+    }
+    throw err;
+  }
+}
+
+/** Make `path` hold `content`, never letting a reader see it half-written (a worker may be importing a project beside it). */
 async function writeOnce(path: string, content: string): Promise<void> {
   try {
     if ((await readFile(path, 'utf8')) === content) return;

@@ -1,0 +1,90 @@
+/**
+ * Unpacking runs off the server's event loop, in a `worker_threads` thread with its
+ * own heap limit: a 100 MB archive (or an adm-zip bug: a throw, an endless parse, a
+ * heap blow-up) costs that thread, never the server. Whatever goes wrong there is an
+ * `update` error with a code; the server goes on serving calls meanwhile.
+ *
+ * The thread is kept between uploads (starting one and loading adm-zip costs a few
+ * hundred ms on a loaded machine); one that died, ran out of memory or overran its
+ * deadline is thrown away and the next upload starts a fresh one.
+ */
+import { Worker } from 'node:worker_threads';
+import { BrokerError, type WireError } from '../../ipc/errors.js';
+import type { UnpackLimits, UnpackResult } from './unpack.js';
+
+/** The thread's heap: room for the archive, adm-zip's entry table and inflate buffers. */
+export const UNPACK_HEAP_MB = 512;
+
+/** What the thread is asked (unpack-worker.ts). */
+export interface UnpackJob {
+  id: number;
+  zip: Uint8Array;
+  target: string;
+  limits: UnpackLimits;
+}
+/** What the thread posts back. */
+export type UnpackReply = { id: number; ok: true; result: UnpackResult } | { id: number; ok: false; message: string; error: WireError };
+
+const SCRIPT = new URL('./unpack-worker.js', import.meta.url);
+
+export class UnpackThread {
+  private thread: Worker | null = null;
+  private nextId = 1;
+
+  constructor(private readonly heapMb = UNPACK_HEAP_MB) {}
+
+  /** Unpack `zip` into the empty folder `target`; bounded by `timeoutMs`. One job at a time (the supervisor's queue runs updates one by one). */
+  unpack(zip: Buffer, target: string, limits: UnpackLimits, timeoutMs: number): Promise<UnpackResult> {
+    const thread = (this.thread ??= this.start());
+    const id = this.nextId++;
+    return new Promise<UnpackResult>((resolve, reject) => {
+      const done = (fn: () => void, broken: boolean): void => {
+        clearTimeout(timer);
+        thread.off('message', onMessage).off('error', onError).off('exit', onExit);
+        if (broken) this.discard(thread);
+        fn();
+      };
+      const onMessage = (reply: UnpackReply): void => {
+        if (reply.id !== id) return;
+        done(() => (reply.ok ? resolve(reply.result) : reject(BrokerError.fromWire(reply.message, reply.error))), false);
+      };
+      const onError = (err: Error & { code?: string }): void =>
+        done(
+          () =>
+            reject(
+              err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+                ? new BrokerError('E_ZIP_LIMIT', `unpacking the ZIP needs more than ${this.heapMb} MB of memory`, { limit: 'memory', memoryMb: this.heapMb })
+                : new BrokerError('E_INVALID_ZIP', `the ZIP could not be unpacked: ${err.message}`),
+            ),
+          true,
+        );
+      const onExit = (code: number): void => done(() => reject(new BrokerError('E_INTERNAL', `the unpack thread exited (code ${code}) without an answer`)), true);
+      const timer = setTimeout(
+        () => done(() => reject(new BrokerError('E_TIMEOUT', `unpacking did not finish within ${timeoutMs} ms`, { timeoutMs })), true),
+        timeoutMs,
+      );
+      thread.on('message', onMessage).once('error', onError).once('exit', onExit);
+      thread.ref(); // while it works, it is the reason to live
+      thread.postMessage({ id, zip, target, limits } satisfies UnpackJob);
+    }).finally(() => this.thread?.unref());
+  }
+
+  /** Stop the thread (the broker is stopping). */
+  async close(): Promise<void> {
+    const thread = this.thread;
+    this.thread = null;
+    await thread?.terminate();
+  }
+
+  private start(): Worker {
+    const thread = new Worker(SCRIPT, { resourceLimits: { maxOldGenerationSizeMb: this.heapMb } });
+    thread.on('error', () => {}); // reported to the job that was running; an idle thread's death is noticed at the next job
+    thread.unref();
+    return thread;
+  }
+
+  private discard(thread: Worker): void {
+    if (this.thread === thread) this.thread = null;
+    void thread.terminate();
+  }
+}
