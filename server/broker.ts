@@ -19,6 +19,8 @@ import { installObservability } from './observability/index.js';
 import { createLogger, flushLogger, type Logger } from './logger.js';
 import { paths } from './paths.js';
 import { PushRelay } from './push-relay.js';
+import { IpcRejections } from './sandbox/rejections.js';
+import { WorkerSandbox } from './sandbox/sandbox.js';
 import { Supervisor } from './supervisor.js';
 
 export interface Broker {
@@ -28,6 +30,8 @@ export interface Broker {
   readonly token: string;
   readonly log: Logger;
   readonly supervisor: Supervisor;
+  /** What robot code runs in: `bwrap` or `none` (with the warning the banner and /health show). */
+  readonly sandbox: { mode: WorkerSandbox['mode']; warning: string | null; visible: string[] };
   readonly io: Server<ClientToServerEvents, ServerToClientEvents>;
   close(): Promise<void>;
 }
@@ -48,22 +52,41 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
   const ms = (s: number) => Math.round(s * 1000);
 
   let supervisor: Supervisor | null = null;
+  const events = new BrokerEvents();
+  const rejections = new IpcRejections(log, events);
   const rpc = new RpcRouter(
-    (id, msg) => supervisor?.onWorkerReady(id, msg),
+    (id, msg) => supervisor?.onWorkerReady(id, msg) ?? false,
+    rejections.note,
     (err) => log.error({ err }, 'command channel error'),
   );
   let io: Server<ClientToServerEvents, ServerToClientEvents> | null = null;
-  const events = new BrokerEvents();
   const gate = new ClientGate(token, log, (id) => io?.sockets.sockets.get(id)?.disconnect(true), events);
   const holder = (): ClientSocket | null => {
     const h = gate.current();
     return (h && io?.sockets.sockets.get(h.socketId)) || null;
   };
-  const relay = new PushRelay(holder, () => supervisor?.currentGeneration ?? 0, config.websocket.max_client_backlog, log, events);
+  const relay = new PushRelay(holder, () => supervisor?.currentGeneration ?? 0, config.websocket.max_client_backlog, log, events, rejections.note);
   const pushes = new EventSubscriber(
     (e) => relay.onEvent(e),
+    rejections.note,
     (err) => log.error({ err }, 'event channel error'),
   );
+  const sandbox = await WorkerSandbox.create({
+    config,
+    secrets: [token, config.metrics.token],
+    log,
+    onRobotLog: (line) => {
+      holder()?.emit('robot_log', line);
+      events.emit('robot_log', line);
+    },
+    packageRoot: paths.root,
+    defaultProject: paths.defaultProject,
+    // The worker still unpacks uploads into storage; once the server owns storage (decision 1), nothing.
+    workerWritable: [config.worker.storage_dir],
+  });
+  if (sandbox.warning) log.warn({ sandbox: sandbox.mode }, sandbox.warning);
+  else log.info({ sandbox: sandbox.mode }, 'robot code runs sandboxed');
+  if (sandbox.visible.length) log.warn({ visible: sandbox.visible }, 'these folders cannot be hidden from robot code: give the config and logs folders of their own');
 
   await prepareBind(config.ipc.command_socket);
   await prepareBind(config.ipc.callback_socket);
@@ -95,6 +118,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
       policy: { limit: config.worker.restart_limit, stableMs: ms(config.worker.stable_after) },
       workerLog: log,
       standby: config.worker.standby,
+      sandbox,
     },
     rpc,
     log.child({ module: 'supervisor' }),
@@ -120,7 +144,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     serveClient: false,
   });
   io.use(gate.middleware);
-  const observability = installObservability({ config, token, log, events, supervisor: sup, gate, relay, io, routes, startedAt: Date.now() });
+  const observability = installObservability({ config, token, log, events, supervisor: sup, gate, relay, io, routes, startedAt: Date.now(), sandbox });
   io.on('connection', (socket) => {
     const address = socket.handshake.address;
     events.emit('client', { state: 'connected', at: Date.now(), address });
@@ -167,6 +191,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     token,
     log,
     supervisor: sup,
+    sandbox: { mode: sandbox.mode, warning: sandbox.warning, visible: sandbox.visible },
     io,
     close: () =>
       (closing ??= (async () => {

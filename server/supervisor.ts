@@ -10,10 +10,10 @@
 import { EventEmitter } from 'node:events';
 import { BrokerError } from '../ipc/errors.js';
 import type { UpdateResult, WorkerCalls, WorkerCommand, WorkerConfig, WorkerReply, WorkerState, WorkerStatus } from '../ipc/protocol.js';
-import { workerRoutingId } from '../ipc/protocol.js';
 import type { RequestOptions, RpcRouter } from '../ipc/rpc-router.js';
 import type { Logger } from './logger.js';
 import { decideRestart, type RestartHistory, type RestartPolicy } from './restart-policy.js';
+import type { WorkerSandbox } from './sandbox/sandbox.js';
 import { Standby } from './standby.js';
 import { WorkerProcess, type WorkerExit } from './worker-process.js';
 
@@ -31,6 +31,8 @@ export interface SupervisorOptions {
   workerLog: Logger;
   /** Keep a spare worker ready, so a restart does not wait for a process to start. */
   standby: boolean;
+  /** What every worker process runs in. */
+  sandbox: WorkerSandbox;
 }
 
 type SupervisorState = WorkerState | 'stopping';
@@ -79,6 +81,8 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
   private exclusiveTail: Promise<unknown> = Promise.resolve();
   /** Workers that were told to go but have not exited yet. */
   private readonly retiring = new Set<WorkerProcess>();
+  /** Every worker process not yet exited, by generation: who may say `ready`. */
+  private readonly spawned = new Map<number, WorkerProcess>();
 
   constructor(
     private readonly options: SupervisorOptions,
@@ -120,15 +124,17 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     this.standby.schedule();
   }
 
-  /** Called by the router when a worker reports ready. */
-  onWorkerReady(routingId: string, msg: Extract<WorkerReply, { type: 'ready' }>): void {
-    if (this.standby.onReady(msg.generation, routingId)) return;
+  /** Called by the router when a worker reports ready. False: refused, it is not from a process we spawned. */
+  onWorkerReady(routingId: string, msg: Extract<WorkerReply, { type: 'ready' }>): boolean {
+    if (!this.spawned.get(msg.generation)?.verifyReady(msg, routingId)) return false;
+    if (this.standby.onReady(msg.generation, routingId)) return true;
     if (msg.generation !== this.generation || !this.worker || this.state === 'stopping') {
       this.log.warn({ gen: msg.generation, current: this.generation }, 'ready from a worker that is not current: ignored');
-      return;
+      return true;
     }
     clearTimeout(this.readyTimer);
     this.activate(routingId);
+    return true;
   }
 
   /** The current worker is ready: serve. */
@@ -273,13 +279,16 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
       config: { ...this.options.worker, generation, repairStorage: generation === 1 },
       maxMemoryMb: this.options.maxMemoryMb,
       log: this.options.workerLog,
+      sandbox: this.options.sandbox,
     });
+    this.spawned.set(generation, worker);
     void worker.exited.then((exit) => this.onExit(worker, exit));
     return worker;
   }
 
   private onExit(worker: WorkerProcess, exit: WorkerExit): void {
-    const id = workerRoutingId(worker.generation);
+    this.spawned.delete(worker.generation);
+    const id = worker.routingId;
     if (this.retiring.has(worker)) {
       this.retiring.delete(worker);
       this.log.info({ gen: worker.generation, ...exit }, 'worker exited');
@@ -309,7 +318,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
   /** Politely ask `worker` to go, then force it. Calls still in flight are answered at once. */
   private async retire(worker: WorkerProcess, reason: string, politeMs = this.options.stopTimeoutMs): Promise<void> {
     this.retiring.add(worker);
-    const id = workerRoutingId(worker.generation);
+    const id = worker.routingId;
     const polite = this.router.request(id, 'shutdown', {}, { timeoutMs: politeMs }).catch(() => null);
     const gone = await Promise.race([worker.exited.then(() => true), polite.then(() => false)]);
     if (!gone) {

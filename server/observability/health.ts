@@ -13,6 +13,8 @@ export interface HealthOptions {
   /** A ready worker whose last pong is older than this (ms) is reported unhealthy. */
   staleAfterMs: number;
   closing: () => boolean;
+  /** What robot code runs in, and the warning when it runs unconfined. */
+  sandbox: { mode: string; warning: string | null };
 }
 
 export function healthRoute(o: HealthOptions): Route {
@@ -36,6 +38,7 @@ export function healthRoute(o: HealthOptions): Route {
         rttMs: w.heartbeat.rttMs === null ? null : Math.round(w.heartbeat.rttMs * 1000) / 1000,
         ageMs: heartbeatAgeMs,
       },
+      sandbox: { mode: o.sandbox.mode, ...(o.sandbox.warning ? { warning: o.sandbox.warning } : {}) },
     });
   };
 }

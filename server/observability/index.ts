@@ -36,6 +36,8 @@ export interface ObservabilityContext {
   /** Add routes here: the HTTP router reads this record on every request. */
   routes: Record<string, Route>;
   startedAt: number;
+  /** What robot code runs in (for /health). */
+  sandbox: { mode: string; warning: string | null };
 }
 
 export interface Observability {
@@ -91,6 +93,7 @@ export function installObservability(ctx: ObservabilityContext): Observability {
     // gives up on the worker at heartbeat_timeout.
     staleAfterMs: Math.round(Math.min(ctx.config.worker.heartbeat_timeout, 3 * ctx.config.worker.heartbeat_interval + 1) * 1000),
     closing: () => closing,
+    sandbox: ctx.sandbox,
   });
   ctx.routes['/stats'] = (req, res, url) => {
     if (!authorize(req, res, url, 'stats', [ctx.token], authFailed)) return;
