@@ -216,6 +216,12 @@ export interface WorkerHello {
   routingId: string;
   /** Proves the worker's `ready` (WorkerProcess.verifyReady). */
   secret: string;
+  /**
+   * The pid the worker must see as its parent (the server's), or null when its parent
+   * is a sandbox's init (which takes the worker with it): a worker that finds another
+   * parent was orphaned, even before it could look (worker/watchdog.ts).
+   */
+  parentPid: number | null;
 }
 
 /**

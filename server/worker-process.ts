@@ -81,7 +81,7 @@ export class WorkerProcess {
 
     const pipe = this.child.stdio[WORKER_PIPE_FD] as Duplex;
     pipe.on('error', () => {}); // EPIPE when the worker is gone: its exit tells why
-    const hello: WorkerHello = { config, routingId: this.routingId, secret: this.secret.toString('base64url') };
+    const hello: WorkerHello = { config, routingId: this.routingId, secret: this.secret.toString('base64url'), parentPid: this.sandboxed ? null : process.pid };
     pipe.write(`${JSON.stringify(hello)}\n`);
     readLines(pipe, (line) => this.onWorkerLine(line));
     readLines(this.child.stdout!, (line) => this.onOutput('stdout', line));

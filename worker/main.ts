@@ -4,23 +4,16 @@
  * the environment or argv). Reports `ready` only once the server's subscription has
  * reached its publisher, so no pushed event can be lost to a slow join.
  */
+import { hello } from './boot.js'; // first: it reads the hello and starts the watchdog before the rest loads
 import { RpcDealer } from '../ipc/rpc-dealer.js';
 import { EventPublisher } from '../ipc/publisher.js';
 import { WORKER_EXIT } from '../ipc/protocol.js';
-import { readHello } from './hello.js';
 import { createWorkerLogger } from './logger.js';
 import { ProjectStore } from './project-store.js';
 import { makePushMessage } from './push.js';
-import { watchParent } from './watchdog.js';
 import { Worker } from './worker.js';
 
-const read = readHello();
-if ('error' in read) {
-  process.stderr.write(`worker: ${read.error}\n`);
-  process.exit(WORKER_EXIT.badConfig);
-}
-const { config, routingId, secret } = read.hello;
-watchParent();
+const { config, routingId, secret } = hello;
 
 const log = createWorkerLogger(config.logLevel, config.generation);
 

@@ -13,14 +13,18 @@ export const WATCHDOG_INTERVAL_MS = 200;
 // CommonJS, no imports: the thread starts in a few milliseconds and holds next to nothing.
 const THREAD = `
 const { workerData } = require('node:worker_threads');
-setInterval(() => {
+const look = () => {
   if (process.ppid === workerData.parent) return;
   try { process.kill(-process.pid, 'SIGKILL'); } catch {}
   process.kill(process.pid, 'SIGKILL');
-}, workerData.intervalMs);
+};
+look();
+setInterval(look, workerData.intervalMs);
 `;
 
-export function watchParent(intervalMs = WATCHDOG_INTERVAL_MS): void {
-  const thread = new Worker(THREAD, { eval: true, workerData: { parent: process.ppid, intervalMs }, resourceLimits: { maxOldGenerationSizeMb: 8 } });
+/** Watch for `parent` (the server) to be gone; if it is already, the worker goes at once. */
+export function watchParent(parent: number, intervalMs = WATCHDOG_INTERVAL_MS): void {
+  if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL'); // orphaned while it started
+  const thread = new Worker(THREAD, { eval: true, workerData: { parent, intervalMs }, resourceLimits: { maxOldGenerationSizeMb: 8 } });
   thread.unref();
 }

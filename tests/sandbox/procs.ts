@@ -4,6 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface Proc {
   pid: number;
   ppid: number;
+  /** R, S, D, Z (exited, not yet reaped by its parent), ... */
+  state: string;
   /** Clock ticks since boot: tells a process from a later one that reuses its pid. */
   start: number;
   cmdline: string;
@@ -15,7 +17,7 @@ function stat(pid: number): Proc | null {
     // comm may hold spaces and parentheses: the fields start after the last ')'.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-    return { pid, ppid: Number(fields[1]), start: Number(fields[19]), cmdline };
+    return { pid, ppid: Number(fields[1]), state: fields[0]!, start: Number(fields[19]), cmdline };
   } catch {
     return null;
   }
@@ -45,17 +47,17 @@ export function descendants(root: number): Proc[] {
   return out;
 }
 
-/** Those of `procs` still running (the same process: same pid and start time). */
+/** Those of `procs` still running (the same process: same pid and start time; a zombie has exited). */
 export function stillRunning(procs: readonly Proc[]): Proc[] {
   return procs.filter((p) => {
     const now = stat(p.pid);
-    return now !== null && now.start === p.start;
+    return now !== null && now.start === p.start && now.state !== 'Z';
   });
 }
 
-/** Processes whose command line contains `marker`. */
+/** Running processes whose command line contains `marker`. */
 export function withMarker(marker: string): Proc[] {
-  return allProcs().filter((p) => p.cmdline.includes(marker) && p.pid !== process.pid);
+  return allProcs().filter((p) => p.cmdline.includes(marker) && p.pid !== process.pid && p.state !== 'Z');
 }
 
 export function killAll(procs: readonly Proc[]): void {
