@@ -4,6 +4,8 @@
  * it, with the token in its environment. Under `sandbox: bwrap` each attempt fails and
  * the broker serves on. Under `sandbox: none` (the trusted-code mode) the same project
  * works and shows what robot code can do there, and the IPC protections still hold.
+ * Last, orphans (issue #11): the project spins its worker, the server is killed -9, and
+ * every process that was below the server must be gone within 2 s.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, callMethod, collect, connectClient, readLog, waitFor, type Client } from '../helpers/broker.js';
 import { fixtureZip } from '../helpers/zip.js';
-import { killAll, withMarker } from './procs.js';
+import { descendants, killAll, stillRunning, withMarker } from './procs.js';
 import { stillServing } from './rogue.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
@@ -23,6 +25,10 @@ import { startServerProcess, type ServerProcess } from './server-process.js';
 const WORKER_OWNS_STORAGE = true;
 
 const CHECKOUT = new URL('../../', import.meta.url).pathname;
+/** The promise: a worker and what it started are gone within 2 s of the server's death. */
+const ORPHAN_WITHIN_MS = 2000;
+/** What a loaded 2-core CI box may add before the check itself sees it. */
+const SLACK_MS = 1000;
 
 interface Attempt {
   ok: boolean;
@@ -30,7 +36,7 @@ interface Attempt {
   value?: unknown;
 }
 interface Probe {
-  found: { pid: number; config: string | null } | null;
+  found: Array<{ pid: number; config: string | null }>;
   envNames: string[];
   token: boolean;
   environ: Attempt;
@@ -69,6 +75,12 @@ describe.each(['bwrap', 'none'] as const)('robot code trying its way out, sandbo
     rmSync(s.dir, { recursive: true, force: true });
   });
 
+  it('the banner and /health say what robot code runs in', async () => {
+    expect(s.output()).toContain(mode === 'bwrap' ? 'Sandbox:        bwrap' : 'Sandbox:        WARNING: worker.sandbox is "none"');
+    const health = (await (await fetch(`${s.url}health`)).json()) as { sandbox: unknown };
+    expect(health.sandbox).toEqual(mode === 'bwrap' ? { mode: 'bwrap' } : { mode: 'none', warning: expect.stringContaining('trusted code only') });
+  });
+
   it('reads no token, no config, no log; cannot see or signal the server; writes only to tmp and its data folder', async () => {
     // Under none, writing to the host's /etc, /usr and the checkout would succeed (root): not tried.
     const ack = await callMethod<Probe>(c, 'escape', 'probe', [{ serverPid: s.pid, configFile: s.configFile, logFile: logFile(), marker, system: mode === 'bwrap' }]);
@@ -81,7 +93,7 @@ describe.each(['bwrap', 'none'] as const)('robot code trying its way out, sandbo
     if (mode === 'bwrap') {
       expect(r.writes.etc.ok).toBe(false);
       expect(r.writes.usr.ok).toBe(false);
-      expect(r.found).toBeNull();
+      expect(r.found).toEqual([]);
       expect(r.token).toBe(false);
       expect(r.environ.ok).toBe(false);
       expect(r.cmdline.ok).toBe(false);
@@ -95,7 +107,7 @@ describe.each(['bwrap', 'none'] as const)('robot code trying its way out, sandbo
       expect(existsSync(`/tmp/${marker}`)).toBe(false); // its /tmp was its own
     } else {
       // The trusted-code mode: the broker's own privileges. The same attempts succeed.
-      expect(r.found).toEqual({ pid: s.pid, config: s.configFile });
+      expect(r.found).toContainEqual({ pid: s.pid, config: s.configFile });
       expect(r.token).toBe(true);
       expect(r.config.ok).toBe(true);
       expect(r.signal.ok).toBe(true);
@@ -160,6 +172,20 @@ describe.each(['bwrap', 'none'] as const)('robot code trying its way out, sandbo
     if (mode === 'bwrap') await waitFor(() => withMarker(`1000.${sleeper}2`).length === 0, 10_000, 'the child in a session of its own to go');
     // (none: a child that leaves the process group outlives the worker; docs/SECURITY.md says so)
     await stillServing(c, 'after the update', 10_000, 'escape');
+  });
+
+  it('when the server is killed -9, a worker spinning in synchronous code and what it started exit within 2 s', async () => {
+    // Under none a child that leaves the process group escapes (docs/SECURITY.md): only the sandbox catches it.
+    expect((await callMethod(c, 'escape', 'spin', [sleeper, mode === 'bwrap'])).data).toBe('spinning');
+    const running = (n: number) => withMarker(`1000.${sleeper}${n}`).length === 1;
+    await waitFor(() => running(3) && (mode !== 'bwrap' || running(4)), 10_000, 'the children to run');
+    const below = descendants(s.pid);
+    expect(below.length).toBeGreaterThanOrEqual(3); // the spinning worker, its spare, the robot's children (and bwrap's own)
+    const killedAt = Date.now();
+    s.proc.kill('SIGKILL');
+    const left = () => stillRunning(below).map((p) => p.cmdline.slice(0, 80));
+    await waitFor(() => left().length === 0, ORPHAN_WITHIN_MS + SLACK_MS, 'every process below the server to exit');
+    expect(Date.now() - killedAt).toBeLessThan(ORPHAN_WITHIN_MS + SLACK_MS);
   });
 });
 

@@ -6,12 +6,11 @@
  * never restarted over it. Real rogue ZeroMQ sockets against a real broker.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ERROR_CODES } from '../../dist/ipc/errors.js';
 import { RESERVED_EVENTS } from '../../dist/ipc/protocol.js';
-import { call, startTestBroker, type Client, type TestBroker } from '../helpers/broker.js';
 import { fuzzParams, soaking } from '../helpers/fuzz.js';
-import { ECHO_PROJECT, rogueDealer, roguePublisher, stillServing } from './rogue.js';
+import { echoBroker, ipcRejected, rogueDealer, roguePublisher, stillServing } from './rogue.js';
 
 /** A part as generated: bytes, or a reply id / generation relative to the broker's present (filled in at send time). */
 type Part = Buffer | { template: Record<string, unknown>; idOffset: number | null; genOffset: number | null };
@@ -52,18 +51,11 @@ const push = fc
 const part: fc.Arbitrary<Part> = fc.oneof(bytes, json, reply, push);
 const message: fc.Arbitrary<Message> = fc.record({ to: fc.constantFrom('router', 'sub'), parts: fc.array(part, { minLength: 1, maxLength: 4 }) });
 
-let t: TestBroker;
-let c: Client;
-beforeAll(async () => {
-  t = await startTestBroker();
-  c = await t.connect();
-  expect((await call(c, 'update', { data: ECHO_PROJECT })).status).toBe('success');
-});
-afterAll(async () => {
-  await t?.close();
-});
+const broker = echoBroker();
 
 it('no batch of frames stops the broker answering calls or delivering pushes', async () => {
+  const t = broker.t();
+  const c = broker.c();
   const dealer = rogueDealer(t.config.ipc.command_socket);
   const publisher = await roguePublisher(t.config.ipc.callback_socket);
   const generation = t.broker.supervisor.currentGeneration;
@@ -97,6 +89,5 @@ it('no batch of frames stops the broker answering calls or delivering pushes', a
   }
   expect(batch).toBeGreaterThan(10);
   expect(t.broker.supervisor.currentGeneration).toBe(generation); // no restart was caused
-  const stats = (await (await fetch(`${t.url}/stats?token=${t.token}`)).json()) as { security: { ipcRejected: { total: number } } };
-  expect(stats.security.ipcRejected.total).toBeGreaterThan(0);
+  expect((await ipcRejected(t.url, t.token)).total).toBeGreaterThan(0);
 }, 120_000);

@@ -4,22 +4,18 @@
  * only from the worker it was sent to; `ready` only from a process it spawned.
  * Every test sends from a real rogue socket and then checks the broker still serves.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, collect, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
-import { ECHO_PROJECT, roguePublisher, rogueDealer, stillServing } from './rogue.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call, collect, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
+import { ECHO_PROJECT, echoBroker, ipcRejected, roguePublisher, rogueDealer, stillServing } from './rogue.js';
 
+const broker = echoBroker();
 let t: TestBroker;
 let c: Client;
-beforeAll(async () => {
-  t = await startTestBroker();
-  c = await t.connect();
-  expect((await call(c, 'update', { data: ECHO_PROJECT })).status).toBe('success');
+beforeAll(() => {
+  t = broker.t();
+  c = broker.c();
 });
-afterAll(async () => {
-  await t?.close();
-});
-
-const stats = async () => (await (await fetch(`${t.url}/stats?token=${t.token}`)).json()) as { security: { ipcRejected: { total: number; byReason: Record<string, number> } } };
+const stats = async () => ({ security: { ipcRejected: await ipcRejected(t.url, t.token) } });
 
 describe('the event channel (SUB)', () => {
   it('survives a null frame, a reserved event name and garbage, and counts them', async () => {

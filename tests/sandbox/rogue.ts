@@ -4,7 +4,8 @@
  * machine that can reach the ipc files could.
  */
 import { Dealer, XPublisher } from 'zeromq';
-import { callMethod, collect, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { call, callMethod, collect, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
 import { zipFiles } from '../helpers/zip.js';
 
 type Frames = Array<Buffer | string>;
@@ -41,4 +42,23 @@ export async function stillServing(c: Client, label: string, timeoutMs = 10_000,
   await waitFor(() => got.includes(marker), timeoutMs, `${label}: the push to arrive`);
 }
 
-export type { TestBroker };
+/** A broker for this test file, with ECHO_PROJECT installed and a client connected (closed after the file). */
+export function echoBroker(): { t: () => TestBroker; c: () => Client } {
+  let t: TestBroker;
+  let c: Client;
+  beforeAll(async () => {
+    t = await startTestBroker();
+    c = await t.connect();
+    expect((await call(c, 'update', { data: ECHO_PROJECT })).status).toBe('success');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  return { t: () => t, c: () => c };
+}
+
+/** The broker's /stats `security.ipcRejected`. */
+export async function ipcRejected(url: string, token: string): Promise<{ total: number; byReason: Record<string, number> }> {
+  const res = await fetch(new URL(`/stats?token=${token}`, url));
+  return ((await res.json()) as { security: { ipcRejected: { total: number; byReason: Record<string, number> } } }).security.ipcRejected;
+}
