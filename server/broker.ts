@@ -74,7 +74,6 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
   const sandbox = await WorkerSandbox.create({
     config,
     secrets: [token, config.metrics.token],
-    log,
     onRobotLog: (line) => {
       holder()?.emit('robot_log', line);
       events.emit('robot_log', line);

@@ -39,6 +39,7 @@ export interface SpawnOptions {
   script: string;
   config: WorkerConfig;
   maxMemoryMb: number;
+  /** The broker's root logger: the worker's lines are written to its stream. */
   log: Logger;
   sandbox: WorkerSandbox;
 }
@@ -73,7 +74,7 @@ export class WorkerProcess {
     this.sandboxed = sandbox.mode === 'bwrap';
     const plan = sandbox.plan(this.generation, [`--max-old-space-size=${options.maxMemoryMb}`, '--experimental-detect-module', '--no-warnings', options.script]);
     this.slot = plan.slot;
-    this.lines = sandbox.writer(this.generation, () => this.pid);
+    this.lines = sandbox.writer(options.log, this.generation, () => this.pid);
     this.output = sandbox.output(this.generation, this.lines);
     // detached: a process group of its own, so the group can be killed and a terminal's Ctrl+C reaches the server only.
     this.child = spawn(plan.file, plan.args, { env: plan.env, cwd: plan.cwd, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true });

@@ -46,7 +46,7 @@ async function sandboxFor(mode: 'bwrap' | 'none') {
       dir,
       {},
     );
-    s = await WorkerSandbox.create({ config, secrets: [], log, onRobotLog: () => {}, packageRoot: paths.root, defaultProject: paths.defaultProject, workerWritable: [config.worker.storage_dir] });
+    s = await WorkerSandbox.create({ config, secrets: [], onRobotLog: () => {}, packageRoot: paths.root, defaultProject: paths.defaultProject, workerWritable: [config.worker.storage_dir] });
     sandboxes.set(mode, s);
   }
   return { sandbox: s, storageDir: join(dir, 'projects') };

@@ -22,8 +22,6 @@ export interface WorkerSandboxOptions {
   config: Config;
   /** Values never to appear in a worker's lines (the tokens). */
   secrets: readonly string[];
-  /** The broker's root logger: worker lines are written to its stream. */
-  log: Logger;
   /** Where robot output goes besides the log (the controlling client, /monitor). */
   onRobotLog: RobotLogSink;
   /** The package's folder (dist/, node_modules, package.json are bound back from it). */
@@ -103,9 +101,9 @@ export class WorkerSandbox {
     return { file: BWRAP, args: [...args, '--', process.execPath, ...nodeArgs], env, cwd: w.data_dir, slot };
   }
 
-  /** Where worker `generation`'s lines are written. */
-  writer(generation: number, pid: () => number | null): WorkerLogWriter {
-    return new WorkerLogWriter(this.o.log, this.redact, generation, pid);
+  /** How worker `generation`'s lines enter `log` (the broker's root logger). */
+  writer(log: Logger, generation: number, pid: () => number | null): WorkerLogWriter {
+    return new WorkerLogWriter(log, this.redact, generation, pid);
   }
 
   /** Worker `generation`'s robot output. */

@@ -27,7 +27,7 @@ async function spawnProbe(mode: 'bwrap' | 'none') {
   // The stand-in script is opened to the sandbox the way an operator opens a folder: worker.allow_paths, read-only.
   const config = testConfig(dir, { worker: { sandbox: mode, allow_paths: [`${PROBE_DIR}:ro`] } });
   const log = createLogger(config.log);
-  const sandbox = await WorkerSandbox.create({ config, secrets: [], log, onRobotLog: () => {}, packageRoot: paths.root, defaultProject: paths.defaultProject, workerWritable: [] });
+  const sandbox = await WorkerSandbox.create({ config, secrets: [], onRobotLog: () => {}, packageRoot: paths.root, defaultProject: paths.defaultProject, workerWritable: [] });
   mkdirSync(config.worker.storage_dir, { recursive: true });
   writeFileSync(join(config.worker.storage_dir, 'other-project.txt'), 'not yours');
   const release = join(config.worker.storage_dir, '.releases', 'r1');
