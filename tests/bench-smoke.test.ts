@@ -24,6 +24,7 @@ describe('npm run bench, smoke run', () => {
       uploadRounds: 1,
       uploadMb: 1,
       idleSettleMs: 50,
+      workerStarts: 1,
       phaseTimeoutMs: 20_000,
       out: null,
     };
