@@ -3,8 +3,8 @@
  * stdout or stderr. Logged as `src: "robot"` with the generation and shown to the
  * controlling client and /monitor as `robot_log`, with secrets redacted. A token
  * bucket per worker bounds what a print loop can cost the broker (log disk, client
- * bandwidth); the excess is counted and reported as one line, and the robot is never
- * slowed: the server keeps reading its pipes at full speed and drops instead.
+ * bandwidth); the excess is counted and reported as one line, and the limit never
+ * slows the robot: the server keeps reading its pipes at full speed and drops instead.
  */
 import type { RobotLogLine } from '../../ipc/protocol.js';
 import type { Redactor } from './redact.js';
