@@ -217,9 +217,9 @@ export interface WorkerHello {
   /** Proves the worker's `ready` (WorkerProcess.verifyReady). */
   secret: string;
   /**
-   * The pid the worker must see as its parent (the server's), or null when its parent
-   * is a sandbox's init (which takes the worker with it): a worker that finds another
-   * parent was orphaned, even before it could look (worker/watchdog.ts).
+   * The pid the worker must see as its parent (the server's): a worker that finds another
+   * parent was orphaned, even before it could look (worker/watchdog.ts). Null under a
+   * sandbox, whose death with the server takes the worker with it: nothing to watch.
    */
   parentPid: number | null;
 }

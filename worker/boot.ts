@@ -13,7 +13,8 @@ if ('error' in read) {
   process.stderr.write(`worker: ${read.error}\n`);
   process.exit(WORKER_EXIT.badConfig);
 }
-watchParent(read.hello.parentPid ?? process.ppid);
+// In a sandbox the server's death already takes the whole sandbox down (bwrap --die-with-parent).
+if (read.hello.parentPid !== null) watchParent(read.hello.parentPid);
 
 /** What the server handed this worker (never in the environment or argv). */
 export const hello = read.hello;

@@ -2,8 +2,8 @@
  * The worker exits when the server dies, even while robot code spins its main thread
  * in synchronous code (which never reads a pipe or runs a timer): a thread of its own
  * polls the parent pid, and when the server is gone (the worker was re-parented) kills
- * the worker's whole process group, robot code's children included. Under bwrap,
- * --die-with-parent does the same from outside; this covers `sandbox: none`.
+ * the worker's whole process group, robot code's children included. This covers
+ * `sandbox: none`; under bwrap, --die-with-parent does it from outside and no thread runs.
  */
 import { Worker } from 'node:worker_threads';
 

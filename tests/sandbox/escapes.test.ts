@@ -71,7 +71,7 @@ describe.each(['bwrap', 'none'] as const)('robot code trying its way out, sandbo
     s?.proc.kill('SIGTERM');
     await s?.proc;
     killAll(withMarker(`1000.${sleeper}`));
-    for (const dir of [CHECKOUT, '/etc', '/usr']) rmSync(join(dir, marker), { force: true });
+    for (const dir of [CHECKOUT, '/etc', '/usr', '/tmp']) rmSync(join(dir, marker), { force: true });
     rmSync(s.dir, { recursive: true, force: true });
   });
 

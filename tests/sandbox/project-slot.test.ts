@@ -5,7 +5,7 @@
  * nothing else of storage; without a sandbox it gets the host folder itself. A real
  * WorkerProcess in a real bubblewrap sandbox, running a stand-in script.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { WorkerConfig } from '../../dist/ipc/protocol.js';
@@ -18,12 +18,15 @@ import { FIXTURES } from '../helpers/zip.js';
 
 const PROBE_DIR = join(FIXTURES, 'sandbox-probe');
 const running: WorkerProcess[] = [];
+const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(running.map((w) => w.kill(500)));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 async function spawnProbe(mode: 'bwrap' | 'none') {
   const dir = tempDir('rc-slot-');
+  dirs.push(dir);
   // The stand-in script is opened to the sandbox the way an operator opens a folder: worker.allow_paths, read-only.
   const config = testConfig(dir, { worker: { sandbox: mode, allow_paths: [`${PROBE_DIR}:ro`] } });
   const log = createLogger(config.log);
