@@ -71,8 +71,9 @@ export function bwrapArgs(i: BwrapInputs): string[] {
   const hidden = hiddenFolders([...SYSTEM_HIDDEN, ...i.hide]);
   for (const dir of hidden) args.push('--tmpfs', dir);
   for (const file of SYSTEM_BLANKED) if (exists(file)) args.push('--ro-bind', '/dev/null', file);
-  for (const p of dedupe(i.expose)) args.push('--ro-bind-try', p, p);
-  for (const p of dedupe(i.exposeWritable)) args.push('--bind-try', p, p);
+  // Parents before children: a bind made later over a parent would cover one made inside it.
+  for (const p of parentsFirst(i.expose)) args.push('--ro-bind-try', p, p);
+  for (const p of parentsFirst(i.exposeWritable)) args.push('--bind-try', p, p);
   args.push('--bind', i.dataDir, INSIDE.data, '--ro-bind', i.slotDir, INSIDE.project);
   for (const a of i.allowPaths) {
     const flag = !a.writable ? '--ro-bind-try' : isDevice(a.path) ? '--dev-bind-try' : '--bind-try';
@@ -91,9 +92,7 @@ export function bwrapArgs(i: BwrapInputs): string[] {
  * file is then visible, and the broker says so at start).
  */
 export function hiddenFolders(paths: readonly string[]): string[] {
-  const dirs = dedupe(paths.map((p) => resolve(p)))
-    .filter((p) => !SYSTEM_NEEDED.includes(p) && isDir(p))
-    .sort((a, b) => a.length - b.length);
+  const dirs = parentsFirst(paths.map((p) => resolve(p))).filter((p) => !SYSTEM_NEEDED.includes(p) && isDir(p));
   const out: string[] = [];
   for (const d of dirs) if (!out.some((o) => isInside(d, o))) out.push(d);
   return out;
@@ -135,6 +134,10 @@ export function interpreterBinds(executables: readonly string[], hide: readonly 
 
 function dedupe(paths: readonly string[]): string[] {
   return [...new Set(paths)];
+}
+
+function parentsFirst(paths: readonly string[]): string[] {
+  return dedupe(paths).sort((a, b) => a.length - b.length);
 }
 
 function exists(p: string): boolean {
