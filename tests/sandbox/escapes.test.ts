@@ -44,7 +44,8 @@ interface Probe {
   config: Attempt;
   log: Attempt;
   signal: Attempt;
-  writes: Record<'checkout' | 'configDir' | 'etc' | 'usr' | 'tmp' | 'data', Attempt>;
+  writes: Record<'checkout' | 'configDir' | 'etc' | 'usr' | 'tmp' | 'data' | 'project', Attempt>;
+  beside: Attempt;
 }
 
 describe.each(['bwrap', 'none'] as const)('robot code trying its way out, sandbox: %s', (mode) => {
@@ -104,6 +105,13 @@ describe.each(['bwrap', 'none'] as const)('robot code trying its way out, sandbo
       expect(existsSync(join(CHECKOUT, marker))).toBe(false);
       // This test's config folder is under /tmp: the write lands in the sandbox's own /tmp, never beside the config.
       expect(existsSync(join(s.dir, marker))).toBe(false);
+      if (WORKER_OWNS_STORAGE) {
+        // The gap decision 1 closes: storage is bound writable while the worker unpacks into it.
+        expect(r.writes.project.ok).toBe(true);
+      } else {
+        expect(r.writes.project).toMatchObject({ ok: false, code: 'EROFS' });
+        expect(r.beside).toEqual({ ok: true, value: ['data', 'project'] }); // /run/robot: its data folder and its own project, nothing of storage
+      }
       expect(existsSync(`/tmp/${marker}`)).toBe(false); // its /tmp was its own
     } else {
       // The trusted-code mode: the broker's own privileges. The same attempts succeed.
