@@ -9,6 +9,8 @@ export type Target =
   | { kind: '<'; value: number }
   | { kind: '>='; value: number }
   | { kind: '=='; value: number }
+  /** broker - floor, in the figure's unit. */
+  | { kind: 'delta<='; value: number }
   | { kind: 'none' };
 
 export interface FigureDef {
@@ -41,6 +43,8 @@ export const FIGURES: FigureDef[] = [
   { key: 'idle_rss_worker', label: 'idle RSS, worker process', unit: 'MB', floor: 'raw chain child', combine: 'median', target: { kind: 'none' } },
   { key: 'idle_rss_spare', label: 'idle RSS, standby spare worker', unit: 'MB', floor: 'raw chain child', combine: 'median', target: { kind: 'none' } },
   { key: 'idle_rss_total', label: 'idle RSS, all broker processes', unit: 'MB', floor: 'raw chain, both processes', combine: 'median', target: { kind: 'none' } },
+  { key: 'worker_start_sandbox', label: 'worker start (spawn -> ready), sandbox: bwrap', unit: 'ms', floor: 'the same, sandbox: none', combine: 'median', target: { kind: 'delta<=', value: 20 } },
+  { key: 'seq_p50_sandbox', label: 'process round trip p50, sandbox: bwrap', unit: 'µs', floor: 'the same broker, sandbox: none', combine: 'median', target: { kind: 'ratio<=', value: 1.1 } },
 ];
 
 export interface FigureResult extends FigureDef {
@@ -54,9 +58,11 @@ export interface FigureResult extends FigureDef {
   samples: { broker: number[]; floor: number[] };
 }
 
-export function judge(t: Target, broker: number, ratio: number): boolean | null {
+export function judge(t: Target, broker: number, ratio: number, floor = Number.NaN): boolean | null {
   if (!Number.isFinite(broker)) return false;
   switch (t.kind) {
+    case 'delta<=':
+      return broker - floor <= t.value;
     case 'ratio<=':
       return ratio <= t.value;
     case 'ratio>=':
@@ -82,6 +88,8 @@ export function describeTarget(t: Target): string {
       return `ratio >= ${t.value}`;
     case 'none':
       return '-';
+    case 'delta<=':
+      return `<= floor + ${t.value}`;
     default:
       return `${t.kind} ${t.value.toLocaleString('en-US')}`;
   }

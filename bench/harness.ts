@@ -14,7 +14,7 @@ import * as client from './client.js';
 import { FIGURES, judge, type FigureResult } from './figures.js';
 import { serverScript, startServer, type ServerHandle } from './host.js';
 import type { BenchOptions } from './options.js';
-import { childPids, rssBytes, sampleTreePeak, treeRssBytes, type TreePeak } from './procfs.js';
+import { rssBytes, sampleTreePeak, treeRssBytes, workerPids, type TreePeak } from './procfs.js';
 import { bigProjectZip, smallProjectZip } from './project.js';
 import { max, median, percentile } from './stats.js';
 import { measureStrangers } from './strangers.js';
@@ -46,6 +46,8 @@ export interface BenchResults {
     profileDir: string | null;
     /** The checkout the broker was built from (dist/ may hold uncommitted changes: `dirty`). */
     commit: string;
+    /** What the measured broker's robot code runs in (its `worker.sandbox` is auto: bwrap where it works). */
+    sandbox: string;
   };
   figures: FigureResult[];
   /** Median of each update phase over the rounds, from the broker's log (empty when its level is above info). */
@@ -58,8 +60,8 @@ export interface BenchResults {
 }
 
 interface Subject {
-  name: 'socketio' | 'chain' | 'broker';
-  server: ServerHandle<{ port: number; token?: string; responderPid?: number; dist?: string; logFile?: string }>;
+  name: 'socketio' | 'chain' | 'broker' | 'broker, sandbox: none';
+  server: ServerHandle<{ port: number; token?: string; responderPid?: number; dist?: string; logFile?: string; sandbox?: string }>;
   socket: Socket;
 }
 
@@ -87,10 +89,13 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     uploadBytes: 0,
     profileDir: options.profileDir,
     commit: gitDescribe(),
+    sandbox: 'unknown',
   };
 
   mkdirSync(join(dir, 'chain'));
   mkdirSync(join(dir, 'broker'));
+  mkdirSync(join(dir, 'broker-none'));
+  mkdirSync(join(dir, 'worker-start'));
   const profileEnv: NodeJS.ProcessEnv = {};
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true });
@@ -112,20 +117,26 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       startServer<Subject['server']['info']>('socketio-floor', serverScript('socketio-floor'), { env: profileEnv }),
       startServer<Subject['server']['info']>('chain-floor', serverScript('chain-floor'), { env: { ...profileEnv, BENCH_DIR: join(dir, 'chain') } }),
       startServer<Subject['server']['info']>('broker', serverScript('broker-server'), { env: brokerEnv }),
+      // The sandbox's cost: the same broker with `worker.sandbox: none`, and worker starts timed in both modes.
+      startServer<Subject['server']['info']>('broker, sandbox: none', serverScript('broker-server'), { env: { ...brokerEnv, BENCH_DIR: join(dir, 'broker-none'), BENCH_SANDBOX: 'none' } }),
+      startServer<Record<string, unknown>>('worker-start', serverScript('worker-start'), { env: { BENCH_DIR: join(dir, 'worker-start'), BENCH_BROKER_DIST: options.brokerDist ?? '' } }),
     ]);
     for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const [sioServer, chainServer, brokerServer] = servers as [Subject['server'], Subject['server'], Subject['server']];
+    const [sioServer, chainServer, brokerServer, noSandboxServer, startsServer] = servers as [Subject['server'], Subject['server'], Subject['server'], Subject['server'], ServerHandle<unknown>];
+    meta.sandbox = brokerServer.info.sandbox ?? 'unknown';
     const S: Subject = { name: 'socketio', server: sioServer, socket: await client.connect(sioServer.info.port) };
     const C: Subject = { name: 'chain', server: chainServer, socket: await client.connect(chainServer.info.port) };
     const B: Subject = { name: 'broker', server: brokerServer, socket: await client.connect(brokerServer.info.port, brokerServer.info.token) };
-    sockets.push(S.socket, C.socket, B.socket);
+    const N: Subject = { name: 'broker, sandbox: none', server: noSandboxServer, socket: await client.connect(noSandboxServer.info.port, noSandboxServer.info.token) };
+    sockets.push(S.socket, C.socket, B.socket, N.socket);
 
     const smallZip = smallProjectZip();
     say('bench: installing the bench project in the broker and warming up');
     await client.upload(B.socket, smallZip, t);
-    for (const s of [S, C, B]) {
+    await client.upload(N.socket, smallZip, t);
+    for (const s of [S, C, B, N]) {
       await client.sequential(s.socket, options.warmupCalls, t);
       await client.pipelined(s.socket, options.warmupCalls, options.window, t);
       await client.flood(s.socket, Math.min(options.floodEvents, 10_000), t);
@@ -145,6 +156,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       }
     };
     const who = (s: Subject) => (s === B ? 'broker' : 'floor');
+    const seqSubjects = enabled('sandbox') ? [S, C, B, N] : [S, C, B];
 
     if (enabled('idle')) {
       await sleep(options.idleSettleMs);
@@ -155,7 +167,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       add('idle_rss_worker', 'broker', mb(status.pid));
       add('idle_rss_worker', 'floor', mb(C.server.info.responderPid));
       // The standby spare (0 when the broker keeps none) and every broker process together.
-      const spares = childPids(B.server.pid).filter((p) => p !== status.pid);
+      const spares = workerPids(B.server.pid).filter((p) => p !== status.pid);
       add('idle_rss_spare', 'broker', spares.reduce((sum, p) => sum + mb(p), 0));
       add('idle_rss_spare', 'floor', mb(C.server.info.responderPid));
       add('idle_rss_total', 'broker', treeRssBytes(B.server.pid) / MiB);
@@ -182,11 +194,13 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     for (let round = 1; round <= options.rounds; round++) {
       say(`bench: round ${round} of ${options.rounds}`);
       if (enabled('seq')) {
-        await alternate(round, [S, C, B], 'sequential', async (s) => {
+        await alternate(round, seqSubjects, 'sequential', async (s) => {
           const r = await client.sequential(s.socket, options.seqCalls, t);
           if (r.truncated) errors.push(`round ${round}, sequential, ${s.name}: truncated at ${r.latenciesUs.length} calls`);
           const p50 = percentile(r.latenciesUs, 50);
           if (s === S) return add('seq_p50_socketio', 'floor', p50);
+          if (s === N) return add('seq_p50_sandbox', 'floor', p50);
+          if (s === B && enabled('sandbox')) add('seq_p50_sandbox', 'broker', p50);
           add('seq_p50', who(s), p50);
           add('seq_p99', who(s), percentile(r.latenciesUs, 99));
           if (s === B) add('seq_p50_socketio', 'broker', p50);
@@ -217,6 +231,18 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
           add('flood_disorder', who(s), r.outOfOrder);
           if (r.shedReported) errors.push(`round ${round}, flood, ${s.name}: the broker reported ${r.shedReported} events shed`);
         });
+      }
+      if (enabled('sandbox')) {
+        const modes = round % 2 === 1 ? (['none', 'bwrap'] as const) : (['bwrap', 'none'] as const);
+        for (const mode of modes) {
+          try {
+            const times = await startsServer.request<number[]>('measure', { mode, count: options.workerStarts }, t);
+            add('worker_start_sandbox', mode === 'bwrap' ? 'broker' : 'floor', median(times));
+          } catch (err) {
+            errors.push(`round ${round}, worker start, sandbox ${mode}: ${(err as Error).message}`);
+            say(`bench: ERROR ${errors.at(-1)}`);
+          }
+        }
       }
       if (enabled('update')) {
         await alternate(round, [C, B], 'update', async (s) => {
@@ -273,7 +299,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     const ratio = paired ? median(ratios) : ratios[0]!;
     const ratioSpread: [number, number] = paired ? [percentile(ratios, 25), percentile(ratios, 75)] : [Number.NaN, Number.NaN];
     const ran = s.broker.length > 0;
-    return { ...def, broker, floorValue, ratio, ratioSpread, met: ran ? judge(def.target, broker, ratio) : null, samples: s };
+    return { ...def, broker, floorValue, ratio, ratioSpread, met: ran ? judge(def.target, broker, ratio, floorValue) : null, samples: s };
   });
   meta.loadavgEnd = os.loadavg();
   meta.durationS = Math.round((Date.now() - startedAt) / 100) / 10;

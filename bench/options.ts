@@ -29,11 +29,13 @@ export interface BenchOptions {
   strangerPeers: number;
   strangerMs: number;
   strangerFrameMb: number;
+  /** Worker starts timed per sandbox mode per round (the sandbox's cost). */
+  workerStarts: number;
   /** Upper bound on any one measured phase. */
   phaseTimeoutMs: number;
   /** The broker's log level (production default: info). */
   logLevel: string;
-  /** Figures to run (all when empty): seq, pipelined, short, flood, update, upload, idle, strangers. */
+  /** Figures to run (all when empty): seq, pipelined, short, flood, update, upload, idle, strangers, sandbox. */
   only: string[];
   /** Write CPU profiles and GC totals of the broker's processes here (none when null). */
   profileDir: string | null;
@@ -59,6 +61,7 @@ export const FULL: Omit<BenchOptions, 'quick' | 'only' | 'profileDir' | 'brokerD
   strangerPeers: 8,
   strangerMs: 10_000,
   strangerFrameMb: 32,
+  workerStarts: 10,
   phaseTimeoutMs: 60_000,
 };
 
@@ -77,17 +80,18 @@ export const QUICK: typeof FULL = {
   strangerPeers: 8,
   strangerMs: 4000,
   strangerFrameMb: 32,
+  workerStarts: 4,
   phaseTimeoutMs: 30_000,
 };
 
 /** What --only can pick. */
-export const PARTS = ['seq', 'pipelined', 'short', 'flood', 'update', 'upload', 'idle', 'strangers'];
+export const PARTS = ['seq', 'pipelined', 'short', 'flood', 'update', 'upload', 'idle', 'strangers', 'sandbox'];
 
 const NUMERIC = Object.keys(FULL) as Array<keyof typeof FULL>;
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const envName = (k: string) => `BENCH_${kebab(k).replace(/-/g, '_').toUpperCase()}`;
 
-export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only seq,pipelined,short,flood,update,upload,idle,strangers]
+export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only seq,pipelined,short,flood,update,upload,idle,strangers,sandbox]
   [--${NUMERIC.filter((k) => k !== 'rounds').map(kebab).join(' N] [--')} N]
   [--log-level info] [--profile DIR] [--broker-dist DIR] [--out FILE]
 Every number may also come from the environment: ${NUMERIC.map(envName).slice(0, 3).join(', ')}, ...

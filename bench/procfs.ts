@@ -45,14 +45,35 @@ export function childPids(pid: number): number[] {
   return out;
 }
 
-/** RSS of `pid` plus its direct children, in bytes. */
+/**
+ * Every process below `pid`. A sandboxed worker is a grandchild at least (bwrap, its init
+ * in the pid namespace, then node), so the tree, not the children, holds the workers.
+ */
+export function descendantPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const c of childPids(pid)) out.push(c, ...descendantPids(c));
+  return out;
+}
+
+/** The workers below `pid`: every descendant but bubblewrap's own processes. */
+export function workerPids(pid: number): number[] {
+  return descendantPids(pid).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/comm`, 'utf8').trim() !== 'bwrap';
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** RSS of `pid` plus every process below it, in bytes. */
 export function treeRssBytes(pid: number): number {
   let sum = rssBytes(pid) ?? 0;
-  for (const c of childPids(pid)) sum += rssBytes(c) ?? 0;
+  for (const c of descendantPids(pid)) sum += rssBytes(c) ?? 0;
   return sum;
 }
 
-/** Peak RSS of a process tree while sampled: of the whole tree, of the root alone, and of its children together. */
+/** Peak RSS of a process tree while sampled: of the whole tree, of the root alone, and of everything below it together. */
 export interface TreePeak {
   peak: number;
   rootPeak: number;
@@ -69,7 +90,7 @@ export function sampleTreePeak(pid: number, everyMs: number): { stop(): TreePeak
   const sample = () => {
     const root = rssBytes(pid) ?? 0;
     let children = 0;
-    for (const c of childPids(pid)) children += rssBytes(c) ?? 0;
+    for (const c of descendantPids(pid)) children += rssBytes(c) ?? 0;
     peak.peak = Math.max(peak.peak, root + children);
     peak.rootPeak = Math.max(peak.rootPeak, root);
     peak.childrenPeak = Math.max(peak.childrenPeak, children);

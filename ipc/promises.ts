@@ -22,7 +22,10 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () =
 
 /** `promise`, or `signal.reason` as soon as `signal` is aborted. */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    promise.catch(() => {}); // nobody waits for it any more: its failure must not be an unhandled rejection
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -96,6 +96,22 @@ export interface ServerToClientEvents {
   worker_status(status: WorkerStatus): void;
   broker_error(error: { message: string; data: WireError }): void;
   events_shed(report: ShedReport): void;
+  robot_log(line: RobotLogLine): void;
+}
+
+/**
+ * One line robot code wrote to stdout or stderr (JS `console.*`, `process.stdout.write`,
+ * Python prints, its child processes): shown to the controlling client and /monitor,
+ * rate-limited per worker (a burst past the limit is reported as one line saying how
+ * many were dropped). Never parsed: it is the robot's text, with secrets redacted.
+ */
+export interface RobotLogLine {
+  stream: 'stdout' | 'stderr';
+  line: string;
+  /** When the server read it, ms since the epoch. */
+  ts: number;
+  /** The worker generation whose robot code wrote it. */
+  generation: number;
 }
 
 /** Names robot code may never push: Socket.IO's own, the seed's `callback`, and the broker's. */
@@ -103,8 +119,11 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
   'connect', 'connect_error', 'disconnect', 'disconnecting', 'error', 'message',
   'newListener', 'removeListener', 'ping', 'pong', 'reconnect', 'reconnect_attempt',
   'reconnect_error', 'reconnect_failed', 'callback',
-  'worker_status', 'broker_error', 'events_shed', 'update', 'start', 'process',
+  'worker_status', 'broker_error', 'events_shed', 'robot_log', 'update', 'start', 'process',
 ]);
+
+/** The longest event name robot code may push. */
+export const MAX_EVENT_NAME = 200;
 
 // ---------------------------------------------------------------- server <-> worker
 
@@ -144,8 +163,12 @@ export type WorkerRequest<K extends WorkerCommand = WorkerCommand> = K extends W
 export type WorkerReply =
   | { type: 'reply'; id: number; ok: true; result: unknown }
   | { type: 'reply'; id: number; ok: false; message: string; error: WireError }
-  /** Sent once, after the worker's publisher has seen the server's subscription. */
-  | { type: 'ready'; generation: number; pid: number };
+  /**
+   * Sent once, after the worker's publisher has seen the server's subscription. `secret`
+   * is the one the server handed this process over its private pipe (WorkerHello): a
+   * `ready` without it did not come from a process the server spawned.
+   */
+  | { type: 'ready'; generation: number; pid: number; secret: string };
 
 /** Worker -> server over PUB/SUB: one robot `pushMessage(event, data)`. */
 export interface PushedEvent {
@@ -177,13 +200,41 @@ export interface WorkerConfig {
 export const WORKER_EXIT = {
   badConfig: 78,
   uncaught: 70,
-  serverGone: 71,
 } as const;
 
-/** The worker's ZeroMQ routing id: one per generation, so a late reply from a dead worker is never taken for a new one's. */
-export function workerRoutingId(generation: number): string {
-  return `worker-${generation}`;
+/**
+ * The worker's ZeroMQ routing id: one per generation, so a late reply from a dead worker is
+ * never taken for a new one's, with a random part, so no other local process can take a
+ * future worker's id first (a ROUTER refuses a second peer with an id in use).
+ */
+export function workerRoutingId(generation: number, nonce: string): string {
+  return `worker-${generation}-${nonce}`;
 }
+
+/**
+ * The first and only message the server writes on the worker's private pipe (fd
+ * WORKER_PIPE_FD), as one JSON line: never in the environment or argv, where robot code
+ * and `/proc/<pid>/{environ,cmdline}` could read it. The worker reads it before any
+ * robot code runs.
+ */
+export interface WorkerHello {
+  config: WorkerConfig;
+  routingId: string;
+  /** Proves the worker's `ready` (WorkerProcess.verifyReady). */
+  secret: string;
+  /**
+   * The pid the worker must see as its parent (the server's): a worker that finds another
+   * parent was orphaned, even before it could look (worker/watchdog.ts). Null under a
+   * sandbox, whose death with the server takes the worker with it: nothing to watch.
+   */
+  parentPid: number | null;
+}
+
+/**
+ * The worker's fd 3: the hello arrives on it (server -> worker) and the worker's own log
+ * lines leave on it (worker -> server, JSON). Robot output is fds 1 and 2, never this one.
+ */
+export const WORKER_PIPE_FD = 3;
 
 // ---------------------------------------------------------------- monitor (read-only, namespace /monitor)
 
@@ -231,4 +282,5 @@ export interface MonitorEvents {
   push(p: MonitorPush): void;
   client(c: MonitorClient): void;
   worker_status(status: WorkerStatus): void;
+  robot_log(line: RobotLogLine): void;
 }

@@ -2,10 +2,15 @@
  * Worker end of the command channel: a DEALER connected to the server's ROUTER.
  * Requests are handled concurrently (a long async robot method must not block a
  * later StopMove); replies are queued because zeromq.js allows one pending send.
+ * Whatever arrives is checked against the protocol first: whoever is bound at the
+ * endpoint (normally the server; a squatter if the socket file was replaced) gets
+ * nothing run for a frame that does not fit, and cannot stop the loop.
  */
 import { Dealer } from 'zeromq';
 import { BrokerError } from './errors.js';
+import { bounded, decodeFrame, workerRequestSchema, type Rejection } from './frames.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
+import { messageOf, receiveEach } from './receive-loop.js';
 import { SendQueue } from './send-queue.js';
 
 export type RequestHandler = (request: WorkerRequest, frames: Buffer[]) => unknown;
@@ -18,6 +23,8 @@ export class RpcDealer {
     routingId: string,
     private readonly handler: RequestHandler,
     private readonly onError: (err: unknown) => void,
+    /** A request was dropped. */
+    private readonly onReject: (rejection: Rejection) => void = () => {},
   ) {
     this.socket = new Dealer({ routingId, linger: 1000 });
     this.queue = new SendQueue(this.socket, onError);
@@ -36,22 +43,19 @@ export class RpcDealer {
     this.socket.close();
   }
 
-  private async receiveLoop(): Promise<void> {
-    try {
-      for await (const [body, ...frames] of this.socket) {
-        if (!body) continue;
-        let request: WorkerRequest;
-        try {
-          request = JSON.parse(body.toString()) as WorkerRequest;
-        } catch (err) {
-          this.onError(err);
-          continue;
-        }
-        void this.handle(request, frames);
-      }
-    } catch (err) {
-      if (!this.socket.closed) this.onError(err);
-    }
+  private receiveLoop(): Promise<void> {
+    return receiveEach(this.socket, {
+      onMessage: (frames) => this.accept(frames),
+      onHandlerError: (err) => this.onReject({ channel: 'command', reason: 'handler_error', detail: bounded(messageOf(err)) }),
+      onSocketError: (err) => this.onError(err),
+    });
+  }
+
+  /** [JSON request, ...binary frames (an update's ZIP)]. */
+  private accept([body, ...frames]: Buffer[]): void {
+    const request = decodeFrame(workerRequestSchema, body);
+    if (!request.ok) return this.onReject({ channel: 'command', reason: 'bad_frame', detail: request.detail });
+    void this.handle(request.value as WorkerRequest, frames);
   }
 
   private async handle(request: WorkerRequest, frames: Buffer[]): Promise<void> {

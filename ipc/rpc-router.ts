@@ -5,13 +5,17 @@
  */
 import { Router } from 'zeromq';
 import { BrokerError } from './errors.js';
+import { bounded, decodeFrame, resultSchemas, workerReplySchema, type Rejection } from './frames.js';
 import type { WorkerCalls, WorkerCommand, WorkerReply, WorkerRequest } from './protocol.js';
+import { messageOf, receiveEach } from './receive-loop.js';
 import { SendQueue, zmqErrorCode } from './send-queue.js';
 
 type Params<K extends WorkerCommand> = WorkerCalls[K]['params'];
 
 interface Pending {
   worker: string;
+  /** The command, whose result schema the reply must fit. */
+  type: WorkerCommand;
   resolve: (result: unknown) => void;
   reject: (err: BrokerError) => void;
   timer: NodeJS.Timeout | undefined;
@@ -29,6 +33,12 @@ export interface RequestOptions {
 }
 
 export interface RpcRouterOptions {
+  /** A well-formed `ready` arrived: its routing id and the message. False: refused (not from a process the server spawned). */
+  onReady: (worker: string, msg: Extract<WorkerReply, { type: 'ready' }>) => boolean;
+  /** A frame was dropped (never a reason to stop receiving). */
+  onReject?: (rejection: Rejection) => void;
+  /** The socket itself failed. */
+  onError?: (err: unknown) => void;
   /**
    * Client calls the server lets be in flight at once (worker.max_in_flight). Each
    * worker's send pipe holds that many requests plus CONTROL_HEADROOM, so a busy
@@ -52,13 +62,9 @@ export class RpcRouter {
   private readonly queue: SendQueue;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private closed = false;
 
   constructor(
-    /** A worker said it is ready: its routing id and the message. */
-    private readonly onReady: (worker: string, msg: Extract<WorkerReply, { type: 'ready' }>) => void,
-    private readonly onBadMessage: (err: unknown) => void,
-    options: RpcRouterOptions,
+    private readonly options: RpcRouterOptions,
   ) {
     this.socket = new Router({ mandatory: true, linger: 0, sendHighWaterMark: options.maxInFlight + CONTROL_HEADROOM });
     this.queue = new SendQueue(this.socket);
@@ -83,7 +89,7 @@ export class RpcRouter {
     const id = options.id ?? this.allocateId();
     const message = { ...params, id, type } as WorkerRequest<K>;
     return new Promise((resolve, reject) => {
-      const entry: Pending = { worker, resolve: resolve as (r: unknown) => void, reject, timer: undefined };
+      const entry: Pending = { worker, type, resolve: resolve as (r: unknown) => void, reject, timer: undefined };
       if (options.timeoutMs !== undefined) {
         entry.timer = setTimeout(() => {
           this.pending.delete(id);
@@ -119,7 +125,6 @@ export class RpcRouter {
   }
 
   close(): void {
-    this.closed = true;
     for (const id of [...this.pending.keys()]) {
       this.settle(id, (p) => p.reject(new BrokerError('E_SHUTTING_DOWN', 'the broker is stopping')));
     }
@@ -134,30 +139,45 @@ export class RpcRouter {
     fn(p);
   }
 
-  private async receiveLoop(): Promise<void> {
-    try {
-      for await (const [identity, body] of this.socket) {
-        if (!identity || !body) continue;
-        let msg: WorkerReply;
-        try {
-          msg = JSON.parse(body.toString()) as WorkerReply;
-        } catch (err) {
-          this.onBadMessage(err);
-          continue;
-        }
-        if (msg.type === 'ready') {
-          this.onReady(identity.toString(), msg);
-        } else if (msg.ok) {
-          const result = msg.result;
-          this.settle(msg.id, (p) => p.resolve(result));
-        } else {
-          const error = BrokerError.fromWire(msg.message, msg.error);
-          this.settle(msg.id, (p) => p.reject(error));
-        }
-      }
-    } catch (err) {
-      if (!this.closed) this.onBadMessage(err);
+  private receiveLoop(): Promise<void> {
+    return receiveEach(this.socket, {
+      onMessage: (frames) => this.accept(frames),
+      onHandlerError: (err, frames) => this.reject('handler_error', bounded(messageOf(err)), frames[0]),
+      onSocketError: (err) => this.options.onError?.(err),
+    });
+  }
+
+  /** One message from a peer: [routing id, JSON body]. */
+  private accept(frames: Buffer[]): void {
+    const [identity, body, ...extra] = frames;
+    if (!identity) return;
+    if (extra.length > 0) return this.reject('bad_frame', `${frames.length - 1} parts, expected 1`, identity);
+    const decoded = decodeFrame(workerReplySchema, body);
+    if (!decoded.ok) return this.reject('bad_frame', decoded.detail, identity);
+    const msg = decoded.value;
+    const worker = identity.toString();
+    if (msg.type === 'ready') {
+      if (!this.options.onReady(worker, msg)) this.reject('ready_refused', `ready for generation ${msg.generation}`, identity);
+      return;
     }
+    const p = this.pending.get(msg.id);
+    if (!p) return; // late: the call timed out or its worker was given up on
+    if (p.worker !== worker) return this.reject('wrong_worker', `reply to request ${msg.id}, which was sent to ${bounded(p.worker)}`, identity);
+    if (!msg.ok) {
+      const error = BrokerError.fromWire(msg.message, msg.error);
+      return this.settle(msg.id, (q) => q.reject(error));
+    }
+    const result = resultSchemas[p.type].safeParse(msg.result);
+    if (!result.success) {
+      this.reject('bad_result', `${p.type} result: ${bounded(result.error.issues[0]?.message ?? 'does not match')}`, identity);
+      const err = new BrokerError('E_INTERNAL', `the worker answered ${p.type} with a malformed result`);
+      return this.settle(msg.id, (q) => q.reject(err));
+    }
+    this.settle(msg.id, (q) => q.resolve(result.data));
+  }
+
+  private reject(reason: Rejection['reason'], detail: string, identity: Buffer | undefined): void {
+    this.options.onReject?.({ channel: 'command', reason, detail, ...(identity ? { peer: bounded(identity.toString('utf8'), 64) } : {}) });
   }
 }
 

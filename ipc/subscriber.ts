@@ -1,13 +1,22 @@
-/** Server end of the event channel: a bound SUB receiving every worker's pushes. */
+/**
+ * Server end of the event channel: a bound SUB receiving every worker's pushes. Any
+ * local process that reaches the endpoint can publish to it, so each frame is checked
+ * against the protocol before it goes anywhere, and nothing a peer sends (nor a
+ * failure handling it) ends the loop.
+ */
 import { Subscriber } from 'zeromq';
+import { bounded, decodeFrame, pushedEventSchema, type Rejection } from './frames.js';
 import type { PushedEvent } from './protocol.js';
+import { messageOf, receiveEach } from './receive-loop.js';
 
 export class EventSubscriber {
   private readonly socket = new Subscriber({ receiveHighWaterMark: 100_000, linger: 0 });
-  private closed = false;
 
   constructor(
     private readonly onEvent: (event: PushedEvent) => void,
+    /** A frame was dropped. */
+    private readonly onReject: (rejection: Rejection) => void,
+    /** The socket itself failed. */
     private readonly onError: (err: unknown) => void,
   ) {}
 
@@ -18,25 +27,25 @@ export class EventSubscriber {
   }
 
   close(): void {
-    this.closed = true;
     this.socket.close();
   }
 
-  private async receiveLoop(): Promise<void> {
-    try {
-      for await (const [body] of this.socket) {
-        if (!body) continue;
-        let event: PushedEvent;
-        try {
-          event = JSON.parse(body.toString()) as PushedEvent;
-        } catch (err) {
-          this.onError(err);
-          continue;
-        }
-        this.onEvent(event);
-      }
-    } catch (err) {
-      if (!this.closed) this.onError(err);
-    }
+  private receiveLoop(): Promise<void> {
+    return receiveEach(this.socket, {
+      onMessage: (frames) => this.accept(frames),
+      onHandlerError: (err) => this.reject('handler_error', bounded(messageOf(err))),
+      onSocketError: (err) => this.onError(err),
+    });
+  }
+
+  private accept(frames: Buffer[]): void {
+    if (frames.length !== 1) return this.reject('bad_frame', `${frames.length} parts, expected 1`);
+    const decoded = decodeFrame(pushedEventSchema, frames[0]);
+    if (!decoded.ok) return this.reject('bad_frame', decoded.detail);
+    this.onEvent(decoded.value);
+  }
+
+  private reject(reason: Rejection['reason'], detail: string): void {
+    this.onReject({ channel: 'events', reason, detail });
   }
 }

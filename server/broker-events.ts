@@ -4,7 +4,8 @@
  * costs next to nothing, so the hot path pays only for what is switched on.
  */
 import { EventEmitter } from 'node:events';
-import type { MonitorAck, MonitorClient, MonitorCommand, MonitorPush, WorkerStatus } from '../ipc/protocol.js';
+import type { Rejection } from '../ipc/frames.js';
+import type { MonitorAck, MonitorClient, MonitorCommand, MonitorPush, RobotLogLine, WorkerStatus } from '../ipc/protocol.js';
 
 export interface BrokerEventMap {
   command: [MonitorCommand];
@@ -12,6 +13,10 @@ export interface BrokerEventMap {
   push: [MonitorPush];
   client: [MonitorClient];
   worker_status: [WorkerStatus];
+  /** A frame from the worker side was dropped (server/sandbox/rejections.ts). */
+  ipc_rejected: [Rejection];
+  /** A line of robot output (server/sandbox/robot-output.ts). */
+  robot_log: [RobotLogLine];
 }
 
 export class BrokerEvents extends EventEmitter<BrokerEventMap> {}

@@ -20,6 +20,8 @@ import { installObservability, type Observability } from './observability/index.
 import { createLogger, flushLogger, type Logger } from './logger.js';
 import { paths } from './paths.js';
 import { PushRelay } from './push-relay.js';
+import { IpcRejections } from './sandbox/rejections.js';
+import { WorkerSandbox } from './sandbox/sandbox.js';
 import { Supervisor } from './supervisor.js';
 
 export interface Broker {
@@ -29,6 +31,8 @@ export interface Broker {
   readonly token: string;
   readonly log: Logger;
   readonly supervisor: Supervisor;
+  /** What robot code runs in: `bwrap` or `none` (with the warning the banner and /health show). */
+  readonly sandbox: { mode: WorkerSandbox['mode']; warning: string | null; visible: string[] };
   readonly io: Server<ClientToServerEvents, ServerToClientEvents>;
   close(): Promise<void>;
 }
@@ -47,23 +51,39 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
   const ms = (s: number) => Math.round(s * 1000);
 
   let supervisor: Supervisor | null = null;
-  const rpc = new RpcRouter(
-    (id, msg) => supervisor?.onWorkerReady(id, msg),
-    (err) => log.error({ err }, 'command channel error'),
-    { maxInFlight: config.worker.max_in_flight },
-  );
-  let io: Server<ClientToServerEvents, ServerToClientEvents> | null = null;
   const events = new BrokerEvents();
+  const rejections = new IpcRejections(log, events);
+  const rpc = new RpcRouter({
+    onReady: (id, msg) => supervisor?.onWorkerReady(id, msg) ?? false,
+    onReject: rejections.note,
+    onError: (err) => log.error({ err }, 'command channel error'),
+    maxInFlight: config.worker.max_in_flight,
+  });
+  let io: Server<ClientToServerEvents, ServerToClientEvents> | null = null;
   const gate = new ClientGate(token, log, (id) => io?.sockets.sockets.get(id)?.disconnect(true), events);
   const holder = (): ClientSocket | null => {
     const h = gate.current();
     return (h && io?.sockets.sockets.get(h.socketId)) || null;
   };
-  const relay = new PushRelay(holder, () => supervisor?.currentGeneration ?? 0, config.websocket.max_client_backlog, log, events);
+  const relay = new PushRelay(holder, () => supervisor?.currentGeneration ?? 0, config.websocket.max_client_backlog, log, events, rejections.note);
   const pushes = new EventSubscriber(
     (e) => relay.onEvent(e),
+    rejections.note,
     (err) => log.error({ err }, 'event channel error'),
   );
+  const sandbox = await WorkerSandbox.create({
+    config,
+    secrets: [token, config.metrics.token],
+    onRobotLog: (line) => {
+      holder()?.emit('robot_log', line);
+      events.emit('robot_log', line);
+    },
+    packageRoot: paths.root,
+    defaultProject: paths.defaultProject,
+  });
+  if (sandbox.warning) log.warn({ sandbox: sandbox.mode }, sandbox.warning);
+  else log.info({ sandbox: sandbox.mode }, 'robot code runs sandboxed');
+  if (sandbox.visible.length) log.warn({ visible: sandbox.visible }, 'these folders cannot be hidden from robot code: give the config and logs folders of their own');
 
   await prepareBind(config.ipc.command_socket);
   await prepareBind(config.ipc.callback_socket);
@@ -96,6 +116,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
       policy: { limit: config.worker.restart_limit, stableMs: ms(config.worker.stable_after) },
       workerLog: log,
       standby: config.worker.standby,
+      sandbox,
     },
     rpc,
     log.child({ module: 'supervisor' }),
@@ -127,7 +148,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     onOriginRefused: (address, origin) => observability?.authFailed('origin', address, `origin ${origin} is not allowed`),
   });
   io.use(gate.middleware);
-  observability = installObservability({ config, token, log, events, supervisor: sup, gate, relay, io, http, startedAt: Date.now() });
+  observability = installObservability({ config, token, log, events, supervisor: sup, gate, relay, io, http, startedAt: Date.now(), sandbox });
   io.on('connection', (socket) => {
     const address = socket.handshake.address;
     events.emit('client', { state: 'connected', at: Date.now(), address });
@@ -171,6 +192,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     token,
     log,
     supervisor: sup,
+    sandbox: { mode: sandbox.mode, warning: sandbox.warning, visible: sandbox.visible },
     io,
     close: () =>
       (closing ??= (async () => {

@@ -54,6 +54,13 @@ const schema = z.strictObject({
       stable_after: seconds.default(10), // seconds up that reset the restart count
       python: z.string().min(1).default('python3'),
       standby: z.boolean().default(true), // keep a spare worker ready: restarts skip the process start
+      sandbox: z.enum(['auto', 'bwrap', 'none']).default('auto'), // auto: bubblewrap where it works, else none (docs/SECURITY.md)
+      data_dir: z.string().min(1).default('./storage/robot-data'), // the robot's writable folder (ROBOT_DATA_DIR)
+      allow_paths: z.array(z.string().regex(/^\//, 'expected an absolute path')).default([]), // opened to sandboxed robot code: read-write (devices as devices), or read-only with a ":ro" suffix
+      network: z.boolean().default(true), // sandboxed robot code may use the network (robots talk to their hardware over it)
+      env_allow: z
+        .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name').refine((n) => !n.startsWith('ROBOT_CONTROL_'), 'ROBOT_CONTROL_* never reaches robot code'))
+        .default([]), // more host environment variables robot code gets (beyond the allow-list)
     })
     .prefault({}),
   ipc: z
@@ -128,7 +135,7 @@ export function parseConfig(input: unknown, baseDir: string, env: NodeJS.Process
     baseDir,
     // ROBOT_CONTROL_TOKEN (a container's secret, say) wins over the file.
     auth: { token: env.ROBOT_CONTROL_TOKEN || c.auth.token },
-    worker: { ...c.worker, storage_dir: resolve(baseDir, c.worker.storage_dir) },
+    worker: { ...c.worker, storage_dir: resolve(baseDir, c.worker.storage_dir), data_dir: resolve(baseDir, c.worker.data_dir) },
     ipc: {
       command_socket: resolveEndpoint(c.ipc.command_socket, baseDir),
       callback_socket: resolveEndpoint(c.ipc.callback_socket, baseDir),

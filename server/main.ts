@@ -58,6 +58,8 @@ process.stdout.write(
     `  Control panel:  ${broker.url}?token=${broker.token}`,
     `  Socket.IO:      ${broker.url}  (auth: { token })`,
     `  Worker:         ready (pid ${broker.supervisor.status().pid})`,
+    broker.sandbox.warning ? `  Sandbox:        WARNING: ${broker.sandbox.warning}` : `  Sandbox:        ${broker.sandbox.mode} (docs/SECURITY.md)`,
+    ...broker.sandbox.visible.map((dir) => `  Sandbox:        WARNING: ${dir} cannot be hidden from robot code`),
     `  Projects:       ${config.worker.storage_dir}`,
     `  Log:            ${config.log.file}`,
     line,

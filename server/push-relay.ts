@@ -4,7 +4,8 @@
  * events shed, and the sheds are counted and reported to it as `events_shed`.
  * Memory per client is so bounded by `limit` packets.
  */
-import type { PushedEvent, ShedReport } from '../ipc/protocol.js';
+import type { Rejection } from '../ipc/frames.js';
+import { RESERVED_EVENTS, type PushedEvent, type ShedReport } from '../ipc/protocol.js';
 import type { ClientSocket } from './commands.js';
 import type { BrokerEvents } from './broker-events.js';
 import type { Logger } from './logger.js';
@@ -40,6 +41,8 @@ export class PushRelay {
     private readonly limit: number,
     private readonly log: Logger,
     private readonly events: BrokerEvents,
+    /** A push refused here (a reserved name: the worker checks too, but a push may come from anyone). */
+    private readonly onReject: (r: Rejection) => void = () => {},
   ) {}
 
   /** A new client starts with a clean shed count. */
@@ -49,6 +52,10 @@ export class PushRelay {
   }
 
   onEvent(e: PushedEvent): void {
+    if (RESERVED_EVENTS.has(e.event)) {
+      this.onReject({ channel: 'events', reason: 'reserved_event', detail: `"${e.event}" is the broker's` });
+      return;
+    }
     if (e.generation !== this.generation()) {
       this.counters.stale++;
       return;

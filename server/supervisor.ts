@@ -126,9 +126,9 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     return this.router.allocateId();
   }
 
-  /** The router saw a `ready` frame. */
-  onWorkerReady(routingId: string, msg: Extract<WorkerReply, { type: 'ready' }>): void {
-    this.pool.onReady(routingId, msg);
+  /** The router saw a well-formed `ready` frame. False: refused, it is not from a process this server spawned. */
+  onWorkerReady(routingId: string, msg: Extract<WorkerReply, { type: 'ready' }>): boolean {
+    return this.pool.onReady(routingId, msg);
   }
 
   // ------------------------------------------------------------------ operations

@@ -1,13 +1,32 @@
 /**
- * One worker process: spawn, read its JSON log lines into the broker's log, learn
- * why it exited, and stop it by escalation (polite request -> SIGTERM -> SIGKILL).
+ * One worker process: spawn it in its sandbox (sandbox/sandbox.ts), hand it its config
+ * and a secret over a private pipe, read what it writes, learn why it exited, and stop
+ * it by escalation (polite request -> SIGTERM -> SIGKILL), its whole process group.
+ *
+ * Its file descriptors:
+ *   0  /dev/null
+ *   1  robot output (stdout)  }  text, never parsed: logged as src "robot" and sent
+ *   2  robot output (stderr)  }  to the client as robot_log (sandbox/robot-output.ts)
+ *   3  the private pipe: the hello (WorkerHello) in, the worker's own JSON log out
+ *
+ * Everything robot code starts dies with this generation: under bwrap by the pid
+ * namespace (the sandbox ends with the worker), under `none` by killing the process
+ * group once the worker has exited. A worker also kills its own group when the server
+ * dies (worker/watchdog.ts), and bwrap's --die-with-parent does the same.
  */
-import { createInterface } from 'node:readline';
-import { execa, type ResultPromise } from 'execa';
-import pino from 'pino';
-import type { WorkerConfig, WorkerReply } from '../ipc/protocol.js';
-import { WORKER_EXIT } from '../ipc/protocol.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { constants as os } from 'node:os';
+import type { Duplex } from 'node:stream';
+import type { WorkerConfig, WorkerHello, WorkerReply } from '../ipc/protocol.js';
+import { WORKER_PIPE_FD, workerRoutingId } from '../ipc/protocol.js';
 import type { Logger } from './logger.js';
+import { readLines } from './sandbox/lines.js';
+import type { ProjectSlot } from './sandbox/project-slot.js';
+import type { RobotOutput } from './sandbox/robot-output.js';
+import type { WorkerSandbox } from './sandbox/sandbox.js';
+import { LEVEL, parseWorkerLine, type WorkerLogEntry, type WorkerLogWriter } from './sandbox/worker-log.js';
 
 export interface WorkerExit {
   code: number | null;
@@ -16,75 +35,97 @@ export interface WorkerExit {
   reason: string;
 }
 
-
 export interface SpawnOptions {
   script: string;
   config: WorkerConfig;
   maxMemoryMb: number;
+  /** The broker's root logger: the worker's lines are written to its stream. */
   log: Logger;
+  sandbox: WorkerSandbox;
 }
+
+type Ready = Extract<WorkerReply, { type: 'ready' }>;
 
 export class WorkerProcess {
   readonly generation: number;
+  /** The routing id this process connects with (random: no other process can take it first). */
+  readonly routingId: string;
   readonly exited: Promise<WorkerExit>;
-  private readonly child: ResultPromise;
-  private lastFatal: string | null = null;
   /** Set by the supervisor when it kills the worker for not answering: the exit's reason. */
   wedged: string | null = null;
+  private readonly child: ChildProcess;
+  private readonly secret = randomBytes(24);
+  private readonly slot: ProjectSlot | null;
+  private readonly lines: WorkerLogWriter;
+  private readonly output: RobotOutput;
+  private readonly sandboxed: boolean;
+  /** Set once its `ready` is verified: from then on, fds 1 and 2 carry robot output. */
+  private ready = false;
+  /** The worker's own pid on the host, once known (under bwrap the spawned process is bwrap). */
+  private workerPid: number | null = null;
+  private lastFatal: string | null = null;
+  private startupError: string | null = null;
   private outOfMemory = false;
-  private readonly log: Logger;
 
   constructor(options: SpawnOptions) {
-    this.generation = options.config.generation;
-    this.log = options.log.child({ proc: 'worker', gen: this.generation });
-    this.child = execa(
-      process.execPath,
-      [`--max-old-space-size=${options.maxMemoryMb}`, '--experimental-detect-module', '--no-warnings', options.script],
-      {
-        env: { ROBOT_CONTROL_WORKER: JSON.stringify(options.config) },
-        extendEnv: true,
-        stdin: 'pipe',
-        stdout: 'pipe',
-        stderr: 'pipe',
-        buffer: false,
-        reject: false,
-        cleanup: true,
-      },
-    );
-    this.child.stdin?.on('error', () => {}); // EPIPE when the worker is gone: its exit tells why
-    createInterface({ input: this.child.stdout! }).on('line', (line) => this.onStdout(line));
-    createInterface({ input: this.child.stderr! }).on('line', (line) => this.onStderr(line));
-    this.exited = this.child.then((r) => {
-      const signal = r.signal ?? null;
-      const code = r.exitCode ?? null;
-      return { code, signal, reason: this.describeExit(code, signal) };
+    const { config, sandbox } = options;
+    this.generation = config.generation;
+    this.routingId = workerRoutingId(this.generation, randomBytes(12).toString('base64url'));
+    this.sandboxed = sandbox.mode === 'bwrap';
+    const plan = sandbox.plan(this.generation, [`--max-old-space-size=${options.maxMemoryMb}`, '--experimental-detect-module', '--no-warnings', options.script]);
+    this.slot = plan.slot;
+    this.lines = sandbox.writer(options.log, this.generation, () => this.pid);
+    this.output = sandbox.output(this.generation, this.lines);
+    // detached: a process group of its own, so the group can be killed and a terminal's Ctrl+C reaches the server only.
+    this.child = spawn(plan.file, plan.args, { env: plan.env, cwd: plan.cwd, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true });
+    live.add(this);
+
+    const pipe = this.child.stdio[WORKER_PIPE_FD] as Duplex;
+    pipe.on('error', () => {}); // EPIPE when the worker is gone: its exit tells why
+    const hello: WorkerHello = { config, routingId: this.routingId, secret: this.secret.toString('base64url'), parentPid: this.sandboxed ? null : process.pid };
+    pipe.write(`${JSON.stringify(hello)}\n`);
+    readLines(pipe, (line) => this.onWorkerLine(line));
+    readLines(this.child.stdout!, (line) => this.onOutput('stdout', line));
+    readLines(this.child.stderr!, (line) => this.onOutput('stderr', line));
+
+    this.exited = new Promise((resolve) => {
+      this.child.once('error', (err) => resolve(this.finish(null, null, `could not start: ${err.message}`)));
+      this.child.once('exit', (code, signal) => resolve(this.finish(code, signal, null)));
     });
   }
 
+  /** The worker's pid on the host (under bwrap, bwrap's until the worker said ready). */
   get pid(): number | null {
-    return this.child.pid ?? null;
+    return this.workerPid ?? this.child.pid ?? null;
+  }
+
+  /**
+   * True when `msg` is this process's one `ready`: its generation, the routing id it was
+   * given, and the secret only it was handed. True once: a replayed ready is refused.
+   */
+  verifyReady(msg: Ready, routingId?: string): boolean {
+    if (this.ready || msg.generation !== this.generation) return false;
+    if (routingId !== undefined && routingId !== this.routingId) return false;
+    const claimed = Buffer.from(msg.secret, 'base64url');
+    if (claimed.length !== this.secret.length || !timingSafeEqual(claimed, this.secret)) return false;
+    this.ready = true;
+    this.workerPid = this.sandboxed ? findWorkerPid(this.child.pid) : null;
+    return true;
   }
 
   /**
    * Make the release folder `hostDir` visible to this worker; the path as the worker
-   * sees it. (Seam with the sandbox, brief decision 2: without a sandbox, `hostDir` itself.)
+   * sees it. Sandboxed: filled into this worker's slot (sandbox/project-slot.ts).
+   * Without a sandbox the worker sees the host: `hostDir` itself.
    */
   async projectPath(hostDir: string): Promise<string> {
-    return hostDir;
-  }
-
-  /**
-   * Does this `ready` frame really come from this spawned process? (Seam with the
-   * sandbox, brief decision 2: a per-spawn secret; until then every frame is believed.)
-   */
-  verifyReady(_msg: Extract<WorkerReply, { type: 'ready' }>): boolean {
-    return true;
+    return this.slot ? this.slot.fill(hostDir) : hostDir;
   }
 
   /** SIGTERM now, SIGKILL after `graceMs` if still alive. Resolves on exit. */
   async kill(graceMs: number): Promise<WorkerExit> {
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
     try {
       return await this.exited;
     } finally {
@@ -92,39 +133,92 @@ export class WorkerProcess {
     }
   }
 
+  /**
+   * Signal the worker's process group (robot code's children too), or the worker alone if
+   * that fails while it runs. Never the bare pid once it has exited: the pid may be another
+   * process's by then (a group id is not reused while any member of the group is alive).
+   */
+  signal(sig: NodeJS.Signals): void {
+    const pid = this.child.pid;
+    if (!pid) return;
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  private finish(code: number | null, signal: NodeJS.Signals | null, spawnError: string | null): WorkerExit {
+    live.delete(this);
+    this.signal('SIGKILL'); // what robot code left running in the group (none: the sandbox ended with it)
+    this.output.close();
+    void this.slot?.remove().catch(() => {});
+    // bwrap reports a signal's death as 128 + its number.
+    if (this.sandboxed && signal === null && code !== null && code > 128) {
+      const number = code - 128;
+      signal = (Object.entries(os.signals).find(([, n]) => n === number)?.[0] as NodeJS.Signals | undefined) ?? null;
+      if (signal) code = null;
+    }
+    return { code, signal, reason: spawnError ?? this.describeExit(code, signal) };
+  }
+
   private describeExit(code: number | null, signal: string | null): string {
     if (this.wedged) return this.wedged;
     if (this.outOfMemory) return 'out of memory';
     if (this.lastFatal) return this.lastFatal;
-    if (code === WORKER_EXIT.serverGone) return 'server gone';
+    if (this.startupError) return `failed to start: ${this.startupError}`;
     if (signal) return `killed by ${signal}`;
     return `exit code ${code}`;
   }
 
+  /** A line of the worker's own log (fd 3): re-written, never copied (sandbox/worker-log.ts). */
+  private onWorkerLine(line: string): void {
+    const entry = parseWorkerLine(line);
+    if (!entry) return this.lines.note(LEVEL.warn, { src: 'worker-pipe' }, line);
+    if (entry.level >= LEVEL.fatal) this.noteFatal(entry);
+    this.lines.worker(entry);
+  }
+
+  private noteFatal(entry: WorkerLogEntry): void {
+    const f = entry.fields as { exitReason?: unknown; err?: { message?: unknown } };
+    const reason = typeof f.exitReason === 'string' ? f.exitReason : entry.msg || 'fatal error';
+    const detail = typeof f.err?.message === 'string' ? `: ${f.err.message}` : '';
+    this.lastFatal = `${reason}${detail}`.slice(0, 500);
+  }
+
   /**
-   * The worker's lines are JSON from its own pino (with its pid, gen and level):
-   * they go to the log as they are, unparsed. Only a fatal line is read, for the exit reason.
+   * fds 1 and 2. Before `ready` no robot code has run: what comes is bwrap's or Node's own
+   * start-up output, logged as the worker's and kept as the reason should it die.
    */
-  private onStdout(line: string): void {
-    if (!line.startsWith('{')) {
-      this.log.info({ src: 'stdout' }, line);
-      return;
-    }
-    if (line.includes('"level":60')) this.noteFatal(line);
-    (this.log as unknown as Record<symbol, { write(s: string): void }>)[pino.symbols.streamSym]!.write(line + '\n');
+  private onOutput(stream: 'stdout' | 'stderr', line: string): void {
+    if (stream === 'stderr' && /heap out of memory|Reached heap limit/i.test(line)) this.outOfMemory = true;
+    if (this.ready) return this.output.line(stream, line);
+    if (stream === 'stderr') this.startupError ??= line.slice(0, 300);
+    this.lines.note(LEVEL.warn, { src: 'startup', stream }, line);
   }
+}
 
-  private noteFatal(line: string): void {
+/** Workers not yet exited: the server exiting any way (process.exit on a fatal path) takes their groups with it. */
+const live = new Set<WorkerProcess>();
+process.on('exit', () => {
+  for (const w of live) w.signal('SIGKILL');
+});
+
+/** Under bwrap: the host pid of the worker (bwrap -> its init in the pid namespace -> node); null if /proc cannot tell. */
+function findWorkerPid(bwrapPid: number | undefined): number | null {
+  let pid = bwrapPid;
+  for (let depth = 0; depth < 2 && pid; depth++) {
     try {
-      const entry = JSON.parse(line) as { msg?: string; exitReason?: string; err?: { message?: string } };
-      this.lastFatal = `${entry.exitReason ?? entry.msg ?? 'fatal error'}${entry.err?.message ? `: ${entry.err.message}` : ''}`;
+      const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      pid = children.length === 1 ? Number(children[0]) : undefined;
     } catch {
-      this.lastFatal = 'fatal error';
+      return null;
     }
   }
-
-  private onStderr(line: string): void {
-    if (/heap out of memory|Reached heap limit/i.test(line)) this.outOfMemory = true;
-    this.log.warn({ src: 'stderr' }, line);
-  }
+  return pid ?? null;
 }

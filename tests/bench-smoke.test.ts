@@ -26,6 +26,7 @@ describe('npm run bench, smoke run', () => {
       idleSettleMs: 50,
       strangerMs: 1000,
       strangerFrameMb: 1,
+      workerStarts: 1,
       phaseTimeoutMs: 20_000,
       out: null,
     };

@@ -1,21 +1,13 @@
 /**
- * The worker logs JSON lines to stdout; the supervisor reads them into the broker's
- * log. Robot code's console output becomes log lines too, so stdout stays JSON.
+ * The worker's own log: JSON lines on its private pipe (fd 3), which the server reads
+ * and re-writes into the broker's log (server/sandbox/worker-log.ts). stdout and
+ * stderr are robot code's: console.*, prints and child processes write there, and the
+ * server treats that as robot output, never as log lines.
  */
-import { format } from 'node:util';
 import pino from 'pino';
+import { WORKER_PIPE_FD } from '../ipc/protocol.js';
 
 export function createWorkerLogger(level: string, generation: number): pino.Logger {
   // Synchronous: a fatal line written just before exit must reach the supervisor.
-  return pino({ level, base: { proc: 'worker', pid: process.pid, gen: generation } }, pino.destination({ fd: 1, sync: true }));
-}
-
-/** Route console.* (robot code's prints) into the log as `src: "robot"` lines. */
-export function captureConsole(log: pino.Logger): void {
-  const robot = log.child({ src: 'robot' });
-  console.log = (...args: unknown[]) => robot.info(format(...args));
-  console.info = console.log;
-  console.debug = (...args: unknown[]) => robot.debug(format(...args));
-  console.warn = (...args: unknown[]) => robot.warn(format(...args));
-  console.error = (...args: unknown[]) => robot.error(format(...args));
+  return pino({ level, base: { proc: 'worker', pid: process.pid, gen: generation } }, pino.destination({ fd: WORKER_PIPE_FD, sync: true }));
 }

@@ -1,24 +1,20 @@
 /**
- * Worker process entry. Started by the server's supervisor with its config in
- * ROBOT_CONTROL_WORKER (JSON). Reports `ready` only once the server's subscription
- * has reached its publisher, so no pushed event can be lost to a slow join.
+ * Worker process entry. Started by the server (server/worker-process.ts), in its
+ * sandbox, with its config, routing id and ready secret on a private pipe (fd 3; never
+ * the environment or argv). Reports `ready` only once the server's subscription has
+ * reached its publisher, so no pushed event can be lost to a slow join.
  */
+import { hello } from './boot.js'; // first: it reads the hello and starts the watchdog before the rest loads
 import { RpcDealer } from '../ipc/rpc-dealer.js';
 import { EventPublisher } from '../ipc/publisher.js';
-import { WORKER_EXIT, workerRoutingId, type WorkerConfig } from '../ipc/protocol.js';
-import { captureConsole, createWorkerLogger } from './logger.js';
+import { WORKER_EXIT } from '../ipc/protocol.js';
+import { createWorkerLogger } from './logger.js';
 import { makePushMessage } from './push.js';
 import { Worker } from './worker.js';
 
-const config = JSON.parse(process.env.ROBOT_CONTROL_WORKER ?? 'null') as WorkerConfig | null;
-if (!config) {
-  process.stderr.write('worker: ROBOT_CONTROL_WORKER is not set; the worker is started by the server\n');
-  process.exit(WORKER_EXIT.badConfig);
-}
-delete process.env.ROBOT_CONTROL_WORKER;
+const { config, routingId, secret } = hello;
 
 const log = createWorkerLogger(config.logLevel, config.generation);
-captureConsole(log);
 
 function die(reason: string, err: unknown, code: number): never {
   log.fatal({ err, exitReason: reason }, reason);
@@ -26,10 +22,6 @@ function die(reason: string, err: unknown, code: number): never {
 }
 process.on('uncaughtException', (err) => die('uncaught exception', err, WORKER_EXIT.uncaught));
 process.on('unhandledRejection', (err) => die('unhandled rejection', err, WORKER_EXIT.uncaught));
-// The server holds our stdin; when it closes, the server is gone (even by SIGKILL): exit.
-process.stdin.on('end', () => die('server gone', null, WORKER_EXIT.serverGone));
-process.stdin.on('error', () => die('server gone', null, WORKER_EXIT.serverGone));
-process.stdin.resume();
 
 const publisher = new EventPublisher((err) => log.error({ err }, 'publish failed'));
 globalThis.pushMessage = makePushMessage(config.generation, (event) => publisher.publish(event));
@@ -43,12 +35,15 @@ const worker = new Worker(log, config.stopTimeoutMs, () => {
     process.exit(0);
   });
 }, config);
-dealer = new RpcDealer(workerRoutingId(config.generation), (req, frames) => worker.handle(req, frames), (err) =>
-  log.error({ err }, 'command channel error'),
+dealer = new RpcDealer(
+  routingId,
+  (req, frames) => worker.handle(req, frames),
+  (err) => log.error({ err }, 'command channel error'),
+  (r) => log.warn({ reason: r.reason, detail: r.detail }, 'request refused'),
 );
 
 publisher.connect(config.callbackEndpoint);
 dealer.connect(config.commandEndpoint);
 await publisher.subscribed();
-await dealer.send({ type: 'ready', generation: config.generation, pid: process.pid });
+await dealer.send({ type: 'ready', generation: config.generation, pid: process.pid, secret });
 log.info('worker ready');

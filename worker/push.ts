@@ -5,12 +5,10 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BrokerError } from '../ipc/errors.js';
-import { RESERVED_EVENTS, type PushedEvent } from '../ipc/protocol.js';
+import { MAX_EVENT_NAME, RESERVED_EVENTS, type PushedEvent } from '../ipc/protocol.js';
 
 /** The request id of the call running now. */
 export const requestContext = new AsyncLocalStorage<number>();
-
-const MAX_EVENT_NAME = 200;
 
 export type PushMessage = (event: string, data?: unknown) => void;
 

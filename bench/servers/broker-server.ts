@@ -19,7 +19,7 @@ const { startBroker } = await load<typeof import('../../server/broker.js')>('ser
 const config: Config = parseConfig(
   {
     websocket: { host: '127.0.0.1', port: 0 },
-    worker: { storage_dir: join(dir, 'projects') },
+    worker: { storage_dir: join(dir, 'projects'), ...(process.env.BENCH_SANDBOX ? { sandbox: process.env.BENCH_SANDBOX as Config['worker']['sandbox'] } : {}) },
     ipc: { command_socket: `ipc://${join(dir, 'cmd.ipc')}`, callback_socket: `ipc://${join(dir, 'cb.ipc')}` },
     auth: { token: 'bench-token' },
     log: { file: join(dir, 'logs', 'app.log'), level: (process.env.BENCH_LOG_LEVEL || 'info') as Config['log']['level'], console: false },
@@ -29,7 +29,7 @@ const config: Config = parseConfig(
 );
 const broker = await startBroker(config);
 
-serveParent({ port: broker.port, token: broker.token, logFile: config.log.file, dist }, async (type) => {
+serveParent({ port: broker.port, token: broker.token, logFile: config.log.file, dist, sandbox: broker.sandbox.mode }, async (type) => {
   if (type === 'status') return broker.supervisor.status();
   if (type === 'stop') {
     await broker.close();

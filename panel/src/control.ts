@@ -12,7 +12,7 @@ import { StopButton } from './stop.js';
 import { Uploader } from './upload.js';
 
 /** The broker's own events: everything else on this socket is the robot's. Typed, so a new one breaks the build. */
-const BROKER_EVENTS: Record<keyof ServerToClientEvents, true> = { worker_status: true, broker_error: true, events_shed: true };
+const BROKER_EVENTS: Record<keyof ServerToClientEvents, true> = { worker_status: true, broker_error: true, events_shed: true, robot_log: true };
 
 export function startControl(env: Shared, clientId: string): Link<ServerToClientEvents> {
   const { status, log, plot } = env;

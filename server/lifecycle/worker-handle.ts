@@ -7,7 +7,6 @@
  */
 import { BrokerError } from '../../ipc/errors.js';
 import { deferred } from '../../ipc/promises.js';
-import { workerRoutingId } from '../../ipc/protocol.js';
 import type { WorkerProcess } from '../worker-process.js';
 
 export class WorkerHandle {
@@ -16,7 +15,7 @@ export class WorkerHandle {
   private said = false;
 
   constructor(readonly proc: WorkerProcess) {
-    this.id = workerRoutingId(proc.generation);
+    this.id = proc.routingId;
     void proc.exited.then((exit) =>
       this.readiness.reject(new BrokerError('E_WORKER_CRASHED', `the worker died before it was ready: ${exit.reason}`, { reason: exit.reason })),
     );

@@ -10,6 +10,7 @@ import { abortable, withDeadline } from '../../ipc/promises.js';
 import type { WorkerConfig, WorkerReply } from '../../ipc/protocol.js';
 import type { RpcRouter } from '../../ipc/rpc-router.js';
 import type { Logger } from '../logger.js';
+import type { WorkerSandbox } from '../sandbox/sandbox.js';
 import { WorkerProcess, type WorkerExit } from '../worker-process.js';
 import { restartedError, stopWorker, TERM_GRACE_MS } from './shutdown.js';
 import type { Standby } from './standby.js';
@@ -22,6 +23,8 @@ export interface SpawnSettings {
   maxMemoryMb: number;
   /** Where the workers' own log lines go (the root logger). */
   workerLog: Logger;
+  /** What every worker process runs in. */
+  sandbox: WorkerSandbox;
 }
 
 export class WorkerPool {
@@ -46,6 +49,7 @@ export class WorkerPool {
       config: { ...this.settings.worker, generation },
       maxMemoryMb: this.settings.maxMemoryMb,
       log: this.settings.workerLog,
+      sandbox: this.settings.sandbox,
     });
     const w = new WorkerHandle(proc);
     this.live.set(w, null);
@@ -76,16 +80,16 @@ export class WorkerPool {
     }
   }
 
-  /** A `ready` frame from the router: accepted only from a live worker of that generation that the sandbox vouches for. */
-  onReady(routingId: string, msg: Extract<WorkerReply, { type: 'ready' }>): void {
+  /**
+   * A `ready` frame from the router: accepted only from a live worker of that generation,
+   * on the routing id it was given, with the secret only it was handed. False: refused
+   * (the router logs and counts it).
+   */
+  onReady(routingId: string, msg: Extract<WorkerReply, { type: 'ready' }>): boolean {
     const w = [...this.live.keys()].find((h) => h.generation === msg.generation);
-    if (!w || w.id !== routingId) {
-      this.log.warn({ gen: msg.generation, routingId }, 'ready from an unknown worker: ignored');
-    } else if (!w.proc.verifyReady(msg)) {
-      this.log.warn({ gen: msg.generation }, 'ready frame not vouched for by the sandbox: dropped');
-    } else if (!w.isReady) {
-      w.markReady();
-    }
+    if (!w?.proc.verifyReady(msg, routingId)) return false;
+    w.markReady();
+    return true;
   }
 
   private isRetiring(w: WorkerHandle): boolean {
@@ -118,13 +122,7 @@ export class WorkerPool {
 
   /** SIGKILL every live worker now, synchronously: the last resort of a forced exit. */
   killNow(): void {
-    for (const w of this.live.keys()) {
-      try {
-        if (w.pid) process.kill(w.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    for (const w of this.live.keys()) w.proc.signal('SIGKILL');
   }
 
   private exited(w: WorkerHandle, exit: WorkerExit): void {

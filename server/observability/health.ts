@@ -17,6 +17,8 @@ export interface HealthOptions {
   closing: () => boolean;
   /** Whether the log files are being written. */
   logs: () => LogState;
+  /** What robot code runs in, and the warning when it runs unconfined. */
+  sandbox: { mode: string; warning: string | null };
 }
 
 export function healthRoute(o: HealthOptions): (req: FastifyRequest, reply: FastifyReply) => FastifyReply {
@@ -43,6 +45,7 @@ export function healthRoute(o: HealthOptions): (req: FastifyRequest, reply: Fast
         ageMs: heartbeatAgeMs,
       },
       logs,
+      sandbox: { mode: o.sandbox.mode, ...(o.sandbox.warning ? { warning: o.sandbox.warning } : {}) },
     });
   };
 }

@@ -36,6 +36,8 @@ export interface ObservabilityContext {
   /** The HTTP app the routes are added to (before it listens). */
   http: FastifyInstance;
   startedAt: number;
+  /** What robot code runs in (for /health). */
+  sandbox: { mode: string; warning: string | null };
 }
 
 export interface Observability {
@@ -97,6 +99,7 @@ export function installObservability(ctx: ObservabilityContext): Observability {
       staleAfterMs: Math.round(Math.min(ctx.config.worker.heartbeat_timeout, 3 * ctx.config.worker.heartbeat_interval + 1) * 1000),
       closing: () => closing,
       logs: () => logState(ctx.log),
+      sandbox: ctx.sandbox,
     }),
   );
   ctx.http.get('/stats', (req, reply) => {

@@ -140,6 +140,9 @@ export function createMetrics(src: MetricsSources): Registry {
     outcomes(stats.methods.counts(), 'method'),
   );
   readCounter(registry, 'errors_total', 'Errors answered or refused, by code.', ['code'], () => [...stats.errors].map(([code, n]): Sample => [{ code }, n]));
+  readCounter(registry, 'ipc_rejected_total', 'Frames from the worker side dropped, by reason (bad_frame, reserved_event, wrong_worker, ...).', ['reason'], () =>
+    [...stats.ipcRejected].map(([reason, n]): Sample => [{ reason }, n]),
+  );
   readCounter(registry, 'auth_failures_total', 'Refused tokens (and foreign origins), by surface (socket.io, monitor, stats, metrics, origin).', ['surface'], () =>
     [...stats.authFailures].map(([surface, n]): Sample => [{ surface }, n]),
   );

@@ -21,7 +21,7 @@ export const MONITOR_NAMESPACE = '/monitor';
 type MonitorSocket = Socket<Record<string, never>, MonitorEvents>;
 type MonitorNamespace = Namespace<Record<string, never>, MonitorEvents>;
 type Forwarded = keyof MonitorEvents;
-const FORWARDED: readonly Forwarded[] = ['command', 'ack', 'push', 'client', 'worker_status'];
+const FORWARDED: readonly Forwarded[] = ['command', 'ack', 'push', 'client', 'worker_status', 'robot_log'];
 
 export interface MonitorOptions {
   nsp: Namespace;

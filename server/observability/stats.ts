@@ -4,6 +4,7 @@
  * count; `snapshot()` is the body of `GET /stats`. Memory is bounded: latencies
  * live in fixed rings, and the method and error-code tables are capped.
  */
+import { REJECT_REASONS, type RejectReason } from '../../ipc/frames.js';
 import type { ProjectType, StartResult, UpdateResult } from '../../ipc/protocol.js';
 import type { BrokerEvents, BrokerEventMap } from '../broker-events.js';
 import type { ClientGate } from '../client-gate.js';
@@ -57,12 +58,15 @@ export class StatsCollector {
   readonly connections = { accepted: 0, disconnected: 0, refused: { unauthorized: 0, busy: 0 } };
   /** Refused tokens per surface: socket.io, monitor, stats, metrics. */
   readonly authFailures = new Map<string, number>();
+  /** Frames from the worker side dropped, by reason (ipc/frames.ts). */
+  readonly ipcRejected = new Map<RejectReason, number>(REJECT_REASONS.map((r) => [r, 0]));
   project: ProjectInfo | null = null;
   private readonly observers: CallObserver[] = [];
 
   constructor(private readonly src: StatsSources) {
     src.events.on('ack', this.onAck);
     src.events.on('client', this.onClient);
+    src.events.on('ipc_rejected', this.onRejected);
   }
 
   observe(observer: CallObserver): void {
@@ -109,6 +113,10 @@ export class StatsCollector {
       };
     }
   }
+
+  private readonly onRejected = (r: BrokerEventMap['ipc_rejected'][0]): void => {
+    this.ipcRejected.set(r.reason, (this.ipcRejected.get(r.reason) ?? 0) + 1);
+  };
 
   private readonly onClient = (c: BrokerEventMap['client'][0]): void => {
     if (c.state === 'connected') this.connections.accepted++;
@@ -186,7 +194,10 @@ export class StatsCollector {
       methodsTracked: { count: this.methods.size, limit: MAX_METHODS },
       pushes: { delivered: p.delivered, shed: p.shed, noClient: p.noClient, stale: p.stale, unsendable: p.unsendable, byEvent: this.pushedByEvent() },
       monitors: this.monitors(),
-      security: { authFailures: Object.fromEntries(this.authFailures) },
+      security: {
+        authFailures: Object.fromEntries(this.authFailures),
+        ipcRejected: { total: [...this.ipcRejected.values()].reduce((a, b) => a + b, 0), byReason: Object.fromEntries(this.ipcRejected) },
+      },
       logs: this.src.logs(),
     };
   }
@@ -194,6 +205,7 @@ export class StatsCollector {
   close(): void {
     this.src.events.off('ack', this.onAck);
     this.src.events.off('client', this.onClient);
+    this.src.events.off('ipc_rejected', this.onRejected);
   }
 }
 
@@ -230,6 +242,10 @@ export interface StatsSnapshot {
   methodsTracked: { count: number; limit: number };
   pushes: { delivered: number; shed: number; noClient: number; stale: number; unsendable: number; byEvent: Record<string, number> };
   monitors: { connected: number; dropped: number };
-  security: { authFailures: Record<string, number> };
+  security: {
+    authFailures: Record<string, number>;
+    /** Frames from the worker side dropped (bad shape, reserved event, wrong worker, refused ready, ...). */
+    ipcRejected: { total: number; byReason: Record<string, number> };
+  };
   logs: LogState;
 }

@@ -170,7 +170,8 @@ describe('a Python project', () => {
   let statuses: WorkerStatus[];
 
   beforeAll(async () => {
-    t = await startTestBroker({ worker: { max_memory_mb: 64, stop_timeout: 1, max_execution_time: 60 } });
+    // sandbox none: these tests follow the Python child by its pid, which a sandbox's pid namespace renumbers (tests/sandbox runs Python sandboxed).
+    t = await startTestBroker({ worker: { max_memory_mb: 64, stop_timeout: 1, max_execution_time: 60, sandbox: 'none' } });
     c = await t.connect();
     statuses = collect<WorkerStatus>(c, 'worker_status');
     expect((await call(c, 'update', { data: zipFiles(PROJECT) })).status).toBe('success');
@@ -321,7 +322,7 @@ describe('the configured interpreter (worker.python)', () => {
     const real = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
     writeFileSync(python, `#!/bin/sh\necho "$@" > '${marker}'\nexec '${real}' "$@"\n`);
     chmodSync(python, 0o755);
-    t = await startTestBroker({ worker: { python } });
+    t = await startTestBroker({ worker: { python, sandbox: 'none' } }); // the wrapper writes its marker in the test's own /tmp
     const c = await t.connect();
     expect((await call(c, 'update', { data: zipFiles(PROJECT) })).status).toBe('success');
     expect((await callMethod(c, 'robot', 'static_add', [1, 2])).data).toBe(3);

@@ -42,7 +42,7 @@ export function testConfig(dir: string, overrides: DeepPartial<ConfigInput> = {}
     {
       ...o,
       websocket: { host: '127.0.0.1', port: 0, ...o.websocket },
-      worker: { storage_dir: join(dir, 'projects'), heartbeat_interval: 0.25, heartbeat_timeout: 5, ...o.worker },
+      worker: { storage_dir: join(dir, 'projects'), data_dir: join(dir, 'robot-data'), heartbeat_interval: 0.25, heartbeat_timeout: 5, ...o.worker },
       ipc: { command_socket: `ipc://${join(dir, 'cmd.ipc')}`, callback_socket: `ipc://${join(dir, 'cb.ipc')}`, ...o.ipc },
       auth: { token: 'test-token', ...o.auth },
       log: { file: join(dir, 'logs', 'app.log'), level: 'debug', console: false, ...o.log },

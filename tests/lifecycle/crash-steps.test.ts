@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, callMethod, connectClient, tempDir, waitFor } from '../helpers/broker.js';
 import { killLeftovers, startServerProcess, type ServerProcess } from './server-process.js';
-import { groupMembers, versionProject, workersAmong } from './support.js';
+import { versionProject, workersAmong } from './support.js';
 
 afterEach(killLeftovers);
 
@@ -34,9 +34,9 @@ async function version(s: ServerProcess): Promise<unknown> {
   }
 }
 
-/** The group is empty: the server died and took (or its workers noticed and followed) every worker. */
+/** Nothing of the broker is left: the server died and took (or its workers noticed and followed) every worker. */
 async function nothingLeft(s: ServerProcess): Promise<void> {
-  await waitFor(() => groupMembers(s.pgid).length === 0, 8000, 'every process of the killed server to exit');
+  await waitFor(() => s.processes().length === 0, 8000, 'every process of the killed server to exit');
 }
 
 describe('the server killed at each step of an update', () => {
@@ -75,12 +75,12 @@ describe('the server killed at each step of an update', () => {
 describe('the server killed while it starts, and while it recovers from a crash', () => {
   it('leaves no process behind either way', async () => {
     const starting = await startServerProcess({ noWait: true });
-    await waitFor(() => workersAmong(groupMembers(starting.pgid)).length > 0, 15_000, 'a worker to be spawned');
+    await waitFor(() => workersAmong(starting.processes()).length > 0, 15_000, 'a worker to be spawned');
     process.kill(starting.pgid, 'SIGKILL');
     await nothingLeft(starting);
 
     const s = await startServerProcess();
-    const worker = workersAmong(groupMembers(s.pgid))[0]!;
+    const worker = workersAmong(s.processes())[0]!;
     process.kill(worker.pid, 'SIGKILL'); // a crash: the server now promotes or spawns a replacement
     process.kill(s.pgid, 'SIGKILL');
     await nothingLeft(s);

@@ -28,11 +28,11 @@ afterAll(() => {
 
 it('a 20,000,000-number argument (~40 MB) is answered; the worker that parsed it is not killed', async () => {
   const statuses = collect<WorkerStatus>(c, 'worker_status');
-  const pid = (await callMethod(c, 'probe', 'pid')).data;
+  const pid = (await callMethod(c, 'probe', 'instance')).data;
   const numbers = new Array<number>(20_000_000).fill(7);
   const r = await callMethod(c, 'probe', 'count', [numbers], 150_000);
   expect(r, JSON.stringify(r).slice(0, 300)).toMatchObject({ status: 'success', data: 20_000_000 });
-  expect((await callMethod(c, 'probe', 'pid')).data).toBe(pid);
+  expect((await callMethod(c, 'probe', 'instance')).data).toBe(pid);
   expect(statuses).toEqual([]);
   expect(s.output()).not.toMatch(/wedged/);
 }, 180_000);

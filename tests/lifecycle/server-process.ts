@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, waitFor } from '../helpers/broker.js';
-import { groupMembers } from './support.js';
+import { brokerProcesses } from './support.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const MAIN = join(ROOT, 'dist/server/main.js');
@@ -16,6 +16,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** The process group it leads (its pid). */
   pgid: number;
+  /** Its live processes: the server's group and the workers (groups of their own), watched from the start. */
+  processes(): ReturnType<typeof brokerProcesses>;
   dir: string;
   url: string;
   token: string;
@@ -31,10 +33,12 @@ const started: ServerProcess[] = [];
 /** SIGKILL every group a test left behind (call from afterEach). */
 export function killLeftovers(): void {
   for (const s of started.splice(0)) {
-    try {
-      process.kill(-s.pgid, 'SIGKILL');
-    } catch {
-      // gone
+    for (const p of [{ pid: s.pgid }, ...s.processes()]) {
+      try {
+        process.kill(-p.pid, 'SIGKILL');
+      } catch {
+        // gone, or not a group leader
+      }
     }
   }
 }
@@ -87,9 +91,14 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  // Every pid the broker ever had, so that a worker orphaned by the server's death is still counted.
+  const seen = new Set<number>();
+  const watch = setInterval(() => brokerProcesses(child.pid!, seen), 50);
+  watch.unref();
   const s: ServerProcess = {
     child,
     pgid: child.pid!,
+    processes: () => brokerProcesses(child.pid!, seen),
     dir,
     url: '',
     token: 'test-token',
@@ -109,8 +118,8 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   return s;
 }
 
-/** Every member of the group is gone within `ms`: resolves with how long it took. */
+/** Every process of the broker (server group and workers) is gone within `ms`: resolves with how long it took. */
 export async function allGone(s: ServerProcess, sentAt: number, ms = 5000): Promise<number> {
-  await waitFor(() => groupMembers(s.pgid).length === 0, ms + 3000, `every process of group ${s.pgid} to exit`);
+  await waitFor(() => s.processes().length === 0, ms + 3000, `every process of the broker in group ${s.pgid} to exit`);
   return Date.now() - sentAt;
 }

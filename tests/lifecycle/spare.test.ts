@@ -22,7 +22,8 @@ it('a frozen spare is not promoted: it is discarded and a fresh worker serves', 
   // The standby is spawned shortly after the update: freeze it once it is up.
   await waitFor(() => workersAmong(descendants(process.pid)).some((w) => w.pid !== current), 15_000, 'the spare');
   const spare = workersAmong(descendants(process.pid)).find((w) => w.pid !== current)!;
-  await waitFor(() => t!.logLines().some((l) => l.proc === 'worker' && l.pid === spare.pid && l.msg === 'worker ready'), 15_000, 'the spare to be ready');
+  const currentGen = t.broker.supervisor.status().generation;
+  await waitFor(() => t!.logLines().some((l) => l.proc === 'worker' && l.gen !== currentGen && l.msg === 'worker ready'), 15_000, 'the spare to be ready');
   process.kill(spare.pid, 'SIGSTOP');
   const statuses = collect<WorkerStatus>(c, 'worker_status');
   const crashedAt = Date.now();

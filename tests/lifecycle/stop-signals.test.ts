@@ -31,7 +31,7 @@ describe('a signal stops the broker and everything it started', () => {
     const s = await startServerProcess({ via });
     const c = await connectClient(s.url, { token: s.token });
     expect((await callMethod(c, 'sport_client', 'StandUp')).status).toBe('success');
-    expect(workersAmong(groupMembers(s.pgid)).length).toBeGreaterThanOrEqual(1);
+    expect(workersAmong(s.processes()).length).toBeGreaterThanOrEqual(1);
     const at = signal(s, sig, to);
     expect(await allGone(s, at)).toBeLessThan(LIMIT_MS);
     c.close();
@@ -93,7 +93,7 @@ describe('a signal stops the broker and everything it started', () => {
 
   it('a signal during start-up stops it too', async () => {
     const s = await startServerProcess({ via: 'node', noWait: true });
-    await waitFor(() => workersAmong(groupMembers(s.pgid)).length > 0, 15_000, 'a worker to be spawned');
+    await waitFor(() => workersAmong(s.processes()).length > 0, 15_000, 'a worker to be spawned');
     const at = signal(s, 'SIGINT', 'group');
     expect(await allGone(s, at)).toBeLessThan(LIMIT_MS);
   });

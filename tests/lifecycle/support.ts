@@ -21,7 +21,8 @@ export async function brokerRunning(project: Buffer, worker: Record<string, unkn
 export function versionProject(version: string, options: { stopMs?: number } = {}): Buffer {
   const stop = options.stopMs ? `exports.stop = () => new Promise((r) => setTimeout(r, ${options.stopMs}));\n` : '';
   return zipFiles({
-    'main.js': `exports.probe = { version: () => ${JSON.stringify(version)}, pid: () => process.pid, add: (a, b) => a + b, count: (xs) => xs.length };\n${stop}`,
+    // `instance`: which worker process answers (a sandboxed worker's own pid is its namespace's, the same in every worker).
+    'main.js': `const instance = require('node:crypto').randomUUID();\nexports.probe = { version: () => ${JSON.stringify(version)}, instance: () => instance, add: (a, b) => a + b, count: (xs) => xs.length };\n${stop}`,
   });
 }
 
@@ -62,6 +63,25 @@ export function groupMembers(pgid: number): ProcInfo[] {
   return processes().filter((p) => p.pgid === pgid);
 }
 
+/**
+ * The live processes of the broker whose server leads group `pgid`: the group, what its
+ * members started (workers lead groups of their own), and whatever of `seen` is still
+ * alive (a worker outlives its server's death until it notices). Adds what it finds to `seen`.
+ */
+export function brokerProcesses(pgid: number, seen: Set<number>): ProcInfo[] {
+  const all = processes();
+  const found = new Map<number, ProcInfo>();
+  for (const p of all) if (p.pgid === pgid || seen.has(p.pid)) found.set(p.pid, p);
+  let frontier = [...found.keys()];
+  while (frontier.length) {
+    const kids = all.filter((p) => frontier.includes(p.ppid) && !found.has(p.pid));
+    for (const k of kids) found.set(k.pid, k);
+    frontier = kids.map((k) => k.pid);
+  }
+  for (const pid of found.keys()) seen.add(pid);
+  return [...found.values()];
+}
+
 /** Live descendants of `pid` (children, grandchildren...). */
 export function descendants(pid: number): ProcInfo[] {
   const all = processes();
@@ -75,9 +95,9 @@ export function descendants(pid: number): ProcInfo[] {
   return out;
 }
 
-/** Worker processes (dist/worker/main.js) among `procs`. */
+/** Worker processes (node running dist/worker/main.js) among `procs`: not the bubblewrap processes around a sandboxed one. */
 export function workersAmong(procs: ProcInfo[]): ProcInfo[] {
-  return procs.filter((p) => p.cmdline.includes('worker/main.js'));
+  return procs.filter((p) => p.cmdline.includes('worker/main.js') && !/^\S*bwrap /.test(p.cmdline));
 }
 
 export function alive(pid: number): boolean {

@@ -30,14 +30,15 @@ describe('an update that fails to load', () => {
   it('calls keep succeeding on the same worker the whole time; at most one extra worker process; no status change', async () => {
     await settled();
     const pid = servingPid();
+    const instance = (await callMethod(c, 'probe', 'instance')).data;
     const statuses = collect<WorkerStatus>(c, 'worker_status');
     let done = false;
     const update = call(c, 'update', { data: hangingProject() }, 45_000).finally(() => (done = true));
     let calls = 0;
     let most = 0;
     while (!done) {
-      const r = await callMethod(c, 'probe', 'pid');
-      expect(r).toEqual({ status: 'success', message: 'ok', data: pid });
+      const r = await callMethod(c, 'probe', 'instance');
+      expect(r).toEqual({ status: 'success', message: 'ok', data: instance });
       calls++;
       most = Math.max(most, workers().length);
       await new Promise((r) => setTimeout(r, 25));

@@ -75,9 +75,9 @@ export function walk(dir: string): string[] {
  */
 export function expectOnlyBrokerFiles(t: TestBroker): void {
   const top = readdirSync(t.dir).sort();
-  expect(top.filter((n) => !['projects', 'logs', 'cmd.ipc', 'cb.ipc'].includes(n))).toEqual([]);
+  expect(top.filter((n) => !['projects', 'logs', 'cmd.ipc', 'cb.ipc', 'robot-data'].includes(n))).toEqual([]);
   const storage = t.config.worker.storage_dir;
-  const layout = readdirSync(storage).filter((n) => !['default', 'current', '.previous', '.releases', '.staging'].includes(n));
+  const layout = readdirSync(storage).filter((n) => !['default', 'current', '.previous', '.releases', '.staging', '.slots'].includes(n));
   expect(layout).toEqual([]);
   expect(readdirSync(join(storage, '.staging'))).toEqual([]);
   const linked = ['current', '.previous'].filter((l) => isLink(join(storage, l))).map((l) => readlinkSync(join(storage, l)).replace('.releases/', ''));

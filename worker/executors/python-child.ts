@@ -1,7 +1,8 @@
 /**
  * The Python child of a worker running a Python project: python_runner.py, spoken to
  * in JSON lines over two dedicated pipes (fd 3: commands in, fd 4: messages out), so
- * the child's stdout and stderr stay free for robot prints, which become log lines.
+ * the child's stdout and stderr stay free for robot prints: they are the worker's own
+ * stdout and stderr (robot output, which the server logs and shows as robot_log).
  *
  * Lifecycle: loading -> loaded -> dead. A child that dies while loading is a load
  * error; one that dies (or stops answering pings) once loaded is fatal to the worker,
@@ -14,7 +15,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type pino from 'pino';
 import { BrokerError } from '../../ipc/errors.js';
-import { RESERVED_EVENTS } from '../../ipc/protocol.js';
+import { MAX_EVENT_NAME, RESERVED_EVENTS } from '../../ipc/protocol.js';
 
 /** Commands to the runner. */
 export type RunnerCommand =
@@ -45,8 +46,6 @@ type Reply = Extract<RunnerMessage, { id: number }>;
 const RUNNER_CANDIDATES = [new URL('./python_runner.py', import.meta.url), new URL('../../../worker/executors/python_runner.py', import.meta.url)];
 export const RUNNER_PATH = fileURLToPath(RUNNER_CANDIDATES.find((u) => existsSync(fileURLToPath(u))) ?? RUNNER_CANDIDATES[1]!);
 
-/** Same limit as the worker's pushMessage (worker/push.ts). */
-const MAX_EVENT_NAME = 200;
 /** RLIMIT_AS counts address space, not heap: room for the interpreter, its libraries and thread stacks. */
 export const MEMORY_ALLOWANCE_MB = 256;
 const STDERR_TAIL = 20;
@@ -97,21 +96,19 @@ export class PythonChild {
         memoryAllowanceMb: MEMORY_ALLOWANCE_MB,
       }),
     };
-    delete env.ROBOT_CONTROL_WORKER;
+    // stdout is the worker's own (robot output as it is); stderr passes through here too, with its tail kept for load errors.
     this.child = spawn(options.pythonPath, [RUNNER_PATH, options.projectDir, options.entry], {
       cwd: options.projectDir,
       env,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: ['ignore', 'inherit', 'pipe', 'pipe', 'pipe'],
     });
     // The worker may exit any way (process.exit on a fatal path): the child goes with it.
     process.on('exit', this.killOnExit);
     this.commands = this.child.stdio[3] as Writable;
     this.commands.on('error', () => {}); // EPIPE when the child is gone: its exit tells why
 
-    const robot = options.log.child({ src: 'robot' });
-    createInterface({ input: this.child.stdout! }).on('line', (line) => robot.info({ stream: 'stdout' }, line));
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
-      robot.warn({ stream: 'stderr' }, line);
+      process.stderr.write(`${line}\n`);
       this.stderrTail.push(line);
       if (this.stderrTail.length > STDERR_TAIL) this.stderrTail.shift();
     });
