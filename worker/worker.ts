@@ -9,6 +9,7 @@ import { loadProject } from './executors/index.js';
 import type { LoadedProject } from './executors/types.js';
 import type { ProjectStore } from './project-store.js';
 import { requestContext } from './push.js';
+import { methodErrorDetails } from './stack.js';
 
 type Handlers = {
   [K in WorkerCommand]: (request: WorkerRequest<K>, frames: Buffer[]) => Promise<WorkerCalls[K]['result']> | WorkerCalls[K]['result'];
@@ -87,5 +88,5 @@ export class Worker {
 function methodError(err: unknown): BrokerError {
   if (err instanceof BrokerError) return err;
   const e = err instanceof Error ? err : new Error(String(err));
-  return new BrokerError('E_METHOD_FAILED', e.message, { error: { name: e.name, message: e.message, stack: e.stack } });
+  return new BrokerError('E_METHOD_FAILED', e.message, methodErrorDetails(e));
 }

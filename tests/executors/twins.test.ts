@@ -113,6 +113,15 @@ describe.each(TWINS)('the $lang twin', (twin) => {
     expect(code(await callMethod(c, 'robot', 'nothing'))).toBe('E_UNKNOWN_METHOD');
   });
 
+  it('a robot error names its project-relative file:line and shows only the project\'s frames', async () => {
+    const r = await callMethod(c, 'robot', 'fail');
+    const data = r.data as { location?: { file: string; line: number }; error: { stack: string } };
+    expect(data.location).toMatchObject({ file: twin.entry, line: twin.lang === 'js' ? 34 : twin.lang === 'ts' ? 36 : 35 });
+    expect(data.error.stack).toContain(`${twin.entry}:`.replace('.py:', '.py"'));
+    // No absolute path, no release folder, no broker frame.
+    expect(data.error.stack).not.toMatch(/\/|\.releases|dist\/worker|node:internal|python_runner/);
+  });
+
   it('never calls dunder, private, inherited or internal names', async () => {
     const methods = ['constructor', '__proto__', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', '__defineGetter__', '_secret',
       '__init__', '__class__', '__dict__', '__repr__', '__reduce__', '__getattribute__', '__subclasshook__', '__setattr__', 'mro'];

@@ -4,6 +4,8 @@ import { pathToFileURL } from 'node:url';
 import type { ProjectInfo } from '../project-store.js';
 import { ObjectTable } from '../object-table.js';
 import { projectLoadError } from '../load-error.js';
+import { projectRoots, trimmedCall } from '../stack.js';
+import { BrokerError } from '../../ipc/errors.js';
 import type { LoadedProject } from './types.js';
 
 export async function loadJavaScript(project: ProjectInfo, onStopError: (hook: string, err: unknown) => void): Promise<LoadedProject> {
@@ -23,11 +25,14 @@ export function moduleProject(
   onStopError: (hook: string, err: unknown) => void,
 ): LoadedProject {
   const table = ObjectTable.fromModule(namespace);
+  // Taken now: where this worker's code lives, whatever `current` points at later.
+  const roots = projectRoots(project.dir);
   return {
     type: project.type,
     entry: project.entry,
     objects: table.listing(),
-    call: (object, method, args) => table.call(object, method, args),
+    // A robot error reaches the client with its project-relative frames only; the broker's own errors keep their codes.
+    call: (object, method, args) => trimmedCall(() => table.call(object, method, args), roots, (err) => err instanceof BrokerError),
     stop: (timeoutMs) => table.stop(timeoutMs, onStopError),
   };
 }

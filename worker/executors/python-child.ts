@@ -15,6 +15,7 @@ import type { Readable, Writable } from 'node:stream';
 import type pino from 'pino';
 import { BrokerError } from '../../ipc/errors.js';
 import { RESERVED_EVENTS } from '../../ipc/protocol.js';
+import type { SourceLocation } from '../stack.js';
 
 /** Commands to the runner. */
 export type RunnerCommand =
@@ -26,6 +27,8 @@ export interface PythonError {
   name: string;
   message: string;
   stack?: string;
+  /** The innermost line of the project's own code, relative to the project. */
+  location?: SourceLocation;
 }
 
 /** Messages from the runner. */

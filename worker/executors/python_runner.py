@@ -306,8 +306,27 @@ def format_traceback(exc):
     return "".join(head + traceback.format_exception_only(type(exc), exc))
 
 
+def error_location(exc):
+    """The innermost line of the project's own code the exception passed through, or None."""
+    found = None
+    if isinstance(exc, SyntaxError) and exc.filename and _in_project(ROOT, exc.filename) and exc.lineno:
+        return {"file": _in_project(ROOT, exc.filename), "line": exc.lineno}
+    for frame in traceback.extract_tb(exc.__traceback__):
+        rel = _in_project(ROOT, frame.filename)
+        if rel is not None and "site-packages" not in rel.split(os.sep):
+            found = {"file": rel, "line": frame.lineno}
+            colno = getattr(frame, "colno", None)  # Python 3.11+
+            if colno is not None:
+                found["column"] = colno + 1
+    return found
+
+
 def _error_dict(exc):
-    return {"name": type(exc).__name__, "message": str(exc) or type(exc).__name__, "stack": format_traceback(exc)}
+    error = {"name": type(exc).__name__, "message": str(exc) or type(exc).__name__, "stack": format_traceback(exc)}
+    location = error_location(exc)
+    if location:
+        error["location"] = location
+    return error
 
 
 def run_call(project, msg):
