@@ -35,7 +35,7 @@ export class Worker {
     },
     start: async () => {
       const p = await this.load();
-      return { type: p.type, entry: p.entry, objects: p.objects };
+      return { type: p.type, entry: p.entry, objects: p.objects, methods: p.methods };
     },
     process: async (req) => {
       const p = this.loaded ?? (await this.load());

@@ -87,6 +87,23 @@ describe.each(TWINS)('the $lang twin', (twin) => {
     expect(sorted).toEqual(OBJECTS);
   });
 
+  it('start describes each method alike: parameters, how args carry them, hooks', async () => {
+    const r = await call<{ methods: Record<string, Record<string, { params: Array<{ name: string; optional?: boolean; default?: string }>; args: string; hook?: boolean; doc?: string }>> }>(c, 'start', {});
+    const methods = (r.data as { methods: Record<string, Record<string, { params: Array<{ name: string; optional?: boolean; default?: string }>; args: string; hook?: boolean; doc?: string }>> }).methods;
+    const shape = (m: { params: Array<{ name: string; optional?: boolean; default?: string }>; args: string; hook?: boolean }) =>
+      `${m.args}(${m.params.map((p) => `${p.name}${p.optional ? '?' : ''}${p.default ? `=${p.default}` : ''}`).join(', ')})${m.hook ? ' hook' : ''}`;
+    const got = Object.fromEntries(Object.entries(methods).map(([o, ms]) => [o, Object.fromEntries(Object.entries(ms).map(([n, m]) => [n, shape(m)]))]));
+    const interval = twin.lang === 'py' ? 'interval_ms' : 'intervalMs';
+    expect(got).toEqual({
+      robot: {
+        add: 'array(a, b)', configure: "object(speed?=1, mode?='walk')", status: 'array()', wait: 'array(ms)', fail: 'array()', push: 'array(n)',
+        push_reserved: 'array(name)', stream: `array(n, ${interval})`, stop_counts: 'array()', stop: 'array() hook',
+      },
+      sensor: { read: 'array()' },
+    });
+    expect(methods.robot!.stream!.doc).toMatch(/^Push `n` `stream` events from/);
+  });
+
   it('spreads array args, passes object args (keyword arguments in Python), and none when absent', async () => {
     expect((await callMethod(c, 'robot', 'add', [2, 3])).data).toBe(5);
     expect((await callMethod(c, 'robot', 'configure', { speed: 2, mode: 'trot' })).data).toEqual({ speed: 2, mode: 'trot' });

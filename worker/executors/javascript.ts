@@ -5,6 +5,7 @@ import type { ProjectInfo } from '../project-store.js';
 import { ObjectTable } from '../object-table.js';
 import { projectLoadError } from '../load-error.js';
 import { projectRoots, trimmedCall } from '../stack.js';
+import { describeMethods } from '../method-info/index.js';
 import { BrokerError } from '../../ipc/errors.js';
 import type { LoadedProject } from './types.js';
 
@@ -31,6 +32,7 @@ export function moduleProject(
     type: project.type,
     entry: project.entry,
     objects: table.listing(),
+    methods: describeMethods(table, project.dir, project.entry),
     // A robot error reaches the client with its project-relative frames only; the broker's own errors keep their codes.
     call: (object, method, args) => trimmedCall(() => table.call(object, method, args), roots, (err) => err instanceof BrokerError),
     stop: (timeoutMs) => table.stop(timeoutMs, onStopError),

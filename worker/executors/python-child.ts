@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type pino from 'pino';
 import { BrokerError } from '../../ipc/errors.js';
-import { RESERVED_EVENTS } from '../../ipc/protocol.js';
+import { RESERVED_EVENTS, type MethodInfo } from '../../ipc/protocol.js';
 import type { SourceLocation } from '../stack.js';
 
 /** Commands to the runner. */
@@ -33,7 +33,7 @@ export interface PythonError {
 
 /** Messages from the runner. */
 export type RunnerMessage =
-  | { t: 'loaded'; objects: Record<string, string[]>; moduleStop: boolean }
+  | { t: 'loaded'; objects: Record<string, string[]>; methods: Record<string, Record<string, MethodInfo>>; moduleStop: boolean }
   | { t: 'load_error'; file: string; line: number | null; name: string; message: string; stack: string }
   | { t: 'result'; id: number; ok: true; value: unknown }
   | { t: 'result'; id: number; ok: false; code: string; details?: Record<string, unknown>; error: PythonError }

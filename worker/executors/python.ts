@@ -32,7 +32,7 @@ export async function loadPython(project: ProjectInfo, ctx: ExecutorContext): Pr
       }
     },
   });
-  const { objects } = await child.loaded;
+  const { objects, methods } = await child.loaded;
 
   // Once loaded, the child's death is the worker's: exit with the reason, and the
   // supervisor restarts us under the same policy as any crash.
@@ -47,6 +47,7 @@ export async function loadPython(project: ProjectInfo, ctx: ExecutorContext): Pr
     type: project.type,
     entry: project.entry,
     objects,
+    methods,
     call: (object, method, args) => call(child, objects, object, method, args),
     stop: async (timeoutMs) => {
       const reply = await withDeadline(child.request<Extract<RunnerMessage, { t: 'stopped' }>>({ op: 'stop', timeoutMs }), timeoutMs + 250);
