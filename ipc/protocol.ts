@@ -121,6 +121,22 @@ export interface ServerToClientEvents {
   worker_status(status: WorkerStatus): void;
   broker_error(error: { message: string; data: WireError }): void;
   events_shed(report: ShedReport): void;
+  robot_log(line: RobotLogLine): void;
+}
+
+/**
+ * One line robot code wrote to stdout or stderr (JS `console.*`, `process.stdout.write`,
+ * Python prints, its child processes): shown to the controlling client and /monitor,
+ * rate-limited per worker (a burst past the limit is reported as one line saying how
+ * many were dropped). Never parsed: it is the robot's text, with secrets redacted.
+ */
+export interface RobotLogLine {
+  stream: 'stdout' | 'stderr';
+  line: string;
+  /** When the server read it, ms since the epoch. */
+  ts: number;
+  /** The worker generation whose robot code wrote it. */
+  generation: number;
 }
 
 /** Names robot code may never push: Socket.IO's own, the seed's `callback`, and the broker's. */
@@ -128,7 +144,7 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
   'connect', 'connect_error', 'disconnect', 'disconnecting', 'error', 'message',
   'newListener', 'removeListener', 'ping', 'pong', 'reconnect', 'reconnect_attempt',
   'reconnect_error', 'reconnect_failed', 'callback',
-  'worker_status', 'broker_error', 'events_shed', 'update', 'start', 'process',
+  'worker_status', 'broker_error', 'events_shed', 'robot_log', 'update', 'start', 'process',
 ]);
 
 // ---------------------------------------------------------------- server <-> worker
@@ -254,4 +270,5 @@ export interface MonitorEvents {
   push(p: MonitorPush): void;
   client(c: MonitorClient): void;
   worker_status(status: WorkerStatus): void;
+  robot_log(line: RobotLogLine): void;
 }

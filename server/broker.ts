@@ -17,6 +17,7 @@ import { router, staticFiles, type Route } from './http.js';
 import { BrokerEvents } from './broker-events.js';
 import { installObservability } from './observability/index.js';
 import { createLogger, flushLogger, type Logger } from './logger.js';
+import { brokerUrl } from './panel-url.js';
 import { paths } from './paths.js';
 import { PushRelay } from './push-relay.js';
 import { Supervisor } from './supervisor.js';
@@ -156,8 +157,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     http.listen(config.websocket.port, config.websocket.host, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
-  const shownHost = config.websocket.host === '0.0.0.0' || config.websocket.host === '::' ? '127.0.0.1' : config.websocket.host;
-  const url = `http://${shownHost}:${port}/`;
+  const url = brokerUrl(config.websocket.host, port);
   log.info({ url, worker: sup.status().pid }, 'broker listening');
 
   let closing: Promise<void> | null = null;
