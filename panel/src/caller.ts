@@ -49,7 +49,10 @@ export class Caller {
       () => this.input.value,
       (object, method, preset) => {
         const parsed = parseArgs(preset.args);
-        if (parsed.ok) void this.run(object, method, parsed.args);
+        if (!parsed.ok) return;
+        // The editor and form show what the preset sends.
+        this.select(object, method, preset.args);
+        void this.run(object, method, parsed.args);
       },
     );
     this.startBtn.addEventListener('click', () => void this.start());

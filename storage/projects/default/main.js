@@ -37,6 +37,7 @@ class SportClient {
   /** Stand up: the robot must be standing before it can Move. */
   StandUp() {
     this.posture = 'standing';
+    console.log(`standing up, battery ${Math.round(this.battery)} %`);
     return { posture: this.posture };
   }
 
@@ -44,6 +45,7 @@ class SportClient {
   StandDown() {
     this.StopMove();
     this.posture = 'lying';
+    console.log('lying down');
     return { posture: this.posture };
   }
 
