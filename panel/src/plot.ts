@@ -125,7 +125,9 @@ export class LivePlot {
     const values = numericFields(data);
     if (values.size === 0) return;
     const seen = this.arrivals.get(name);
-    this.arrivals.set(name, { at, gap: seen ? seen.gap * 0.8 + Math.min(at - seen.at, 60_000) * 0.2 : 0 });
+    const gap = seen ? Math.min(at - seen.at, 60_000) : 0;
+    // The first gap is taken whole: a slow event (one every 5 s) is not called stale while the average warms up.
+    this.arrivals.set(name, { at, gap: !seen ? 0 : seen.gap === 0 ? gap : seen.gap * 0.8 + gap * 0.2 });
     let track = this.tracks.get(name);
     if (!track) {
       if (this.tracks.size >= MAX_EVENTS) return;

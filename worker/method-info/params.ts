@@ -144,7 +144,8 @@ export function parseParams(src: string, tokens: readonly Token[], open: number)
  * Null for what it cannot read (native or bound functions give `() { [native code] }`: no parameters).
  */
 export function paramsOfFunctionText(text: string): ParsedParam[] | null {
-  const tokens = tokenize(text, 5000).filter((t) => t.kind !== 'comment');
+  // The parameters come first: the body (often most of the text) need not be read.
+  const tokens = tokenize(text, 400).filter((t) => t.kind !== 'comment');
   if (tokens.length === 0) return null;
   // A single-parameter arrow without parens: `x => ...`, `async x => ...`.
   const a = tokens[0]!.text === 'async' && tokens[1]?.kind === 'ident' ? 1 : 0;

@@ -19,8 +19,19 @@ export interface Token {
 const BEFORE_REGEX = new Set(['return', 'typeof', 'case', 'do', 'else', 'in', 'of', 'new', 'delete', 'void', 'throw', 'instanceof', 'yield', 'await']);
 const MULTI_PUNCT = ['...', '=>', '?.', '??'];
 
-const isIdentStart = (c: string) => /[A-Za-z_$#\u0080-\uffff]/.test(c);
-const isIdent = (c: string) => /[\w$\u0080-\uffff]/.test(c);
+/** Char-code tests: a regular expression per character made the reader ten times slower. */
+function isIdentStart(c: string): boolean {
+  const k = c.charCodeAt(0);
+  return (k >= 97 && k <= 122) || (k >= 65 && k <= 90) || k === 95 || k === 36 || k === 35 || k >= 0x80;
+}
+function isIdent(c: string): boolean {
+  const k = c.charCodeAt(0);
+  return (k >= 97 && k <= 122) || (k >= 65 && k <= 90) || (k >= 48 && k <= 57) || k === 95 || k === 36 || k >= 0x80;
+}
+function isDigit(c: string | undefined): boolean {
+  const k = c === undefined ? -1 : c.charCodeAt(0);
+  return k >= 48 && k <= 57;
+}
 
 export function tokenize(src: string, maxTokens = 500_000): Token[] {
   const out: Token[] = [];
@@ -93,9 +104,9 @@ export function tokenize(src: string, maxTokens = 500_000): Token[] {
       templateChunk(start);
       continue;
     }
-    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(src[i + 1] ?? ''))) {
+    if (isDigit(c) || (c === '.' && isDigit(src[i + 1]))) {
       let j = i + 1;
-      while (j < n && /[\w.]/.test(src[j]!)) j++;
+      while (j < n && (isIdent(src[j]!) || src[j] === '.')) j++;
       i = j;
       push('number', start, i);
       continue;
