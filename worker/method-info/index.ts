@@ -25,6 +25,8 @@ import { indexSource, typeMembers, type SourceMethod } from './source-index.js';
 const SOURCE = /\.(js|mjs|cjs|ts|mts|cts)$/;
 const MAX_FILES = 200;
 const MAX_FILE_BYTES = 512 * 1024;
+/** Source read in all: the reader runs on the worker's event loop, which must keep answering heartbeats. */
+const MAX_TOTAL_BYTES = 2 * 1024 * 1024;
 /** Lifecycle hooks the broker calls itself. */
 const HOOKS = new Set(['stop']);
 
@@ -62,11 +64,17 @@ interface Index {
   types: Map<string, string>;
 }
 
-function indexProject(dir: string, entry: string): Index {
+async function indexProject(dir: string, entry: string): Promise<Index> {
   const index: Index = { methods: [], types: new Map() };
+  let total = 0;
   for (const file of sourceFiles(dir, entry)) {
+    // One file per turn of the event loop: a ping is answered between two files.
+    await new Promise((resolve) => setImmediate(resolve));
     try {
-      const found = indexSource(readFileSync(file, 'utf8'));
+      const text = readFileSync(file, 'utf8');
+      total += text.length;
+      if (total > MAX_TOTAL_BYTES) break;
+      const found = indexSource(text);
       index.methods.push(...found.methods);
       for (const [k, v] of found.types) if (!index.types.has(k)) index.types.set(k, v);
     } catch {
@@ -196,10 +204,10 @@ export function methodInfo(method: string, params: readonly ParsedParam[], doc: 
 }
 
 /** `methods` for the start ack: every object's every callable method, described as well as the source allows. */
-export function describeMethods(table: ObjectTable, projectDir: string, entry: string): Record<string, Record<string, MethodInfo>> {
+export async function describeMethods(table: ObjectTable, projectDir: string, entry: string): Promise<Record<string, Record<string, MethodInfo>>> {
   let index: Index = { methods: [], types: new Map() };
   try {
-    index = indexProject(projectDir, entry);
+    index = await indexProject(projectDir, entry);
   } catch {
     // No source to read: bare names.
   }
