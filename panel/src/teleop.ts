@@ -9,12 +9,14 @@
  * stale velocities. Teleop calls stay out of the call history (10 a second would drown it).
  */
 import type { MethodInfo, ServerToClientEvents, StartResult } from '#protocol';
-import { $, h } from './dom.js';
+import { $, h, stored } from './dom.js';
 import type { Link } from './link.js';
 import { literal } from './method-form.js';
 import { STOP_NAMES } from './stop.js';
 
 type Dir = 'up' | 'down' | 'left' | 'right';
+
+const OPEN_KEY = 'robot-control.teleop-open';
 
 const KEYS: Record<string, Dir> = { w: 'up', arrowup: 'up', s: 'down', arrowdown: 'down', a: 'left', arrowleft: 'left', d: 'right', arrowright: 'right' };
 /** Parameter names a velocity command uses for forward speed and turn rate (and sideways speed, sent as 0). */
@@ -91,6 +93,13 @@ export class Teleop {
     window.addEventListener('blur', () => this.release('the window lost focus'));
     document.addEventListener('visibilitychange', () => {
       if (document.hidden) this.release('the tab was hidden');
+    });
+    // Open or folded, as the operator left it.
+    const details = $<HTMLDetailsElement>('teleop-details');
+    details.open = stored.get<boolean>(localStorage, OPEN_KEY, false);
+    details.addEventListener('toggle', () => {
+      stored.set(localStorage, OPEN_KEY, details.open);
+      if (!details.open) this.release('teleop folded');
     });
     this.methodPick.addEventListener('change', () => this.pickStop());
     this.rate.addEventListener('change', () => this.restartTimer());

@@ -172,6 +172,7 @@ describe('the operator panel', { timeout: 60_000 }, () => {
     await upload(page, driverZip());
     await page.click('#start-btn');
     await page.waitForSelector('.method[data-object="base"][data-method="Move"]');
+    await page.click('#teleop-details > summary'); // folded until wanted
     expect(await page.inputValue('#teleop-method')).toBe('base.Move');
     expect(await page.inputValue('#teleop-stop')).toBe('base.StopMove');
     await page.fill('#teleop-speed', '0.5');

@@ -77,12 +77,14 @@ try {
   await callFromPanel(page, 'sport_client', 'Move', '{"vx": 0.6, "vyaw": 0.35}');
   await page.selectOption('#plot-event', 'recognition_result');
   await page.waitForTimeout(1500);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.mouse.move(0, 0);
   await page.screenshot({ path: `${out}panel-recognition.png` });
 
   // The XY path while driving by keyboard: a left turn held on the teleop pad.
   await page.selectOption('#plot-event', 'odometry');
   await page.selectOption('#plot-view', 'xy');
+  await page.click('#teleop-details > summary');
   await page.focus('#teleop-pad');
   await page.keyboard.down('w');
   await page.keyboard.down('a');
