@@ -11,6 +11,8 @@ import { connectClient, createClient } from './connect.js';
 import { watchTree, type TreeWatcher } from './folder-watcher.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connectionSettings, parse, UsageError } from './options.js';
 import { describeError, err, json, out } from './output.js';
+import { lostConnection } from './events.js';
+import type { RobotLogLine } from '../ipc/protocol.js';
 
 const DEFAULT_DEBOUNCE_MS = 100;
 
@@ -21,7 +23,8 @@ export const dev: Command = {
 
 Uploads DIR (packed as by \`pack\`), then watches it and uploads again after every
 change, so the robot runs the new code within a second. Each upload is followed by
-\`start\`; one line per upload says what happened:
+\`start\`; one line per upload says what happened, and what the robot prints
+(console.log, print) shows as it happens, as \`[robot] ...\` / \`[robot stderr] ...\`:
   upload #2 ok: javascript main.js, 2 files, 1234 bytes in 310 ms; objects: robot[add, move]
   upload #3 error: E_PROJECT_LOAD: ... {"file":"main.js","line":3}
 A project that fails to load is refused and the previous one keeps running; fix
@@ -43,8 +46,12 @@ ${CONNECTION_HELP}`,
     const first = packProject(dir);
     const settings = connectionSettings(values);
     const client = createClient(settings);
+    // What the robot prints, as it prints it: the point of an edit-save-run loop.
+    client.on('robot_log', (l: RobotLogLine) => out(`[robot${l.stream === 'stderr' ? ' stderr' : ''}] ${l.line}`));
     if (values.events) {
-      client.onAny((event, data) => out(json({ event, data, at: new Date().toISOString() })));
+      client.onAny((event, data) => {
+        if (event !== 'robot_log') out(json({ event, data, at: new Date().toISOString() }));
+      });
     }
     try {
       await connectClient(client, settings);
@@ -86,7 +93,7 @@ class DevLoop {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       this.client.on('disconnect', (reason) => {
-        if (reason !== 'io client disconnect') err(`robot-control: disconnected (${reason}); reconnecting...`);
+        if (reason !== 'io client disconnect') err(`robot-control: ${lostConnection(reason)}; reconnecting...`);
       });
       this.client.on('connect', () => {
         err('robot-control: connected');

@@ -1,6 +1,14 @@
 /** Print what the broker pushes as JSON lines, and the connection's ups and downs on stderr. */
 import type { RobotClient } from '../client/index.js';
+import type { ServerToClientEvents } from '../ipc/protocol.js';
 import { err, json, out } from './output.js';
+
+/** The broker's own events (typed: a new one breaks the build). Printed, but not counted by --count unless named. */
+const BROKER_EVENTS: Readonly<Record<keyof ServerToClientEvents, true>> = { worker_status: true, broker_error: true, events_shed: true, robot_log: true };
+
+export function isBrokerEvent(event: string): boolean {
+  return Object.hasOwn(BROKER_EVENTS, event);
+}
 
 export interface FollowOptions {
   /** Only these events; empty: every event. */
@@ -30,11 +38,13 @@ export function followEvents(client: RobotClient, options: FollowOptions): Promi
     const onEvent = (event: string, data: unknown) => {
       if (wanted.size > 0 && !wanted.has(event)) return;
       out(json({ event, data, at: new Date().toISOString() }));
+      // `--count 5` means five of the robot's events: a worker restart or a print in between is shown, not counted.
+      if (wanted.size === 0 && isBrokerEvent(event)) return;
       printed += 1;
       if (options.count !== undefined && printed >= options.count) finish();
     };
     const onSignal = () => finish();
-    const onDisconnect = (reason: string) => err(`robot-control: disconnected (${reason}); reconnecting...`);
+    const onDisconnect = (reason: string) => err(`robot-control: ${lostConnection(reason)}; reconnecting...`);
     const onConnect = () => err('robot-control: connected');
     client.onAny(onEvent);
     client.on('disconnect', onDisconnect);
@@ -43,4 +53,16 @@ export function followEvents(client: RobotClient, options: FollowOptions): Promi
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+/** A dropped connection in plain words (Socket.IO's reason in brackets). */
+export function lostConnection(reason: string): string {
+  const plain: Record<string, string> = {
+    'transport close': 'the connection closed (the broker stopped, or the network dropped)',
+    'transport error': 'the connection failed (network trouble)',
+    'ping timeout': 'the broker stopped answering (network trouble, or the broker is overloaded)',
+    'io server disconnect': 'the broker closed the connection (it is stopping, or another client with this id took over)',
+    'parse error': 'the broker sent something this client could not read',
+  };
+  return `disconnected: ${plain[reason] ?? reason} [${reason}]`;
 }

@@ -21,20 +21,40 @@ export function coded(e: unknown): { code: string; message: string; details: Rec
 }
 
 /**
- * "E_CODE: message" and, when there are any, the details as JSON (file/line of a load
- * error, the known objects, ...). Stack traces only with ROBOT_CONTROL_DEBUG set: they
- * are mostly the worker's own frames.
+ * "E_CODE: message (file:line:col)", then the robot's own stack frames (already
+ * project-relative: the broker trims its frames out), then any other details as JSON
+ * (the known objects, ...). ROBOT_CONTROL_DEBUG shows every detail as it came.
  */
 export function describeError(e: unknown): string {
   const c = coded(e);
   if (!c) return e instanceof Error ? e.message : String(e);
-  const details = process.env.ROBOT_CONTROL_DEBUG ? c.details : withoutStacks(c.details);
-  const shown = Object.keys(details as object).length > 0 ? ` ${json(details)}` : '';
-  return `${c.code}: ${c.message}${shown}`;
+  if (process.env.ROBOT_CONTROL_DEBUG) return `${c.code}: ${c.message}${Object.keys(c.details).length > 0 ? ` ${json(c.details)}` : ''}`;
+  const { location, error, ...rest } = c.details as { location?: unknown; error?: unknown; [k: string]: unknown };
+  const at = whereOf(location);
+  const frames = framesOf(error);
+  const others = error && typeof error === 'object' && !frames ? { ...rest, error: withoutStack(error) } : error && !frames ? { ...rest, error } : rest;
+  const shown = Object.keys(others).length > 0 ? ` ${json(others)}` : '';
+  return `${c.code}: ${c.message}${at && !c.message.includes(at) ? ` (${at})` : ''}${shown}${frames ? `\n${frames}` : ''}`;
 }
 
-function withoutStacks(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutStacks);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'stack').map(([k, v]) => [k, withoutStacks(v)]));
+/** `main.js:12:18` from a `{ file, line, column }`. */
+function whereOf(location: unknown): string | null {
+  const l = location as { file?: unknown; line?: unknown; column?: unknown } | null | undefined;
+  if (!l || typeof l.file !== 'string' || typeof l.line !== 'number') return null;
+  return `${l.file}:${l.line}${typeof l.column === 'number' ? `:${l.column}` : ''}`;
+}
+
+/** The frame lines of a robot error's stack (JavaScript "at ..." or a Python traceback), or null. */
+function framesOf(error: unknown): string | null {
+  const stack = (error as { stack?: unknown } | null | undefined)?.stack;
+  if (typeof stack !== 'string') return null;
+  let lines = stack.split('\n').filter((l) => l.trim() !== '');
+  // V8: "Name: message" then frames. Python: "Traceback ..." then frames, then "Name: message".
+  const python = lines[0]?.startsWith('Traceback');
+  lines = python ? lines.slice(1, -1).map((l) => `  ${l.trimEnd()}`) : lines.slice(1).map((l) => `    ${l.trim()}`);
+  return lines.length > 0 ? lines.join('\n') : null;
+}
+
+function withoutStack(error: object): object {
+  return Object.fromEntries(Object.entries(error).filter(([k]) => k !== 'stack'));
 }

@@ -12,14 +12,16 @@ export const watch: Command = {
 
 Prints each event the broker sends (all of them, or only the EVENTs named) as one
 JSON line: {"event":"odometry","data":{...},"at":"2024-01-01T00:00:00.000Z"}.
-The broker's own events (worker_status, events_shed, broker_error) are included.
-Runs until Ctrl-C, or until N events with --count. Reconnects when the link drops.
+The broker's own events are included: worker_status, events_shed, broker_error, and
+robot_log (a line the robot printed: {"stream","line","ts","generation"}).
+Runs until Ctrl-C, or until N events with --count (the robot's events: the broker's
+own are printed but not counted, unless named). Reconnects when the link drops.
 
 The broker admits one client at a time: while watch runs, other commands get
 "busy". To call a method and watch what it pushes, use \`call ... --follow\`.
 
 Options:
-  --count N          exit after N events
+  --count N          exit after N events (the broker's own events do not count unless named)
 
 ${CONNECTION_HELP}`,
   async run(argv) {

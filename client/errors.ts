@@ -39,11 +39,20 @@ export function connectError(err: Error, url: string): RobotError {
   return new RobotClientError('E_UNREACHABLE', `cannot reach ${url}: ${describeTransportError(err)}`, {}, { cause: err });
 }
 
+/** Socket.IO's transport errors, in words: nobody reading them knows what "xhr poll error" means. */
+const PLAIN: Record<string, string> = {
+  'websocket error': 'nothing answers there (is the broker running, on that address and port?)',
+  'xhr poll error': 'nothing answers there (is the broker running, on that address and port?)',
+  timeout: 'no answer in time (the broker may be overloaded, or the network slow)',
+};
+
 function describeTransportError(err: Error): string {
   // socket.io-client wraps the real cause (ECONNREFUSED, ...) in `description`.
   const description = (err as Error & { description?: unknown }).description;
   const inner = description instanceof Error ? description.message : (description as { message?: unknown } | undefined)?.message;
-  return typeof inner === 'string' && inner ? `${err.message} (${inner})` : err.message;
+  const what = PLAIN[err.message] ?? err.message;
+  const detail = [err.message !== what ? err.message : '', typeof inner === 'string' ? inner : ''].filter(Boolean).join(': ');
+  return detail ? `${what} [${detail}]` : what;
 }
 
 export { BrokerError };

@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   E_PROJECT_LOAD: 'The project failed to load (syntax error, throws at import); `data.file`/`data.line` point at it. The previous project was kept.',
   E_UNKNOWN_OBJECT: 'No exported object of the project has that name.',
   E_UNKNOWN_METHOD: 'The object has no own callable method of that name (inherited and internal names are never callable).',
-  E_METHOD_FAILED: 'The robot method threw or its Promise rejected; `data.error` has the message and stack.',
+  E_METHOD_FAILED: 'The robot method threw or its Promise rejected; `data.location` is the project-relative file:line, `data.error` the message and the project\'s own frames.',
   E_TIMEOUT: 'The call ran past `worker.max_execution_time`.',
   E_WORKER_CRASHED: 'The worker died while the call was in flight; it is being restarted.',
   E_WORKER_RESTARTED: 'The worker was replaced on purpose (an update promoted a new one) while the call was in flight on it.',

@@ -78,7 +78,14 @@ export const workerRequestSchema = z.discriminatedUnion('type', Object.values(re
  * one side (say, method docs in `start`) must not turn the other side's frames into
  * rejections before both are updated; the fields the server reads are checked.
  */
-const startResult = z.looseObject({ type: projectType, entry: z.string(), objects: z.record(z.string(), z.array(z.string())) });
+const methodParam = z.looseObject({ name: z.string(), type: z.string().optional(), optional: z.boolean().optional(), default: z.string().optional(), doc: z.string().optional() });
+const methodInfo = z.looseObject({ params: z.array(methodParam), args: z.enum(['array', 'object']), doc: z.string().optional(), hook: z.literal(true).optional() });
+const startResult = z.looseObject({
+  type: projectType,
+  entry: z.string(),
+  objects: z.record(z.string(), z.array(z.string())),
+  methods: z.record(z.string(), z.record(z.string(), methodInfo)),
+});
 
 export const resultSchemas: { [K in WorkerCommand]: z.ZodType<WorkerCalls[K]['result']> } = {
   load: startResult,

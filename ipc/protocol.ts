@@ -45,6 +45,35 @@ export interface StartResult {
   entry: string;
   /** Each callable object and its own methods. */
   objects: Record<string, string[]>;
+  /** Each object's methods with their parameters and docs, drawn from the project's source (same keys as `objects`). */
+  methods: Record<string, Record<string, MethodInfo>>;
+}
+
+/** One parameter of a robot method, as the project's source declares it. */
+export interface MethodParam {
+  name: string;
+  /** As declared (a TypeScript type, a JSDoc `{type}`, a Python annotation), else the type of a literal default. */
+  type?: string;
+  /** It may be left out (it has a default, a `?`, a JSDoc `[name]`). */
+  optional?: boolean;
+  /** The default as written in the source: `0`, `'walk'`, `None`. */
+  default?: string;
+  doc?: string;
+}
+
+/** What a client needs to call a method without reading its source. */
+export interface MethodInfo {
+  /** The parameters, in order; with `args: 'object'`, the keys of the one object argument. */
+  params: MethodParam[];
+  /**
+   * How `process` args carry the params: `array`, positional; `object`, one object keyed
+   * by name (a destructured JavaScript/TypeScript parameter, Python keyword arguments).
+   */
+  args: 'array' | 'object';
+  /** The method's doc comment (JSDoc/TSDoc description, Python docstring). */
+  doc?: string;
+  /** A lifecycle hook the broker itself calls (`stop()` when the client leaves): callable, but not a command. */
+  hook?: true;
 }
 export interface ProcessParams {
   object: string;

@@ -12,6 +12,7 @@ const NEEDS = [
   { pkg: 'python3-socketio', why: 'Python client tests', present: () => pythonHas('socketio') },
   { pkg: 'python3-websocket', why: 'Python client tests (websocket transport)', present: () => pythonHas('websocket') },
   { pkg: 'bubblewrap', why: 'worker sandbox tests', present: () => existsSync('/usr/bin/bwrap') },
+  { pkg: 'zip', why: 'the docs test runs the zip commands the docs show', present: () => existsSync('/usr/bin/zip') },
 ];
 
 function pythonHas(module) {

@@ -18,6 +18,7 @@ import { createSocketServer } from './http/socket-server.js';
 import { BrokerEvents } from './broker-events.js';
 import { installObservability, type Observability } from './observability/index.js';
 import { createLogger, flushLogger, type Logger } from './logger.js';
+import { brokerUrl } from './panel-url.js';
 import { paths } from './paths.js';
 import { PushRelay } from './push-relay.js';
 import { IpcRejections } from './sandbox/rejections.js';
@@ -181,8 +182,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
   }
   const server = await listen(http, config.websocket.port, config.websocket.host);
   const port = (server.address() as AddressInfo).port;
-  const shownHost = config.websocket.host === '0.0.0.0' || config.websocket.host === '::' ? '127.0.0.1' : config.websocket.host;
-  const url = `http://${shownHost}:${port}/`;
+  const url = brokerUrl(config.websocket.host, port);
   log.info({ url, worker: sup.status().pid }, 'broker listening');
 
   let closing: Promise<void> | null = null;

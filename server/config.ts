@@ -71,7 +71,7 @@ const schema = z.strictObject({
     .prefault({}),
   auth: z
     .strictObject({
-      token: z.string().default(''), // empty: a random token is made at start and printed
+      token: z.string().default(''), // empty: made on the first start, kept in <storage_dir>/.token (token-store.ts)
     })
     .prefault({}),
   log: z

@@ -41,6 +41,7 @@ export interface LoggerOptions {
 }
 
 const ROTATING_FILE = fileURLToPath(new URL('./observability/rotating-file.js', import.meta.url));
+const CONSOLE_LOG = fileURLToPath(new URL('./console-log.js', import.meta.url));
 
 /** Whether the log files are being written; what /health and /stats show. */
 export interface LogState {
@@ -88,7 +89,7 @@ export function createLogger(options: LoggerOptions): Logger {
   }
   if (options.console) {
     targets.push({
-      target: 'pino-pretty',
+      target: CONSOLE_LOG, // pino-pretty without the per-command lines
       level: options.level,
       options: { destination: 1, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname,channel', singleLine: true },
     });

@@ -6,10 +6,9 @@
  * frames "path:line:col") and esbuild's, which tsx throws for TypeScript that does not
  * parse: "Transform failed with 1 error:\n/path/main.ts:3:10: ERROR: Unexpected ";"".
  */
-import { realpathSync } from 'node:fs';
-import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrokerError } from '../ipc/errors.js';
+import { projectRelative, projectRoots } from './stack.js';
 
 interface Location {
   path: string;
@@ -42,13 +41,8 @@ function esbuildError(err: Error): { at: Location; message: string } | null {
 
 export function projectLoadError(err: unknown, projectDir: string, entry: string): BrokerError {
   let error = err instanceof Error ? err : new Error(String(err));
-  let root = projectDir;
-  try {
-    root = realpathSync(projectDir);
-  } catch {
-    // keep the path as given
-  }
-  const isInProject = (l: Location) => l.path.startsWith(root + sep) || l.path.startsWith(projectDir + sep);
+  const roots = projectRoots(projectDir);
+  const isInProject = (l: Location) => projectRelative(l.path, roots) !== null;
   const transform = esbuildError(error);
   let inProject: Location | undefined;
   if (transform && isInProject(transform.at)) {
@@ -57,7 +51,7 @@ export function projectLoadError(err: unknown, projectDir: string, entry: string
   } else {
     inProject = locations(error).find(isInProject);
   }
-  const file = inProject ? relative(inProject.path.startsWith(root) ? root : projectDir, inProject.path) : entry;
+  const file = inProject ? projectRelative(inProject.path, roots)! : entry;
   const line = inProject?.line ?? null;
   const where = line ? `${file}:${line}` : file;
   return new BrokerError('E_PROJECT_LOAD', `${where}: ${error.name}: ${error.message}`, {

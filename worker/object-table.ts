@@ -54,6 +54,11 @@ export class ObjectTable {
     return table;
   }
 
+  /** Each object with its target and callable methods, for describing them (method-info/). */
+  entries(): Array<{ name: string; target: object; methods: string[] }> {
+    return [...this.objects].map(([name, { target, methods }]) => ({ name, target, methods: [...methods] }));
+  }
+
   listing(): Record<string, string[]> {
     const out: Record<string, string[]> = {};
     for (const [name, { methods }] of this.objects) out[name] = [...methods];

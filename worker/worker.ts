@@ -9,6 +9,7 @@ import type { ProjectInfo, WorkerCalls, WorkerCommand, WorkerConfig, WorkerReque
 import { loadProject } from './executors/index.js';
 import type { LoadedProject } from './executors/types.js';
 import { requestContext } from './push.js';
+import { methodErrorDetails } from './stack.js';
 
 type Handlers = {
   [K in WorkerCommand]: (request: WorkerRequest<K>, frames: Buffer[]) => Promise<WorkerCalls[K]['result']> | WorkerCalls[K]['result'];
@@ -89,12 +90,12 @@ export class Worker {
 }
 
 function listing(p: LoadedProject): WorkerCalls['start']['result'] {
-  return { type: p.type, entry: p.entry, objects: p.objects };
+  return { type: p.type, entry: p.entry, objects: p.objects, methods: p.methods };
 }
 
 /** A robot method's own failure: broker errors (unknown names, reserved pushes) keep their code. */
 function methodError(err: unknown): BrokerError {
   if (err instanceof BrokerError) return err;
   const e = err instanceof Error ? err : new Error(String(err));
-  return new BrokerError('E_METHOD_FAILED', e.message, { error: { name: e.name, message: e.message, stack: e.stack } });
+  return new BrokerError('E_METHOD_FAILED', e.message, methodErrorDetails(e));
 }

@@ -1,14 +1,19 @@
 /**
  * Start and call: Start loads the project and its ack lists the objects and
- * methods; the picker is built from it. The args editor checks the JSON as you
- * type; Send (or Ctrl+Enter) calls the method; the answer shows with its
- * round-trip time, and every call goes to the history.
+ * methods with their parameters and docs; the picker is built from it (lifecycle
+ * hooks apart). Picking a method shows its doc and a form for its parameters over
+ * the JSON editor, which checks the JSON as you type; named presets run in one
+ * click. Send (or Ctrl+Enter) calls the method; the answer shows with its
+ * round-trip time (an error with its file:line), and every call goes to the history.
  */
-import type { ServerToClientEvents, StartResult } from '#protocol';
+import type { MethodInfo, ServerToClientEvents, StartResult } from '#protocol';
 import { argsMemory, argsText, describeArgs, parseArgs, type Args } from './args.js';
 import { $, duration, h, jsonBlock, jsonLine, stored } from './dom.js';
+import { errorBody, whereOf } from './error-view.js';
 import type { CallHistory, CallRecord } from './history.js';
 import type { Link } from './link.js';
+import { MethodForm, template } from './method-form.js';
+import { PresetBar } from './presets.js';
 
 const PROJECT_KEY = 'robot-control.project';
 
@@ -22,6 +27,9 @@ export class Caller {
   private readonly sendBtn = $<HTMLButtonElement>('send-btn');
   private readonly resultHead = $('result-head');
   private readonly resultBody = $('result-body');
+  private readonly doc = $('method-doc');
+  private readonly form: MethodForm;
+  private readonly presets: PresetBar;
   /** The last start ack, kept for the tab so a reload still has its picker (and STOP). */
   project: StartResult | null = stored.get<StartResult | null>(sessionStorage, PROJECT_KEY, null);
   private selected: { object: string; method: string } | null = null;
@@ -33,9 +41,27 @@ export class Caller {
     private readonly link: Link<ServerToClientEvents>,
     private readonly history: CallHistory,
   ) {
+    this.form = new MethodForm($('args-form'), (json) => {
+      this.input.value = json;
+      this.check();
+    });
+    this.presets = new PresetBar(
+      () => this.input.value,
+      (object, method, preset) => {
+        const parsed = parseArgs(preset.args);
+        if (!parsed.ok) return;
+        // The editor and form show what the preset sends.
+        this.select(object, method, preset.args);
+        void this.run(object, method, parsed.args);
+      },
+    );
     this.startBtn.addEventListener('click', () => void this.start());
     this.sendBtn.addEventListener('click', () => this.send());
-    this.input.addEventListener('input', () => this.check());
+    this.input.addEventListener('input', () => {
+      const parsed = parseArgs(this.input.value);
+      if (parsed.ok) this.form.fill(parsed.args);
+      this.check();
+    });
     this.input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
         e.preventDefault();
@@ -84,12 +110,24 @@ export class Caller {
 
   select(object: string, method: string, args?: string): void {
     this.selected = { object, method };
-    this.target.replaceChildren(h('span', { class: 'obj', text: object }), '.', h('span', { class: 'meth', text: method }));
-    this.input.value = args ?? argsMemory.get(object, method) ?? '';
+    const info = this.methodInfo(object, method);
+    this.target.replaceChildren(h('span', { class: 'obj', text: object }), '.', h('span', { class: 'meth', text: method }), h('span', { class: 'sig', text: signature(info) }));
+    this.doc.textContent = info?.hook ? `Lifecycle hook: the broker calls it when the client leaves.${info.doc ? ` ${info.doc}` : ''}` : (info?.doc ?? '');
+    this.doc.hidden = this.doc.textContent === '';
+    // Remembered args first; else a template of the defaults, so the shape is right from the start.
+    this.input.value = args ?? argsMemory.get(object, method) ?? (info ? template(info) : '');
+    this.form.show(info);
+    const parsed = parseArgs(this.input.value);
+    if (parsed.ok) this.form.fill(parsed.args);
     for (const chip of this.methods.querySelectorAll<HTMLElement>('.method')) {
       chip.classList.toggle('selected', chip.dataset.object === object && chip.dataset.method === method);
     }
     this.check();
+  }
+
+  /** The start ack's description of a method (null from a broker without `methods`). */
+  private methodInfo(object: string, method: string): MethodInfo | null {
+    return this.project?.methods?.[object]?.[method] ?? null;
   }
 
   send(): void {
@@ -122,12 +160,11 @@ export class Caller {
         record.summary = jsonLine(ack.data, 120);
         if (mine === this.latest) this.showResult('ok', `✓ ${label} · ${duration(ms)}`, jsonBlock(ack.data));
       } else {
-        const { code, ...details } = ack.data;
+        const where = whereOf(ack.data);
         record.status = 'error';
-        record.code = code;
-        record.summary = ack.message;
-        const body = Object.keys(details).length ? `${ack.message}\n\n${jsonBlock(details)}` : ack.message;
-        if (mine === this.latest) this.showResult('err', `✗ ${label} · ${code} · ${duration(ms)}`, body);
+        record.code = ack.data.code;
+        record.summary = where ? `${ack.message} (${where})` : ack.message;
+        if (mine === this.latest) this.showResult('err', `✗ ${label} · ${ack.data.code} · ${duration(ms)}`, errorBody(ack.message, ack.data));
       }
     } catch (err) {
       record.status = 'error';
@@ -175,36 +212,42 @@ export class Caller {
       this.methods.replaceChildren(h('p', { class: 'muted empty', text: 'No methods yet.' }));
       this.selected = null;
       this.target.textContent = 'Pick a method';
+      this.form.show(null);
+      this.doc.hidden = true;
       this.check();
       return;
     }
+    const chip = (object: string, method: string) => {
+      const info = this.methodInfo(object, method);
+      return h('button', {
+        class: info?.hook ? 'method hook' : 'method',
+        text: method,
+        data: { object, method },
+        title: `${object}.${method}${signature(info)}${info?.doc ? `\n${info.doc}` : ''}`,
+        onclick: () => this.select(object, method),
+      });
+    };
     this.methods.replaceChildren(
-      ...Object.entries(p.objects).map(([object, names]) =>
-        h(
+      ...Object.entries(p.objects).map(([object, names]) => {
+        // Lifecycle hooks (stop) apart from the commands: the broker calls them itself.
+        const hooks = names.filter((m) => this.methodInfo(object, m)?.hook);
+        const commands = names.filter((m) => !hooks.includes(m));
+        return h(
           'div',
           { class: 'method-group' },
           h('div', { class: 'object-name', text: object }),
-          h(
-            'div',
-            { class: 'method-list' },
-            ...names.map((method) =>
-              h('button', {
-                class: 'method',
-                text: method,
-                data: { object, method },
-                title: argsMemory.get(object, method) ? `${object}.${method}(${argsMemory.get(object, method)})` : `${object}.${method}()`,
-                onclick: () => this.select(object, method),
-              }),
-            ),
-          ),
-        ),
-      ),
+          h('div', { class: 'method-list' }, ...commands.map((m) => chip(object, m))),
+          ...(hooks.length ? [h('div', { class: 'hook-list', title: 'Lifecycle hooks: the broker calls them when the client leaves' }, h('span', { class: 'hook-label', text: 'hook' }), ...hooks.map((m) => chip(object, m)))] : []),
+        );
+      }),
     );
     const sel = this.selected;
     if (sel && p.objects[sel.object]?.includes(sel.method)) this.select(sel.object, sel.method, this.input.value);
     else {
       this.selected = null;
       this.target.textContent = 'Pick a method';
+      this.form.show(null);
+      this.doc.hidden = true;
       this.check();
     }
   }
@@ -214,15 +257,26 @@ export class Caller {
     this.input.classList.toggle('invalid', !parsed.ok);
     this.input.setAttribute('aria-invalid', String(!parsed.ok));
     this.hint.classList.toggle('error', !parsed.ok);
-    this.hint.textContent = parsed.ok ? `${describeArgs(parsed.args)} Ctrl+Enter sends.` : parsed.error;
+    const missing = parsed.ok ? this.form.missing() : [];
+    this.hint.textContent = parsed.ok ? `${describeArgs(parsed.args)}${missing.length ? ` Needs ${missing.join(', ')}.` : ''} Ctrl+Enter sends.` : parsed.error;
     this.sendBtn.disabled = !parsed.ok || !this.selected || !connected;
     this.input.disabled = !this.selected;
+    this.presets.setTarget(this.selected, parsed.ok);
   }
 
-  private showResult(tone: 'wait' | 'ok' | 'err', head: string, body: string): void {
+  /** The result pane: a value as JSON text, or an error's message, location and frames. */
+  private showResult(tone: 'wait' | 'ok' | 'err', head: string, body: string | HTMLElement[]): void {
     this.resultHead.className = `result-head tone-${tone}`;
     this.resultHead.textContent = head;
-    this.resultBody.textContent = body;
-    this.resultBody.hidden = body === '';
+    if (typeof body === 'string') this.resultBody.textContent = body;
+    else this.resultBody.replaceChildren(...body);
+    this.resultBody.hidden = body.length === 0;
   }
+}
+
+/** `(vx?, vy?, vyaw?)` or `({ vx?, vy? })` for an object argument; '' when unknown. */
+function signature(info: MethodInfo | null): string {
+  if (!info) return '';
+  const names = info.params.map((p) => `${p.name}${p.optional ? '?' : ''}`).join(', ');
+  return info.args === 'object' ? `({ ${names} })` : `(${names})`;
 }

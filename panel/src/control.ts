@@ -1,15 +1,18 @@
 /**
  * Control mode: this tab holds the robot. Wires the connection to the upload,
- * start-and-call, history and STOP parts, and every pushed event to the log and plot.
+ * start-and-call, history, STOP and teleop parts, every pushed event to the log and
+ * plot, and the robot's printed output to its console.
  */
-import type { ServerToClientEvents, WorkerStatus } from '#protocol';
+import type { ServerToClientEvents } from '#protocol';
 import { parseArgs } from './args.js';
 import { Caller } from './caller.js';
 import type { Shared } from './shared.js';
 import { CallHistory } from './history.js';
 import { Link, type LinkState } from './link.js';
 import { StopButton } from './stop.js';
+import { Teleop } from './teleop.js';
 import { Uploader } from './upload.js';
+import { WorkerTimeline } from './worker-timeline.js';
 
 /** The broker's own events: everything else on this socket is the robot's. Typed, so a new one breaks the build. */
 const BROKER_EVENTS: Record<keyof ServerToClientEvents, true> = { worker_status: true, broker_error: true, events_shed: true, robot_log: true };
@@ -26,16 +29,23 @@ export function startControl(env: Shared, clientId: string): Link<ServerToClient
   );
   const caller = new Caller(link, history);
   const stop = new StopButton((t) => caller.run(t.object, t.method, undefined));
-  caller.onProject((p) => stop.setProject(p));
-  new Uploader(link, () => caller.projectReplaced());
+  const teleop = new Teleop(link);
+  caller.onProject((p) => {
+    stop.setProject(p);
+    teleop.setProject(p);
+  });
+  new Uploader(link, () => {
+    caller.projectReplaced();
+    // The old project's events are history: the plot follows the new one.
+    plot.reset();
+  });
 
-  let worker: WorkerStatus | null = null;
+  const workerRows = new WorkerTimeline();
   link.on('worker_status', (s) => {
     status.setWorker(s);
-    // The timeline shows changes, not the repeat sent on every (re)connection.
-    if (!worker || worker.state !== s.state || worker.generation !== s.generation) log.system('worker_status', s);
-    worker = s;
+    if (workerRows.accept(s)) log.system('worker_status', s);
   });
+  link.on('robot_log', (l) => env.console.add(l));
   link.on('broker_error', (e) => {
     status.toast(`${e.data.code}: ${e.message}`, 'err');
     log.system('broker_error', e);
@@ -52,6 +62,8 @@ export function startControl(env: Shared, clientId: string): Link<ServerToClient
     const connected = s.kind === 'connected';
     caller.setEnabled(connected);
     stop.setConnected(connected);
+    teleop.setConnected(connected);
+    plot.setLive(connected);
     env.timeline(s);
     if (s.kind === 'unauthorized') env.tokenRefused();
   }

@@ -19,7 +19,8 @@ export type LinkState =
   | { kind: 'busy'; attempt: number; retryAt: number }
   /** The broker refused the token. No retry: a person must give another one. */
   | { kind: 'unauthorized' }
-  | { kind: 'reconnecting'; attempt: number; retryAt: number; reason: string }
+  /** `reason` in plain words; `detail`: Socket.IO's own term ("xhr poll error"). */
+  | { kind: 'reconnecting'; attempt: number; retryAt: number; reason: string; detail: string }
   /** The broker answered but has no such namespace (an older broker without /monitor). */
   | { kind: 'unavailable'; reason: string };
 
@@ -158,7 +159,7 @@ export class Link<Listen extends object> {
     this.attempt += 1;
     const wait = backoff(kind, this.attempt);
     const retryAt = Date.now() + wait;
-    this.set(kind === 'busy' ? { kind, attempt: this.attempt, retryAt } : { kind, attempt: this.attempt, retryAt, reason });
+    this.set(kind === 'busy' ? { kind, attempt: this.attempt, retryAt } : { kind, attempt: this.attempt, retryAt, reason: plainReason(reason), detail: reason });
     this.timer = setTimeout(() => {
       this.set({ kind: 'connecting' });
       this.socket.connect();
@@ -173,4 +174,20 @@ export class Link<Listen extends object> {
     this.state = state;
     this.opts.onState(state);
   }
+}
+
+/** Socket.IO's reasons, in words an operator can act on. */
+const PLAIN: Record<string, string> = {
+  'xhr poll error': 'The broker does not answer (stopped, restarting, or the network is down)',
+  'websocket error': 'The broker does not answer (stopped, restarting, or the network is down)',
+  timeout: 'The broker did not answer in time',
+  'transport close': 'The connection closed (the broker stopped or restarted, or the network dropped)',
+  'transport error': 'The connection failed (network trouble)',
+  'ping timeout': 'The broker stopped answering (network trouble, or it is overloaded)',
+  'io server disconnect': 'The broker closed the connection (it is stopping, or this tab was replaced)',
+  'parse error': 'The broker sent something this panel could not read',
+};
+
+export function plainReason(reason: string): string {
+  return PLAIN[reason] ?? reason;
 }

@@ -8,6 +8,7 @@ import { $ } from './dom.js';
 import { EventLog } from './events-log.js';
 import type { LinkState } from './link.js';
 import { LivePlot } from './plot.js';
+import { RobotConsole } from './robot-console.js';
 import { claimClientId, forgetToken, isWatchMode, otherModeHref, saveToken, takeToken } from './session.js';
 import type { Shared } from './shared.js';
 import { StatusView } from './status.js';
@@ -42,14 +43,16 @@ async function main(): Promise<void> {
   });
   const log = new EventLog();
   const plot = new LivePlot();
+  const robotConsole = new RobotConsole();
   let last: LinkState['kind'] = 'idle';
   const shared: Shared = {
     status,
     log,
     plot,
+    console: robotConsole,
     timeline: (s) => {
       if (s.kind === 'connected' && last !== 'connected') log.system('connected', { transport: s.transport });
-      if (s.kind === 'reconnecting' && last === 'connected') log.system('disconnected', { reason: s.reason });
+      if (s.kind === 'reconnecting' && last === 'connected') log.system('disconnected', { reason: s.reason, detail: s.detail });
       if (s.kind !== 'connecting') last = s.kind;
     },
     tokenRefused: () => {

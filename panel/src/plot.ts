@@ -8,10 +8,16 @@
  * an event in the same step as the newest point overwrites it instead of appending,
  * so 1,000 events/s cost the same to draw as 10. The chart is redrawn at most ten
  * times a second, on an animation frame.
+ *
+ * It tells the truth: after an upload it starts over with the new project's events
+ * (reset); the newest point of each series is drawn, so one sample is a dot on a
+ * sane axis; values that stopped coming (or a lost connection) are marked stale. An
+ * event with `x` and `y` (odometry) can also be seen as its XY trajectory.
  */
 import uPlot from 'uplot';
 import { $, h, perFrame, stored } from './dom.js';
 import { newTrack, sample, trim, type Track } from './track.js';
+import { XYView } from './xy-view.js';
 
 const POINTS = 1200;
 const MAX_FIELDS = 12;
@@ -21,6 +27,10 @@ const COLORS = ['#4aa3ff', '#f5a524', '#3fb950', '#e5484d', '#b48cff', '#2ec4b6'
 /** Fields hidden at first: clocks and counters drown out the signal. */
 const HIDDEN_BY_NAME = /^(timestamp|time|ts|t|at|date|id|seq|count|index|i|n|generation|pid)$/i;
 const PREFS_KEY = 'robot-control.plot';
+/** The x axis spans at least this long (s): a single sample sits on a readable axis, not on years. */
+const MIN_SPAN_S = 10;
+/** No new sample for this long (and for 4 of the event's usual gaps) marks the values stale. */
+const STALE_MS = 3000;
 
 /** The numbers in an event's data: top-level fields and one level of nesting (pose.x). */
 export function numericFields(data: unknown): Map<string, number> {
@@ -55,6 +65,15 @@ export class LivePlot {
   private lastDraw = 0;
   private drawTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly schedule = perFrame(() => this.draw());
+  private readonly card = $('plot-card');
+  private readonly staleBadge = $('plot-stale');
+  private readonly viewPicker = $<HTMLSelectElement>('plot-view');
+  private readonly xyBox = $('plot-xy');
+  private readonly xy = new XYView(this.xyBox);
+  /** Arrival time of each event's newest sample, and its usual gap (a moving average), ms. */
+  private readonly arrivals = new Map<string, { at: number; gap: number }>();
+  /** False while the connection is down: whatever is on screen is the last that came. */
+  private live = true;
 
   constructor() {
     const prefs = stored.get<{ event?: string; windowMs?: number }>(localStorage, PREFS_KEY, {});
@@ -74,13 +93,41 @@ export class LivePlot {
       this.savePrefs();
       this.schedule();
     });
+    this.viewPicker.addEventListener('change', () => {
+      this.built = '';
+      this.schedule();
+    });
     new ResizeObserver(() => this.resize()).observe(this.box);
+    new ResizeObserver(() => {
+      if (!this.xyBox.hidden) this.schedule();
+    }).observe(this.xyBox);
+    // "last sample N s ago" moves on while nothing arrives.
+    setInterval(() => this.renderStale(), 1000);
+  }
+
+  /** A new project: its events replace the old project's (the preferred event is kept, and chosen when it shows up). */
+  reset(): void {
+    this.tracks.clear();
+    this.hidden.clear();
+    this.arrivals.clear();
+    for (const option of [...this.picker.options]) if (option.value !== '') option.remove();
+    this.choose(null);
+  }
+
+  /** The connection came or went. */
+  setLive(live: boolean): void {
+    this.live = live;
+    this.renderStale();
   }
 
   /** Sample an event's numbers. Called for every event: no DOM work here. */
   add(name: string, data: unknown, at = Date.now()): void {
     const values = numericFields(data);
     if (values.size === 0) return;
+    const seen = this.arrivals.get(name);
+    const gap = seen ? Math.min(at - seen.at, 60_000) : 0;
+    // The first gap is taken whole: a slow event (one every 5 s) is not called stale while the average warms up.
+    this.arrivals.set(name, { at, gap: !seen ? 0 : seen.gap === 0 ? gap : seen.gap * 0.8 + gap * 0.2 });
     let track = this.tracks.get(name);
     if (!track) {
       if (this.tracks.size >= MAX_EVENTS) return;
@@ -98,9 +145,35 @@ export class LivePlot {
 
   choose(name: string | null): void {
     this.event = name;
-    if (name !== null && this.picker.value !== name) this.picker.value = name;
+    this.picker.value = name ?? '';
     this.built = '';
     this.schedule();
+  }
+
+  /** Mark the values on screen stale when they stopped coming, or the connection is down. */
+  private renderStale(): void {
+    const a = this.event === null ? undefined : this.arrivals.get(this.event);
+    const age = a ? Date.now() - a.at : 0;
+    const stale = !!a && (!this.live || age > Math.max(STALE_MS, a.gap * 4));
+    this.card.classList.toggle('stale', stale);
+    this.box.dataset.stale = stale ? '1' : '';
+    this.staleBadge.hidden = !stale;
+    if (stale) {
+      this.staleBadge.textContent = this.live ? `stale · last ${this.event} ${Math.round(age / 1000)} s ago` : 'stale · not connected';
+      this.staleBadge.title = 'The values shown are the last received, not live ones';
+    }
+  }
+
+  /** The x/y fields of an event, if it has a position: `x`/`y`, or `pose.x`/`pose.y` and the like; and a heading. */
+  private xyFields(track: Track): { x: string; y: string; heading?: string } | null {
+    const prefixes = ['', ...new Set(track.fields.filter((f) => f.endsWith('.x')).map((f) => f.slice(0, -1)))];
+    for (const p of prefixes) {
+      if (track.fields.includes(`${p}x`) && track.fields.includes(`${p}y`)) {
+        const heading = ['yaw', 'theta', 'heading'].map((k) => `${p}${k}`).find((f) => track.fields.includes(f));
+        return { x: `${p}x`, y: `${p}y`, ...(heading ? { heading } : {}) };
+      }
+    }
+    return null;
   }
 
   private savePrefs(): void {
@@ -121,6 +194,24 @@ export class LivePlot {
     this.box.dataset.event = this.event ?? '';
     this.box.dataset.points = String(points);
     this.empty.hidden = points > 0;
+    this.renderStale();
+    const xy = track ? this.xyFields(track) : null;
+    const xyOption = this.viewPicker.querySelector<HTMLOptionElement>('option[value="xy"]')!;
+    xyOption.disabled = !xy;
+    if (!xy && this.viewPicker.value === 'xy') this.viewPicker.value = 'time';
+    const showXY = this.viewPicker.value === 'xy' && !!xy && points > 0;
+    this.xyBox.hidden = !showXY;
+    this.box.hidden = showXY;
+    this.card.dataset.view = showXY ? 'xy' : 'time';
+    if (showXY && track && xy) {
+      this.xy.draw({ xs: track.cols.get(xy.x)!, ys: track.cols.get(xy.y)!, ...(xy.heading ? { headings: track.cols.get(xy.heading)! } : {}) }, this.height(), {
+        path: COLORS[0]!,
+        grid: 'rgba(154,167,184,0.14)',
+        text: '#9aa7b8',
+        now: COLORS[1]!,
+      });
+      return;
+    }
     if (!track || points === 0) {
       this.chart?.destroy();
       this.chart = null;
@@ -131,6 +222,7 @@ export class LivePlot {
     const data: uPlot.AlignedData = [track.t, ...track.fields.map((f) => track.cols.get(f)!)];
     if (key !== this.built || !this.chart) this.build(track, data, key);
     else this.chart.setData(data);
+
     // Not hovering: the legend shows the newest values instead of "--".
     const chart = this.chart;
     if (chart && chart.cursor.left !== undefined && chart.cursor.left < 0) chart.setLegend({ idx: points - 1 });
@@ -159,7 +251,18 @@ export class LivePlot {
     const opts: uPlot.Options = {
       width: Math.max(200, this.box.clientWidth),
       height: this.height(),
-      scales: { x: { time: true } },
+      scales: {
+        x: {
+          time: true,
+          // At least MIN_SPAN_S, ending at the newest sample: one sample is a dot at the right edge of a
+          // 10 s axis. From the data, not from min/max: uPlot widens one time value to 86,400,000 s.
+          range: (u, min, max) => {
+            const xs = u.data[0];
+            const [lo, hi] = xs.length ? [xs[0]!, xs[xs.length - 1]!] : [min, max];
+            return hi - lo >= MIN_SPAN_S ? [lo, hi] : [hi - MIN_SPAN_S, hi + MIN_SPAN_S / 20];
+          },
+        },
+      },
       axes: [axis, { ...axis, scale: 'y', size: 48 }, ...(right.size ? [{ ...axis, scale: 'y2', side: 1, size: 48, grid: { show: false } }] : [])],
       cursor: { drag: { x: false, y: false } },
       legend: { live: true },
@@ -171,11 +274,19 @@ export class LivePlot {
           stroke: COLORS[i % COLORS.length],
           width: 1.75,
           show: !hidden.has(field),
-          points: { show: false },
+          // The newest value of each series as a dot: a single sample is visible, and "now" is marked.
+          points: { show: true, size: 6, filter: lastPoint },
           spanGaps: true,
         })),
       ],
       hooks: {
+        // The x axis's span in seconds, for tests and for people inspecting the page.
+        setScale: [
+          (u, key) => {
+            const x = u.scales.x;
+            if (key === 'x' && x?.min != null && x.max != null) this.box.dataset.span = String(Math.round((x.max - x.min) * 10) / 10);
+          },
+        ],
         // Remember which fields the operator hid, across rebuilds.
         setSeries: [
           (u, idx) => {
@@ -229,4 +340,12 @@ function rightAxisFields(track: Track, hidden: Set<string>): Set<string> {
   }
   if (gap < 1 || at < 0) return new Set();
   return new Set(mags.slice(at).map(([f]) => f));
+}
+
+/** uPlot points filter: only the newest non-null point of a series. */
+function lastPoint(u: uPlot, seriesIdx: number): number[] | null {
+  const col = u.data[seriesIdx] as Array<number | null | undefined> | undefined;
+  if (!col) return null;
+  for (let i = col.length - 1; i >= 0; i--) if (col[i] !== null && col[i] !== undefined) return [i];
+  return null;
 }

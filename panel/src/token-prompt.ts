@@ -27,8 +27,8 @@ export class TokenPrompt {
   ask(reason: 'missing' | 'refused'): void {
     this.reason.textContent =
       reason === 'refused'
-        ? 'The broker refused that token. Check the start banner of the broker you mean to reach: the token changes at every start unless config.yaml sets auth.token.'
-        : 'No access token yet. Open the panel from the URL the broker prints at start (it ends in ?token=…), or paste the token or that URL here.';
+        ? 'The broker refused that token. It was rotated (npm start -- --new-token), or this is another broker: `npx robot-control url` on the robot prints the panel URL with the current one.'
+        : 'No access token yet. Open the panel from the URL the broker prints at start (it ends in ?token=…; `npx robot-control url` prints it again), or paste the token or that URL here.';
     this.dialog.dataset.reason = reason;
     if (!this.dialog.open) this.dialog.showModal();
     this.input.focus();

@@ -9,6 +9,7 @@
  */
 import type { ServerToClientEvents, UpdateResult } from '#protocol';
 import { $, bytes, duration, h } from './dom.js';
+import { whereOf } from './error-view.js';
 import type { Link } from './link.js';
 
 type Phase = 'idle' | 'reading' | 'sending' | 'unpacking' | 'done' | 'failed';
@@ -93,12 +94,14 @@ export class Uploader {
         this.onUploaded(r);
       } else {
         this.show('failed', '');
+        const where = whereOf(ack.data);
         this.status.replaceChildren(
           h('span', { class: 'err-mark', text: '✗' }),
           ' ',
           h('code', { class: 'code', text: ack.data.code }),
           ' ',
-          ack.message,
+          ...(where ? [h('mark', { class: 'loc here', text: where }), ' '] : []),
+          where && ack.message.startsWith(`${where}: `) ? ack.message.slice(where.length + 2) : ack.message,
           ` (${file.name}; the previous project is still in place)`,
         );
       }

@@ -7,6 +7,7 @@ import type { MonitorEvents } from '#protocol';
 import { Link, type LinkState } from './link.js';
 import type { Shared } from './shared.js';
 import { Traffic } from './traffic.js';
+import { WorkerTimeline } from './worker-timeline.js';
 
 export function startWatch(env: Shared): Link<MonitorEvents> {
   const { status, log, plot } = env;
@@ -14,7 +15,11 @@ export function startWatch(env: Shared): Link<MonitorEvents> {
   const traffic = new Traffic();
 
   link.on('command', (c) => traffic.command(c));
-  link.on('ack', (a) => traffic.ack(a));
+  link.on('ack', (a) => {
+    traffic.ack(a);
+    // The controller uploaded a new project: the plot follows it.
+    if (a.command === 'update' && a.status === 'success') plot.reset();
+  });
   link.on('push', (p) => {
     // Arrival time, not p.at: the broker's clock may be far from this one.
     log.add(p.event, p.data, p.outcome === 'delivered' ? undefined : p.outcome.replace('_', ' '));
@@ -24,13 +29,16 @@ export function startWatch(env: Shared): Link<MonitorEvents> {
     traffic.client(c);
     log.system(`client ${c.state}`, c);
   });
+  const workerRows = new WorkerTimeline();
   link.on('worker_status', (s) => {
     status.setWorker(s);
-    log.system('worker_status', s);
+    if (workerRows.accept(s)) log.system('worker_status', s);
   });
+  link.on('robot_log', (l) => env.console.add(l));
 
   function onState(s: LinkState): void {
     status.setLink(s);
+    plot.setLive(s.kind === 'connected');
     env.timeline(s);
     if (s.kind === 'unauthorized') env.tokenRefused();
   }

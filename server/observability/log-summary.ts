@@ -11,6 +11,8 @@ import { NOT_A_CALL } from './stats.js';
 
 /** Method names listed in the summary (the busiest). */
 const TOP_METHODS = 15;
+/** Lines of one request with one code this close together are one failure. */
+const SAME_FAILURE_MS = 10 * 60_000;
 /** Durations kept per command or method for the percentiles (a uniform sample past this). */
 const SAMPLES = 10_000;
 
@@ -49,6 +51,23 @@ export class SummaryBuilder {
   private readonly workerStates = new Map<string, number>();
   private crashes = 0;
   private readonly authFailures = new Map<string, number>();
+  /** `reqId|code` -> when it was last seen, to count each failure once. */
+  private readonly failures = new Map<string, number>();
+
+  /**
+   * One failure, one count: a failed command is logged where it failed (the supervisor's
+   * "rolling back", a rejected upload) and again as the command's outcome, each with its
+   * code and the request id. Lines of one request with one code count once.
+   */
+  private sameFailure(e: LogEntry): boolean {
+    if (typeof e.reqId !== 'number' || typeof e.code !== 'string') return false;
+    const key = `${e.reqId}|${e.code}`;
+    const seen = this.failures.get(key);
+    this.failures.set(key, e.time);
+    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
+    // Request ids start again at every broker start: only a nearby line is the same failure.
+    return seen !== undefined && Math.abs(e.time - seen) < SAME_FAILURE_MS;
+  }
 
   addUnparsed(): void {
     this.unparsed++;
@@ -60,7 +79,7 @@ export class SummaryBuilder {
     if (e.time > this.last) this.last = e.time;
     bump(this.byLevel, LEVEL_NAMES[e.level] ?? String(e.level));
     if (typeof e.event === 'string') bump(this.byEvent, e.event);
-    if (isError(e)) {
+    if (isError(e) && !this.sameFailure(e)) {
       this.errorsTotal++;
       if (typeof e.code === 'string') bump(this.byCode, e.code);
       this.lastErrors.push({ time: new Date(e.time).toISOString(), msg: String(e.msg ?? ''), ...(typeof e.code === 'string' ? { code: e.code } : {}) });

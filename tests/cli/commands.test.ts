@@ -143,8 +143,11 @@ describe('upload, start, call', () => {
     expect(unknown.stderr).toMatch(/^robot-control: E_UNKNOWN_OBJECT: /m);
     const failed = await cli(['call', 'robot', 'fail'], conn);
     expect(failed.exitCode).toBe(1);
-    expect(failed.stderr).toMatch(/E_METHOD_FAILED: robot says no/);
-    expect(failed.stderr).not.toMatch(/\bstack\b/);
+    // file:line by default, then the robot's own frames only: no broker frames, no absolute paths.
+    const line = ROBOT.split('\n').findIndex((l) => l.includes('robot says no')) + 1;
+    expect(failed.stderr).toMatch(new RegExp(`^robot-control: E_METHOD_FAILED: robot says no \\(main\\.js:${line}:\\d+\\)$`, 'm'));
+    expect(failed.stderr).toMatch(new RegExp(`^    at Object\\.fail \\(main\\.js:${line}:\\d+\\)$`, 'm'));
+    expect(failed.stderr).not.toMatch(/\bstack\b|\/|dist|node:/);
     const badZip = await cli(['upload', join(project({ 'not.zip': 'hello' }), 'not.zip')], conn);
     expect(badZip.exitCode).toBe(1);
     expect(badZip.stderr).toMatch(/E_INVALID_ZIP/);
@@ -178,6 +181,7 @@ describe('upload, start, call', () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const r = await cli(['call', 'robot', 'add', '--wait', '0.5'], { url, token: 'x' });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain(`E_UNREACHABLE: cannot reach ${url}`);
+    expect(r.stderr).toContain(`E_UNREACHABLE: cannot reach ${url}: nothing answers there`);
+    expect(r.stderr).not.toMatch(/^[^[]*(websocket|xhr poll) error/m); // the transport's words only in brackets
   });
 });

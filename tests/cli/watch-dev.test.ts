@@ -66,6 +66,15 @@ describe('watch', () => {
     expect(ns[1]! - ns[0]!).toBe(1);
   });
 
+  it('--count without names counts the robot\'s events: the broker\'s worker_status is printed, not counted', async () => {
+    await uploadTicker();
+    const r = await cli(['watch', '--count', '2'], conn);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const events = r.stdout.split('\n').map(parse).map((l) => l.event);
+    expect(events.filter((e) => e === 'tick')).toHaveLength(2);
+    expect(events).toContain('worker_status');
+  });
+
   it('without names prints every event, the broker\'s worker_status included, until SIGINT (exit 0)', async () => {
     await uploadTicker();
     const w = spawn(['watch']);
@@ -148,7 +157,7 @@ setInterval(() => pushMessage('version', { v: ${v} }), 50);
     const d = spawn(['dev', dir, '--debounce', '50']);
     await d.waitForLine((l) => l.startsWith('upload #1 ok'));
     for (const socket of t.broker.io.of('/').sockets.values()) socket.conn.close();
-    await waitFor(() => /disconnected \(transport close\); reconnecting/.test(d.stderr()), 10_000, 'dev to see the drop');
+    await waitFor(() => /disconnected: the connection closed .*\[transport close\]; reconnecting/.test(d.stderr()), 10_000, 'dev to see the drop');
     const mark = d.lines.length;
     writeFileSync(join(dir, 'main.js'), version(2, 'after_drop'));
     await d.waitForLine((l) => /^upload #\d+ ok: .*objects: robot\[after_drop\]$/.test(l), 15_000, mark);

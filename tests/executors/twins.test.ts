@@ -87,6 +87,23 @@ describe.each(TWINS)('the $lang twin', (twin) => {
     expect(sorted).toEqual(OBJECTS);
   });
 
+  it('start describes each method alike: parameters, how args carry them, hooks', async () => {
+    const r = await call<{ methods: Record<string, Record<string, { params: Array<{ name: string; optional?: boolean; default?: string }>; args: string; hook?: boolean; doc?: string }>> }>(c, 'start', {});
+    const methods = (r.data as { methods: Record<string, Record<string, { params: Array<{ name: string; optional?: boolean; default?: string }>; args: string; hook?: boolean; doc?: string }>> }).methods;
+    const shape = (m: { params: Array<{ name: string; optional?: boolean; default?: string }>; args: string; hook?: boolean }) =>
+      `${m.args}(${m.params.map((p) => `${p.name}${p.optional ? '?' : ''}${p.default ? `=${p.default}` : ''}`).join(', ')})${m.hook ? ' hook' : ''}`;
+    const got = Object.fromEntries(Object.entries(methods).map(([o, ms]) => [o, Object.fromEntries(Object.entries(ms).map(([n, m]) => [n, shape(m)]))]));
+    const interval = twin.lang === 'py' ? 'interval_ms' : 'intervalMs';
+    expect(got).toEqual({
+      robot: {
+        add: 'array(a, b)', configure: "object(speed?=1, mode?='walk')", status: 'array()', wait: 'array(ms)', fail: 'array()', push: 'array(n)',
+        push_reserved: 'array(name)', stream: `array(n, ${interval})`, stop_counts: 'array()', stop: 'array() hook',
+      },
+      sensor: { read: 'array()' },
+    });
+    expect(methods.robot!.stream!.doc).toMatch(/^Push `n` `stream` events from/);
+  });
+
   it('spreads array args, passes object args (keyword arguments in Python), and none when absent', async () => {
     expect((await callMethod(c, 'robot', 'add', [2, 3])).data).toBe(5);
     expect((await callMethod(c, 'robot', 'configure', { speed: 2, mode: 'trot' })).data).toEqual({ speed: 2, mode: 'trot' });
@@ -111,6 +128,15 @@ describe.each(TWINS)('the $lang twin', (twin) => {
     expect(await callMethod(c, 'robot', 'fail')).toMatchObject({ status: 'error', message: 'robot says no', data: { code: 'E_METHOD_FAILED' } });
     expect(code(await callMethod(c, 'nobody', 'add', [1, 2]))).toBe('E_UNKNOWN_OBJECT');
     expect(code(await callMethod(c, 'robot', 'nothing'))).toBe('E_UNKNOWN_METHOD');
+  });
+
+  it('a robot error names its project-relative file:line and shows only the project\'s frames', async () => {
+    const r = await callMethod(c, 'robot', 'fail');
+    const data = r.data as { location?: { file: string; line: number }; error: { stack: string } };
+    expect(data.location).toMatchObject({ file: twin.entry, line: twin.lang === 'js' ? 34 : twin.lang === 'ts' ? 36 : 35 });
+    expect(data.error.stack).toContain(`${twin.entry}:`.replace('.py:', '.py"'));
+    // No absolute path, no release folder, no broker frame.
+    expect(data.error.stack).not.toMatch(/\/|\.releases|dist\/worker|node:internal|python_runner/);
   });
 
   it('never calls dunder, private, inherited or internal names', async () => {

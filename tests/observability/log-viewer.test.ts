@@ -103,6 +103,23 @@ describe('npm run logs', () => {
     expect(text.stdout).toMatch(/restarting 1; crashes 1/);
   });
 
+  it('--stats counts a failed upload once, though it is logged where it failed and as the command\'s outcome', async () => {
+    const file = join(dir, 'logs', 'upload.log');
+    writeFileSync(
+      file,
+      [
+        line({ level: 40, time: now - 90 * MIN, module: 'supervisor', reqId: 2, code: 'E_PROJECT_LOAD', msg: 'new project failed to load: rolling back' }),
+        line({ level: 40, time: now - 90 * MIN + 800, channel: 'events', event: 'command', reqId: 2, command: 'update', ms: 900, outcome: 'error', code: 'E_PROJECT_LOAD', msg: 'update failed' }),
+        line({ level: 40, time: now - 80 * MIN, channel: 'events', event: 'command', reqId: 5, command: 'update', ms: 9, outcome: 'error', code: 'E_UNSAFE_ZIP', msg: 'update failed' }),
+        line({ level: 40, time: now - 80 * MIN, channel: 'events', event: 'rejected_upload', reqId: 5, code: 'E_UNSAFE_ZIP', msg: 'upload rejected' }),
+        // The next broker run numbers its requests from 1 again: another failure.
+        line({ level: 40, time: now - 10 * MIN, channel: 'events', event: 'command', reqId: 2, command: 'update', ms: 900, outcome: 'error', code: 'E_PROJECT_LOAD', msg: 'update failed' }),
+      ].join(''),
+    );
+    const s = JSON.parse((await logs('--stats', '--json', '--file', file)).stdout) as { errors: { total: number; byCode: Record<string, number> } };
+    expect(s.errors).toMatchObject({ total: 3, byCode: { E_PROJECT_LOAD: 2, E_UNSAFE_ZIP: 1 } });
+  });
+
   it('reads rotated files too, oldest first', async () => {
     const rotated = join(dir, 'rot.log');
     writeFileSync(`${rotated}.2`, line({ level: 30, time: now - 3000, msg: 'first' }));

@@ -45,3 +45,31 @@ exports.rover = {
 export function roverZip(): Buffer {
   return zipFiles({ 'rover/main.js': ROVER, 'rover/README.md': '# rover\n' });
 }
+
+/** A robot to drive from the keyboard: Move echoes each command as `cmd`, StopMove pushes `halt`; Tick pushes one sample. */
+export const DRIVER = `
+'use strict';
+exports.base = {
+  /**
+   * Drive at a velocity.
+   * @param {object} v
+   * @param {number} [v.vx=0] forward, m/s
+   * @param {number} [v.vyaw=0] turn rate, rad/s
+   */
+  Move({ vx = 0, vyaw = 0 } = {}) { pushMessage('cmd', { vx, vyaw }); return { vx, vyaw }; },
+  StopMove() { pushMessage('halt', { at: Date.now() }); return { stopped: true }; },
+  /** One sample of \`level\`, to plot. */
+  Tick(level = 1) { pushMessage('level', { value: level }); return level; },
+  Print(text) { console.log(text); return text; },
+  Fail() {
+    return deeper();
+  },
+};
+function deeper() {
+  throw new RangeError('too far');
+}
+`;
+
+export function driverZip(): Buffer {
+  return zipFiles({ 'main.js': DRIVER });
+}

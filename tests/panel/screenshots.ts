@@ -4,6 +4,7 @@
  * Not a test. Run after `npm run build`:  npx tsx tests/panel/screenshots.ts
  */
 import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { startTestBroker } from '../helpers/broker.js';
 import { callFromPanel, launchBrowser, openPanel, waitForConnection } from './browser.js';
 
@@ -12,6 +13,23 @@ mkdirSync(out, { recursive: true });
 
 const t = await startTestBroker();
 const browser = await launchBrowser();
+
+/**
+ * What the default robot prints reaches the panel as `robot_log` once the broker relays
+ * robot output; until a line has arrived by itself, say what it prints (StandUp's line).
+ */
+async function robotOutput(page: Page): Promise<void> {
+  const arrived = await page
+    .waitForSelector('#console-log .con-line', { timeout: 1500 })
+    .then(() => true)
+    .catch(() => false);
+  if (arrived) return;
+  const io = t.broker.io.of('/') as unknown as { emit(e: string, d: unknown): void };
+  const gen = t.broker.supervisor.status().generation;
+  io.emit('robot_log', { stream: 'stdout', line: 'standing up, battery 100 %', ts: Date.now(), generation: gen });
+  io.emit('robot_log', { stream: 'stderr', line: '(node:4711) Warning: odometry drift above 2 cm, recalibrating', ts: Date.now(), generation: gen });
+}
+
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
@@ -20,14 +38,33 @@ try {
   await page.click('#start-btn');
   await page.waitForSelector('.method[data-method="StandUp"]');
   await callFromPanel(page, 'sport_client', 'StandUp');
+  await robotOutput(page);
   await callFromPanel(page, 'recognition', 'Start', '{"interval_ms": 250}');
-  await callFromPanel(page, 'sport_client', 'Move', '{"vx": 0.6, "vyaw": 0.35}');
+  await callFromPanel(page, 'sport_client', 'Move', '{"vx": 0.6, "vy": 0, "vyaw": 0.35}');
   await page.waitForTimeout(9000);
   await callFromPanel(page, 'sport_client', 'GetStatus');
   await page.selectOption('#plot-event', 'odometry');
+  await page.click('.method[data-object="sport_client"][data-method="Move"]');
   await page.waitForTimeout(600);
   await page.mouse.move(0, 0);
   await page.screenshot({ path: `${out}panel-desktop.png` });
+
+  // The call card: the form from Move's JSDoc, a preset, an error with its file:line.
+  await page.fill('#args-input', '{"vx": 0.3, "vyaw": 0.5}');
+  await page.fill('#preset-name', 'gentle left');
+  await page.click('#preset-save');
+  await page.fill('#args-input', '{"vx": 0.8}');
+  await page.fill('#preset-name', 'straight');
+  await page.click('#preset-save');
+  await callFromPanel(page, 'sport_client', 'StandDown');
+  await page.click('.method[data-object="sport_client"][data-method="Move"]');
+  await page.click('#preset-list .preset[data-preset="gentle left"] .preset-run');
+  await page.waitForFunction(() => document.getElementById('result-head')?.textContent?.includes('E_METHOD_FAILED'));
+  // Tall enough that the card needs no scrolling (the sticky top bar would cover its top).
+  await page.setViewportSize({ width: 1280, height: 1600 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.mouse.move(0, 0);
+  await page.locator('#call-card').screenshot({ path: `${out}panel-call.png` });
 
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(800);
@@ -36,9 +73,29 @@ try {
 
   // The plot on recognition confidence, desktop.
   await page.setViewportSize({ width: 1280, height: 800 });
+  await callFromPanel(page, 'sport_client', 'StandUp');
+  await callFromPanel(page, 'sport_client', 'Move', '{"vx": 0.6, "vyaw": 0.35}');
   await page.selectOption('#plot-event', 'recognition_result');
   await page.waitForTimeout(1500);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.mouse.move(0, 0);
   await page.screenshot({ path: `${out}panel-recognition.png` });
+
+  // The XY path while driving by keyboard: a left turn held on the teleop pad.
+  await page.selectOption('#plot-event', 'odometry');
+  await page.selectOption('#plot-view', 'xy');
+  await page.click('#teleop-details > summary');
+  await page.focus('#teleop-pad');
+  await page.keyboard.down('w');
+  await page.keyboard.down('a');
+  await page.waitForTimeout(4000);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${out}panel-xy.png` });
+  await page.keyboard.up('a');
+  await page.keyboard.up('w');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.selectOption('#plot-view', 'time');
 
   // What a second operator sees while this one holds the robot.
   const other = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
@@ -49,13 +106,14 @@ try {
   // Watch-only mode: the same session seen from /monitor.
   await openPanel(other, t.url, t.token, '&watch=1');
   await waitForConnection(other, 'connected');
-  await other.selectOption('#plot-event', 'odometry');
   await callFromPanel(page, 'sport_client', 'GetStatus');
   await callFromPanel(page, 'recognition', 'GetLast');
   await callFromPanel(page, 'sport_client', 'StandDown');
   await callFromPanel(page, 'sport_client', 'Move', '{"vx": 0.8, "vyaw": -0.4}'); // fails: lying down
   await callFromPanel(page, 'sport_client', 'StandUp');
   await callFromPanel(page, 'sport_client', 'Move', '{"vx": 0.8, "vyaw": -0.4}');
+  await other.waitForFunction(() => [...document.querySelectorAll<HTMLOptionElement>('#plot-event option')].some((o) => o.value === 'odometry'));
+  await other.selectOption('#plot-event', 'odometry');
   await page.waitForTimeout(4000);
   await other.mouse.move(0, 0);
   await other.screenshot({ path: `${out}panel-watch.png` });

@@ -59,6 +59,13 @@ describe('watch-only mode', { timeout: 60_000 }, () => {
     await traffic(page, 'nobody.Nothing').locator('.t-status', { hasText: 'E_UNKNOWN_OBJECT' }).waitFor();
   });
 
+  it('shows the robot\'s output (robot_log on /monitor) in the console pane', async () => {
+    // Emitted from the broker's own /monitor namespace: the producer (the worker's output relay) is another part's.
+    (t.broker.io.of('/monitor') as unknown as { emit(e: string, d: unknown): void }).emit('robot_log', { stream: 'stderr', line: 'watch me', ts: Date.now(), generation: 1 });
+    await page.waitForSelector('#console-log .con-line.stderr');
+    expect(await page.textContent('#console-log .con-line.stderr .con-text')).toBe('watch me');
+  });
+
   it('shows worker restarts and the controller leaving', async () => {
     const pid = t.broker.supervisor.status().pid!;
     process.kill(pid, 'SIGKILL');

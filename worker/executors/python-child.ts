@@ -15,7 +15,8 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type pino from 'pino';
 import { BrokerError } from '../../ipc/errors.js';
-import { MAX_EVENT_NAME, RESERVED_EVENTS } from '../../ipc/protocol.js';
+import { MAX_EVENT_NAME, RESERVED_EVENTS, type MethodInfo } from '../../ipc/protocol.js';
+import type { SourceLocation } from '../stack.js';
 
 /** Commands to the runner. */
 export type RunnerCommand =
@@ -27,11 +28,13 @@ export interface PythonError {
   name: string;
   message: string;
   stack?: string;
+  /** The innermost line of the project's own code, relative to the project. */
+  location?: SourceLocation;
 }
 
 /** Messages from the runner. */
 export type RunnerMessage =
-  | { t: 'loaded'; objects: Record<string, string[]>; moduleStop: boolean }
+  | { t: 'loaded'; objects: Record<string, string[]>; methods: Record<string, Record<string, MethodInfo>>; moduleStop: boolean }
   | { t: 'load_error'; file: string; line: number | null; name: string; message: string; stack: string }
   | { t: 'result'; id: number; ok: true; value: unknown }
   | { t: 'result'; id: number; ok: false; code: string; details?: Record<string, unknown>; error: PythonError }

@@ -13,6 +13,7 @@ import { requestContext } from '../push.js';
 import { executorSettings, type ExecutorContext } from './context.js';
 import { PythonChild, type PythonError, type RunnerMessage } from './python-child.js';
 import type { LoadedProject } from './types.js';
+import { ProjectError } from '../stack.js';
 
 export async function loadPython(project: ProjectInfo, ctx: ExecutorContext): Promise<LoadedProject> {
   const settings = executorSettings(ctx);
@@ -31,7 +32,7 @@ export async function loadPython(project: ProjectInfo, ctx: ExecutorContext): Pr
       }
     },
   });
-  const { objects } = await child.loaded;
+  const { objects, methods } = await child.loaded;
 
   // Once loaded, the child's death is the worker's: exit with the reason, and the
   // supervisor restarts us under the same policy as any crash.
@@ -46,6 +47,7 @@ export async function loadPython(project: ProjectInfo, ctx: ExecutorContext): Pr
     type: project.type,
     entry: project.entry,
     objects,
+    methods,
     call: (object, method, args) => call(child, objects, object, method, args),
     stop: async (timeoutMs) => {
       const reply = await withDeadline(child.request<Extract<RunnerMessage, { t: 'stopped' }>>({ op: 'stop', timeoutMs }), timeoutMs + 250);
@@ -80,12 +82,9 @@ async function call(child: PythonChild, objects: Record<string, string[]>, objec
   throw new BrokerError(reply.code as ErrorCode, reply.error.message, reply.details ?? {});
 }
 
-/** A Python exception as an Error the worker reports as E_METHOD_FAILED: Python's name, message and traceback. */
+/** A Python exception as an Error the worker reports as E_METHOD_FAILED: Python's name, message, traceback (already the project's only) and location. */
 function pythonError(e: PythonError): Error {
-  const err = new Error(e.message);
-  err.name = e.name;
-  if (e.stack) err.stack = e.stack;
-  return err;
+  return new ProjectError(e.name, e.message, e.stack ?? `${e.name}: ${e.message}`, e.location ?? null);
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | null> {

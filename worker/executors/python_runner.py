@@ -180,6 +180,70 @@ def methods_of(obj):
     return names
 
 
+# ------------------------------------------------------------------ method signatures
+
+LIFECYCLE_HOOKS = frozenset(["stop"])
+MAX_DOC = 2000
+
+
+def _annotation(annotation):
+    if annotation is inspect.Parameter.empty:
+        return None
+    if isinstance(annotation, str):
+        return annotation
+    return inspect.formatannotation(annotation)
+
+
+def _literal_type(value):
+    if isinstance(value, bool):
+        return "bool"
+    for kind in (int, float, str, list, dict):
+        if isinstance(value, kind):
+            return kind.__name__
+    return None
+
+
+def describe_method(name, raw, bound=True):
+    """inspect.signature and the docstring of one method, without running it (`raw` is the
+    attribute as stored: a function, staticmethod or classmethod)."""
+    fn = raw.__func__ if isinstance(raw, (staticmethod, classmethod)) else raw
+    info = {"params": [], "args": "object"}
+    if name in LIFECYCLE_HOOKS:
+        info["hook"] = True
+    doc = inspect.getdoc(fn)
+    if doc:
+        info["doc"] = doc[:MAX_DOC]
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return info
+    params = list(signature.parameters.values())
+    # The instance (or class) is bound by the call, not passed by the client.
+    if bound and not isinstance(raw, staticmethod) and params and params[0].kind in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD):
+        params = params[1:]
+    # Keywords when they help (defaults to skip, keyword-only parameters), else positional, as in JavaScript.
+    keywords = any(p.default is not inspect.Parameter.empty or p.kind == p.KEYWORD_ONLY for p in params)
+    if not keywords or any(p.kind in (p.POSITIONAL_ONLY, p.VAR_POSITIONAL) for p in params):
+        info["args"] = "array"  # keywords cannot reach positional-only or *args parameters
+    for p in params:
+        if p.kind == p.VAR_KEYWORD:
+            continue
+        entry = {"name": ("*" + p.name) if p.kind == p.VAR_POSITIONAL else p.name}
+        kind = _annotation(p.annotation)
+        if p.default is not inspect.Parameter.empty:
+            entry["optional"] = True
+            entry["default"] = repr(p.default)
+            kind = kind or _literal_type(p.default)
+        elif p.kind == p.VAR_POSITIONAL:
+            entry["optional"] = True
+        if kind:
+            entry["type"] = kind
+        info["params"].append(entry)
+    if not info["params"]:
+        info["args"] = "array"
+    return info
+
+
 # ------------------------------------------------------------------ loading
 
 
@@ -196,6 +260,19 @@ class Project:
 
     def listing(self):
         return {name: list(methods) for name, (_, methods) in self.objects.items()}
+
+    def describe(self):
+        """Each object's methods with their parameters and docstrings (the start ack's `methods`)."""
+        out = {}
+        for name, (target, methods) in self.objects.items():
+            out[name] = {}
+            for method in methods:
+                try:
+                    own = method in getattr(target, "__dict__", {})  # a function stored on the instance: no self
+                    out[name][method] = describe_method(method, inspect.getattr_static(target, method), bound=not own)
+                except Exception:  # describing must never fail a load
+                    out[name][method] = {"params": [], "args": "array"}
+        return out
 
     def resolve(self, object_name, method):
         entry = self.objects.get(object_name)
@@ -306,8 +383,27 @@ def format_traceback(exc):
     return "".join(head + traceback.format_exception_only(type(exc), exc))
 
 
+def error_location(exc):
+    """The innermost line of the project's own code the exception passed through, or None."""
+    found = None
+    if isinstance(exc, SyntaxError) and exc.filename and _in_project(ROOT, exc.filename) and exc.lineno:
+        return {"file": _in_project(ROOT, exc.filename), "line": exc.lineno}
+    for frame in traceback.extract_tb(exc.__traceback__):
+        rel = _in_project(ROOT, frame.filename)
+        if rel is not None and "site-packages" not in rel.split(os.sep):
+            found = {"file": rel, "line": frame.lineno}
+            colno = getattr(frame, "colno", None)  # Python 3.11+
+            if colno is not None:
+                found["column"] = colno + 1
+    return found
+
+
 def _error_dict(exc):
-    return {"name": type(exc).__name__, "message": str(exc) or type(exc).__name__, "stack": format_traceback(exc)}
+    error = {"name": type(exc).__name__, "message": str(exc) or type(exc).__name__, "stack": format_traceback(exc)}
+    location = error_location(exc)
+    if location:
+        error["location"] = location
+    return error
 
 
 def run_call(project, msg):
@@ -427,7 +523,7 @@ def main():
     except BaseException as exc:
         send(load_error(root, entry, exc))
         os._exit(0)
-    send({"t": "loaded", "objects": project.listing(), "moduleStop": project.module_stop is not None})
+    send({"t": "loaded", "objects": project.listing(), "methods": project.describe(), "moduleStop": project.module_stop is not None})
     serve(project)
 
 

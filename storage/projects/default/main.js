@@ -34,18 +34,29 @@ class SportClient {
     this.lastTick = Date.now();
   }
 
+  /** Stand up: the robot must be standing before it can Move. */
   StandUp() {
     this.posture = 'standing';
+    console.log(`standing up, battery ${Math.round(this.battery)} %`);
     return { posture: this.posture };
   }
 
+  /** Stop moving and lie down. */
   StandDown() {
     this.StopMove();
     this.posture = 'lying';
+    console.log('lying down');
     return { posture: this.posture };
   }
 
-  /** Start moving at a velocity until StopMove: body-frame m/s and rad/s. */
+  /**
+   * Start moving at a velocity until StopMove (or a new Move); odometry is pushed at 10 Hz.
+   * Needs StandUp first. Speeds are clamped to ±1.5 m/s and ±2 rad/s.
+   * @param {object} [velocity] body-frame velocity
+   * @param {number} [velocity.vx=0] forward speed, m/s (negative: backward)
+   * @param {number} [velocity.vy=0] sideways speed, m/s (positive: left)
+   * @param {number} [velocity.vyaw=0] turn rate, rad/s (positive: counter-clockwise)
+   */
   Move({ vx = 0, vy = 0, vyaw = 0 } = {}) {
     if (this.posture !== 'standing') throw new Error('the robot must StandUp before it can Move');
     this.velocity = { vx: clamp(vx, MAX_SPEED), vy: clamp(vy, MAX_SPEED), vyaw: clamp(vyaw, MAX_YAW) };
@@ -56,7 +67,14 @@ class SportClient {
     return { velocity: this.velocity };
   }
 
-  /** Move for `seconds`, resolving when done (or when StopMove cuts it short). */
+  /**
+   * Move for `seconds`, answering when done (or when StopMove cuts it short).
+   * @param {object} [motion]
+   * @param {number} [motion.vx=0] forward speed, m/s
+   * @param {number} [motion.vy=0] sideways speed, m/s (positive: left)
+   * @param {number} [motion.vyaw=0] turn rate, rad/s (positive: counter-clockwise)
+   * @param {number} [motion.seconds=1] how long, s (at most 60)
+   */
   async MoveFor({ vx = 0, vy = 0, vyaw = 0, seconds = 1 } = {}) {
     this.Move({ vx, vy, vyaw });
     const ms = Math.max(0, Math.min(Number(seconds) || 0, 60)) * 1000;
@@ -71,6 +89,7 @@ class SportClient {
     return { stoppedEarly, pose: this._roundedPose() };
   }
 
+  /** Stop moving (the robot stays standing); answers the pose it stopped at. */
   StopMove() {
     this.velocity = { vx: 0, vy: 0, vyaw: 0 };
     if (this.timer) clearInterval(this.timer);
@@ -81,6 +100,7 @@ class SportClient {
     return { pose: this._roundedPose() };
   }
 
+  /** Posture, whether it is moving, pose (m, rad), velocity and battery (%). */
   GetStatus() {
     this._drain();
     return {
@@ -92,7 +112,7 @@ class SportClient {
     };
   }
 
-  /** Called by the broker when the client disconnects. */
+  /** Lifecycle hook: the broker calls it when the client disconnects. Halts motion. */
   stop() {
     this.StopMove();
   }
@@ -136,7 +156,11 @@ class Recognition {
     this.last = null;
   }
 
-  /** Push a `recognition_result` every `interval_ms` until Stop. */
+  /**
+   * Push a `recognition_result` every `interval_ms` until Stop.
+   * @param {object} [options]
+   * @param {number} [options.interval_ms=500] time between results, ms (10 to 60000)
+   */
   Start({ interval_ms = 500 } = {}) {
     const every = Math.max(10, Math.min(Number(interval_ms) || 500, 60_000));
     this.Stop();
@@ -154,16 +178,19 @@ class Recognition {
     return { running: true, interval_ms: every };
   }
 
+  /** Stop the recognition loop; answers how many results it pushed in all. */
   Stop() {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     return { running: false, count: this.count };
   }
 
+  /** The last result pushed, or null before the first. */
   GetLast() {
     return this.last;
   }
 
+  /** Lifecycle hook: the broker calls it when the client disconnects. Ends the loop. */
   stop() {
     this.Stop();
   }
