@@ -15,7 +15,13 @@ import { Commands, type ClientSocket } from './commands.js';
 import type { Config } from './config.js';
 import { router, staticFiles, type Route } from './http.js';
 import { BrokerEvents } from './broker-events.js';
+import { FoxgloveBridge } from './foxglove/bridge.js';
+import { processPort } from './foxglove/process-port.js';
 import { installObservability } from './observability/index.js';
+import { authorize } from './observability/http-auth.js';
+import { installRecording } from './recording/index.js';
+import type { Recorder } from './recording/recorder.js';
+import { SessionTap } from './recording/tap.js';
 import { createLogger, flushLogger, type Logger } from './logger.js';
 import { paths } from './paths.js';
 import { PushRelay } from './push-relay.js';
@@ -29,6 +35,10 @@ export interface Broker {
   readonly log: Logger;
   readonly supervisor: Supervisor;
   readonly io: Server<ClientToServerEvents, ServerToClientEvents>;
+  /** MCAP recording of the session (recording.*). */
+  readonly recorder: Recorder;
+  /** The Foxglove WebSocket endpoint, when foxglove.enabled. */
+  readonly foxglove: FoxgloveBridge | null;
   close(): Promise<void>;
 }
 
@@ -54,6 +64,8 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
   );
   let io: Server<ClientToServerEvents, ServerToClientEvents> | null = null;
   const events = new BrokerEvents();
+  // Recording and Foxglove read the session here; with both off it listens to nothing.
+  const tap = new SessionTap(events);
   const gate = new ClientGate(token, log, (id) => io?.sockets.sockets.get(id)?.disconnect(true), events);
   const holder = (): ClientSocket | null => {
     const h = gate.current();
@@ -121,11 +133,25 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
   });
   io.use(gate.middleware);
   const observability = installObservability({ config, token, log, events, supervisor: sup, gate, relay, io, routes, startedAt: Date.now() });
+  const recording = await installRecording({
+    config,
+    tap,
+    log,
+    routes,
+    authorize: (req, res, url) => authorize(req, res, url, 'recordings', [token], observability.authFailed),
+  }).catch(async (err: unknown) => {
+    rpc.close();
+    pushes.close();
+    await observability.close();
+    throw err;
+  });
+  observability.stats.addSection('recording', () => recording.recorder.status());
   io.on('connection', (socket) => {
     const address = socket.handshake.address;
     events.emit('client', { state: 'connected', at: Date.now(), address });
     relay.clientChanged();
     commands.attach(socket);
+    recording.attach(socket);
     socket.emit('worker_status', sup.status());
     socket.on('disconnect', (reason) => {
       const wasHolder = gate.release(socket.id);
@@ -143,12 +169,31 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     events.emit('worker_status', status);
   });
 
+  let foxglove: FoxgloveBridge | null = null;
   try {
     await sup.start();
+    if (config.foxglove.enabled) {
+      foxglove = await FoxgloveBridge.start({
+        host: config.foxglove.host,
+        port: config.foxglove.port,
+        token,
+        tap,
+        log: log.child({ module: 'foxglove' }),
+        // Observers unless the config says otherwise; issue #13 makes this "holds the control lease".
+        mayControl: () => config.foxglove.allow_calls,
+        processFor: (client) => processPort(commands, client.id),
+        listProject: () => sup.call('start', {}, { timeoutMs: ms(config.worker.max_execution_time) }),
+        onAuthFailure: (address, reason) => observability.authFailed('foxglove', address, reason),
+      });
+      const bridge = foxglove;
+      observability.stats.addSection('foxglove', () => bridge.stats());
+    }
   } catch (err) {
     await sup.stop();
     rpc.close();
     pushes.close();
+    await recording.close();
+    await observability.close();
     throw err;
   }
   await new Promise<void>((resolve, reject) => {
@@ -168,15 +213,20 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     log,
     supervisor: sup,
     io,
+    recorder: recording.recorder,
+    foxglove,
     close: () =>
       (closing ??= (async () => {
         log.info('broker stopping');
         io?.disconnectSockets(true);
+        await foxglove?.close();
         await new Promise<void>((r) => io!.close(() => r()));
         await sup.stop();
         rpc.close();
         pushes.close();
         relay.close();
+        // After the worker stopped: its last status is in the file.
+        await recording.close();
         await observability.close();
         removeEndpointFile(config.ipc.command_socket);
         removeEndpointFile(config.ipc.callback_socket);

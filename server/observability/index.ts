@@ -41,6 +41,8 @@ export interface ObservabilityContext {
 export interface Observability {
   readonly stats: StatsCollector;
   readonly monitor: MonitorHub;
+  /** Count and log a refused token on another surface (foxglove, recordings), as /stats and /monitor refusals are. */
+  authFailed(surface: string, address: string, reason: string): void;
   close(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ export function installObservability(ctx: ObservabilityContext): Observability {
   return {
     stats,
     monitor,
+    authFailed,
     close: async () => {
       closing = true;
       ctx.io.off('connection', onClientConnection);

@@ -7,7 +7,9 @@
 import type { ProjectType, StartResult, UpdateResult } from '../../ipc/protocol.js';
 import type { BrokerEvents, BrokerEventMap } from '../broker-events.js';
 import type { ClientGate } from '../client-gate.js';
+import type { FoxgloveStats } from '../foxglove/bridge.js';
 import type { PushRelay } from '../push-relay.js';
+import type { RecordingStatus } from '../recording/recorder.js';
 import type { Supervisor } from '../supervisor.js';
 import { LatencyTable, OTHER, type LatencySummary } from './latency.js';
 import type { TrafficMeter, TrafficTotals } from './traffic.js';
@@ -56,6 +58,7 @@ export class StatsCollector {
   readonly authFailures = new Map<string, number>();
   project: ProjectInfo | null = null;
   private readonly observers: CallObserver[] = [];
+  private readonly sections: { [K in keyof StatsSections]?: () => StatsSections[K] } = {};
 
   constructor(private readonly src: StatsSources) {
     src.events.on('ack', this.onAck);
@@ -64,6 +67,11 @@ export class StatsCollector {
 
   observe(observer: CallObserver): void {
     this.observers.push(observer);
+  }
+
+  /** A part of the broker with figures of its own (recording, foxglove): read at each snapshot. */
+  addSection<K extends keyof StatsSections>(name: K, read: () => StatsSections[K]): void {
+    this.sections[name] = read as never;
   }
 
   countError(code: string): void {
@@ -183,6 +191,7 @@ export class StatsCollector {
       pushes: { delivered: p.delivered, shed: p.shed, noClient: p.noClient, stale: p.stale, byEvent: this.pushedByEvent() },
       monitors: this.monitors(),
       security: { authFailures: Object.fromEntries(this.authFailures) },
+      ...Object.fromEntries(Object.entries(this.sections).map(([name, read]) => [name, read()])),
     };
   }
 
@@ -200,7 +209,13 @@ export interface ClientStats {
   heartbeat: { rttMs: number | null; lastPongAt: string | null; lastSeenAt: string | null } | null;
 }
 
-export interface StatsSnapshot {
+/** Figures other parts of the broker add (addSection); each is absent when its part is. */
+export interface StatsSections {
+  recording: RecordingStatus;
+  foxglove: FoxgloveStats;
+}
+
+export interface StatsSnapshot extends Partial<StatsSections> {
   uptime: { seconds: number; startedAt: string };
   client: ClientStats;
   connections: StatsCollector['connections'];

@@ -1,0 +1,202 @@
+/**
+ * One recording in progress: a writer thread and the bounded queue in front of it.
+ *
+ * The hot path (`offer`) turns a record into JSON text and appends it to the queue; once
+ * per event-loop turn the queue goes to the thread as one batch. The bound counts every
+ * byte queued or handed to the thread and not yet written: past `maxQueueBytes` a record
+ * is dropped, never waited for. Drops are counted, and reported into the file itself as
+ * a metadata record (at most every DROP_REPORT_MS) and in the status (`/stats`).
+ */
+import { Worker } from 'node:worker_threads';
+import type { TapRecord } from './tap.js';
+import type { Batch, FromWriter, ToWriter, WriterSetup } from './writer-protocol.js';
+
+/** What a queued record costs beyond its JSON text (its strings and array slots), bytes. */
+const RECORD_OVERHEAD = 64;
+/** How often, at most, drops are written into the file, ms. */
+const DROP_REPORT_MS = 250;
+/** How long a new writer thread may take to create its file, ms. */
+const OPEN_TIMEOUT_MS = 15_000;
+/** How long the thread may take to write what is queued and finish the file, ms. */
+const CLOSE_TIMEOUT_MS = 30_000;
+
+const WRITER_SCRIPT = new URL('./writer-thread.js', import.meta.url);
+
+function emptyBatch(): Batch {
+  return { topics: [], sources: [], at: [], json: [], cost: 0 };
+}
+
+export class RecordingRun {
+  readonly startedAt = Date.now();
+  /** The file being written, then the last one written. */
+  file: string | null = null;
+  files: string[] = [];
+  messages = 0;
+  bytes = 0;
+  dropped = 0;
+  /** Why the recording stopped on its own (the writer failed), if it did. */
+  error: string | null = null;
+  /** Bytes queued here or in the thread, not yet written. */
+  private pending = 0;
+  private batch = emptyBatch();
+  private flushQueued = false;
+  private unreported = { count: 0, firstAt: 0, lastAt: 0 };
+  private dropTimer: NodeJS.Timeout | undefined;
+  private finished = false;
+  /** The thread wrote the summary and closed the last file. */
+  private complete = false;
+  private readonly worker: Worker;
+  private readonly opened: Promise<void>;
+  private readonly closed: Promise<void>;
+
+  constructor(
+    setup: WriterSetup,
+    private readonly maxQueueBytes: number,
+    /** The writer failed: the run is over (after `error` is set). */
+    private readonly onFailed: (run: RecordingRun) => void,
+  ) {
+    this.worker = new Worker(WRITER_SCRIPT, { workerData: setup });
+    let opened!: () => void;
+    let openFailed!: (e: Error) => void;
+    this.opened = new Promise<void>((resolve, reject) => ((opened = resolve), (openFailed = reject)));
+    this.opened.catch(() => {}); // awaited by ready()
+    let closed!: () => void;
+    this.closed = new Promise<void>((resolve) => (closed = resolve));
+    const failWith = (message: string) => {
+      closed(); // nothing more will be written
+      if (this.error !== null) return;
+      this.error = message;
+      openFailed(new Error(message));
+      void this.worker.terminate();
+      if (this.finished) return;
+      this.stopQueue();
+      this.onFailed(this);
+    };
+    this.worker.on('message', (m: FromWriter) => {
+      switch (m.type) {
+        case 'opened':
+          this.file = m.file;
+          this.files.push(m.file);
+          opened();
+          return;
+        case 'written':
+          this.pending -= m.cost;
+          this.messages = m.messages;
+          this.bytes = m.bytes;
+          return;
+        case 'rotated':
+          this.file = m.file;
+          this.files.push(m.file);
+          return;
+        case 'closed':
+          this.messages = m.messages;
+          this.bytes = m.bytes;
+          this.complete = true;
+          closed();
+          return;
+        case 'failed':
+          failWith(m.code === 'ENOSPC' || m.code === 'EDQUOT' ? `disk full (${m.message})` : m.message);
+          return;
+      }
+    });
+    this.worker.on('error', (err) => failWith(`writer thread failed: ${err.message}`));
+    // After a finished file the thread exits on its own; before that, an exit is a failure.
+    this.worker.on('exit', () => (this.finished ? closed() : failWith('writer thread exited')));
+  }
+
+  /** Resolves once the first file exists; rejects with the reason it could not be made. */
+  ready(): Promise<void> {
+    return withDeadline(this.opened, OPEN_TIMEOUT_MS, 'the recording file was not created in time');
+  }
+
+  /** Queue one record, or drop it when the queue is full. Never waits. */
+  readonly offer = (r: TapRecord): void => {
+    if (this.finished) return;
+    if (this.pending >= this.maxQueueBytes) return this.drop(r.at);
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(r.data);
+    } catch {
+      json = JSON.stringify({ unserializable: String(r.data) });
+    }
+    json ??= 'null';
+    const cost = json.length + RECORD_OVERHEAD;
+    if (this.pending + cost > this.maxQueueBytes) return this.drop(r.at);
+    this.pending += cost;
+    const b = this.batch;
+    b.topics.push(r.topic);
+    b.sources.push(r.source);
+    b.at.push(r.at);
+    b.json.push(json);
+    b.cost += cost;
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(this.flush);
+    }
+  };
+
+  /** Bytes waiting to be written. */
+  get queueBytes(): number {
+    return this.pending;
+  }
+
+  /** Write what is queued, the drops not yet reported and `summary`, and close the file. */
+  async finish(summary: Record<string, string>): Promise<void> {
+    if (this.finished) return;
+    this.flush();
+    this.reportDrops();
+    this.stopQueue();
+    if (this.error) return;
+    this.post({ type: 'close', summary: { ...summary, dropped: String(this.dropped) } });
+    try {
+      await withDeadline(this.closed, CLOSE_TIMEOUT_MS, 'the writer did not finish the file in time');
+      if (!this.complete) this.error ??= 'the writer stopped before finishing the file';
+    } catch (err) {
+      this.error = (err as Error).message;
+    } finally {
+      await this.worker.terminate();
+    }
+  }
+
+  private drop(at: number): void {
+    this.dropped++;
+    const u = this.unreported;
+    if (u.count++ === 0) u.firstAt = at;
+    u.lastAt = at;
+    this.dropTimer ??= setTimeout(() => this.reportDrops(), DROP_REPORT_MS);
+  }
+
+  private reportDrops(): void {
+    clearTimeout(this.dropTimer);
+    this.dropTimer = undefined;
+    const u = this.unreported;
+    if (u.count === 0 || this.finished) return;
+    // Outside the byte budget: one small record per DROP_REPORT_MS at most.
+    this.post({ type: 'drops', count: u.count, total: this.dropped, firstAt: u.firstAt, lastAt: u.lastAt });
+    this.unreported = { count: 0, firstAt: 0, lastAt: 0 };
+  }
+
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    if (this.batch.topics.length === 0 || this.finished) return;
+    const batch = this.batch;
+    this.batch = emptyBatch();
+    this.post({ type: 'batch', ...batch });
+  };
+
+  private stopQueue(): void {
+    this.finished = true;
+    clearTimeout(this.dropTimer);
+    this.dropTimer = undefined;
+  }
+
+  private post(m: ToWriter): void {
+    this.worker.postMessage(m);
+  }
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}

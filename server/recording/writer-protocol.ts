@@ -1,0 +1,40 @@
+/**
+ * The recorder (main thread) and its writer thread talk in these messages. The main
+ * thread only queues and posts batches of JSON text; the thread does the MCAP work
+ * (chunking, zstd, indexes, file writes, rotation), so none of it runs on the event
+ * loop that relays commands and pushes.
+ */
+
+/** What the thread is told when it starts (its workerData). */
+export interface WriterSetup {
+  dir: string;
+  /** File name without `.mcap`; rotated parts are `<base>-2.mcap`, `<base>-3.mcap`, ... */
+  base: string;
+  /** Start the next part once a file holds this many bytes. */
+  maxBytes: number;
+  chunkBytes: number;
+  /** Written into each file's session metadata. */
+  session: Record<string, string>;
+}
+
+/** A batch in columns: structured clone copies flat arrays of strings and numbers fast. */
+export interface Batch {
+  topics: string[];
+  sources: string[];
+  at: number[];
+  json: string[];
+  /** Queue bytes this batch held (the main thread's budget, returned once written). */
+  cost: number;
+}
+
+export type ToWriter =
+  | ({ type: 'batch' } & Batch)
+  | { type: 'drops'; count: number; total: number; firstAt: number; lastAt: number }
+  | { type: 'close'; summary: Record<string, string> };
+
+export type FromWriter =
+  | { type: 'opened'; file: string }
+  | { type: 'written'; cost: number; messages: number; bytes: number }
+  | { type: 'rotated'; file: string }
+  | { type: 'closed'; files: string[]; messages: number; bytes: number }
+  | { type: 'failed'; message: string; code: string | null };
