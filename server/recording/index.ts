@@ -47,8 +47,6 @@ export async function installRecording(ctx: RecordingContext): Promise<Recording
   return {
     recorder,
     attach: (socket) => attachRecordSwitch(socket, recorder, log),
-    close: async () => {
-      await recorder.stop('broker stopping');
-    },
+    close: () => recorder.close('broker stopping'),
   };
 }

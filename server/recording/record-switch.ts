@@ -27,7 +27,10 @@ export function resultOf(s: RecordingStatus): RecordResult {
 
 export function attachRecordSwitch(socket: ClientSocket, recorder: Recorder, log: Logger): void {
   passUnknownEventGuard(socket, 'record');
-  socket.on('record', (payload: unknown, ack: unknown) => {
+  socket.on('record', (...args: unknown[]) => {
+    // Socket.IO hands the ack over last: `emit('record', cb)` has no payload.
+    const ack = args.at(-1);
+    const payload = typeof ack === 'function' ? args.slice(0, -1)[0] : args[0];
     void answer(payload, recorder, log.child({ socket: socket.id })).then((response) => {
       if (typeof ack === 'function') ack(response);
       else socket.emit('broker_error', { message: 'record needs an acknowledgement callback: emit("record", { on }, callback)', data: { code: 'E_NO_ACK' } });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { RecordingRun } from './recording-run.js';
 import type { TapConsumer } from './tap.js';
+import { WriterThread } from './writer.js';
 
 /** Chunks of 1 MiB (smaller when files are small, so a file holds several). */
 const CHUNK_BYTES = 1024 * 1024;
@@ -53,6 +54,7 @@ export class Recorder {
   private active = false;
   private unsubscribe: (() => void) | null = null;
   private op: Promise<unknown> = Promise.resolve();
+  private readonly writer = new WriterThread();
 
   constructor(private readonly o: RecorderOptions) {}
 
@@ -62,6 +64,7 @@ export class Recorder {
       if (this.active) return this.status();
       await mkdir(this.o.dir, { recursive: true });
       const run = new RecordingRun(
+        this.writer,
         {
           dir: this.o.dir,
           base: base ?? this.freeBase(),
@@ -99,6 +102,12 @@ export class Recorder {
       else this.o.log.info({ event: 'recording_stopped', file: run.file, messages: run.messages, bytes: run.bytes, dropped: run.dropped }, 'recording stopped');
       return this.status();
     });
+  }
+
+  /** Stop recording and let the writer thread go. */
+  async close(reason = 'closing'): Promise<void> {
+    await this.stop(reason);
+    await this.writer.terminate();
   }
 
   status(): RecordingStatus {

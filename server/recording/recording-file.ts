@@ -165,7 +165,8 @@ async function unindexedInfo(path: string, bytes: number): Promise<RecordingInfo
             if (end === null || r.logTime > end) end = r.logTime;
           }
         }
-      } catch {
+      } catch (err) {
+        if (!library) throw err; // not even a header: not a recording
         break; // the file ends mid-record: what came before counts
       }
     }

@@ -1,5 +1,5 @@
 /**
- * One recording in progress: a writer thread and the bounded queue in front of it.
+ * One recording in progress: the bounded queue in front of the writer thread.
  *
  * The hot path (`offer`) turns a record into JSON text and appends it to the queue; once
  * per event-loop turn the queue goes to the thread as one batch. The bound counts every
@@ -7,8 +7,8 @@
  * is dropped, never waited for. Drops are counted, and reported into the file itself as
  * a metadata record (at most every DROP_REPORT_MS) and in the status (`/stats`).
  */
-import { Worker } from 'node:worker_threads';
 import type { TapRecord } from './tap.js';
+import type { WriterThread } from './writer.js';
 import type { Batch, FromWriter, ToWriter, WriterSetup } from './writer-protocol.js';
 
 /** What a queued record costs beyond its JSON text (its strings and array slots), bytes. */
@@ -19,8 +19,6 @@ const DROP_REPORT_MS = 250;
 const OPEN_TIMEOUT_MS = 15_000;
 /** How long the thread may take to write what is queued and finish the file, ms. */
 const CLOSE_TIMEOUT_MS = 30_000;
-
-const WRITER_SCRIPT = new URL('./writer-thread.js', import.meta.url);
 
 function emptyBatch(): Batch {
   return { topics: [], sources: [], at: [], json: [], cost: 0 };
@@ -45,17 +43,17 @@ export class RecordingRun {
   private finished = false;
   /** The thread wrote the summary and closed the last file. */
   private complete = false;
-  private readonly worker: Worker;
+  private readonly id: number;
   private readonly opened: Promise<void>;
   private readonly closed: Promise<void>;
 
   constructor(
+    private readonly writer: WriterThread,
     setup: WriterSetup,
     private readonly maxQueueBytes: number,
     /** The writer failed: the run is over (after `error` is set). */
     private readonly onFailed: (run: RecordingRun) => void,
   ) {
-    this.worker = new Worker(WRITER_SCRIPT, { workerData: setup });
     let opened!: () => void;
     let openFailed!: (e: Error) => void;
     this.opened = new Promise<void>((resolve, reject) => ((opened = resolve), (openFailed = reject)));
@@ -67,41 +65,41 @@ export class RecordingRun {
       if (this.error !== null) return;
       this.error = message;
       openFailed(new Error(message));
-      void this.worker.terminate();
+      this.writer.release(this.id);
       if (this.finished) return;
       this.stopQueue();
       this.onFailed(this);
     };
-    this.worker.on('message', (m: FromWriter) => {
-      switch (m.type) {
-        case 'opened':
-          this.file = m.file;
-          this.files.push(m.file);
-          opened();
-          return;
-        case 'written':
-          this.pending -= m.cost;
-          this.messages = m.messages;
-          this.bytes = m.bytes;
-          return;
-        case 'rotated':
-          this.file = m.file;
-          this.files.push(m.file);
-          return;
-        case 'closed':
-          this.messages = m.messages;
-          this.bytes = m.bytes;
-          this.complete = true;
-          closed();
-          return;
-        case 'failed':
-          failWith(m.code === 'ENOSPC' || m.code === 'EDQUOT' ? `disk full (${m.message})` : m.message);
-          return;
-      }
+    this.id = writer.open(setup, {
+      message: (m: FromWriter) => {
+        switch (m.type) {
+          case 'opened':
+            this.file = m.file;
+            this.files.push(m.file);
+            opened();
+            return;
+          case 'written':
+            this.pending -= m.cost;
+            this.messages = m.messages;
+            this.bytes = m.bytes;
+            return;
+          case 'rotated':
+            this.file = m.file;
+            this.files.push(m.file);
+            return;
+          case 'closed':
+            this.messages = m.messages;
+            this.bytes = m.bytes;
+            this.complete = true;
+            closed();
+            return;
+          case 'failed':
+            failWith(m.code === 'ENOSPC' || m.code === 'EDQUOT' ? `disk full (${m.message})` : m.message);
+            return;
+        }
+      },
+      gone: failWith,
     });
-    this.worker.on('error', (err) => failWith(`writer thread failed: ${err.message}`));
-    // After a finished file the thread exits on its own; before that, an exit is a failure.
-    this.worker.on('exit', () => (this.finished ? closed() : failWith('writer thread exited')));
   }
 
   /** Resolves once the first file exists; rejects with the reason it could not be made. */
@@ -153,8 +151,10 @@ export class RecordingRun {
       if (!this.complete) this.error ??= 'the writer stopped before finishing the file';
     } catch (err) {
       this.error = (err as Error).message;
+      // A thread that cannot finish a file in CLOSE_TIMEOUT_MS is not trusted with the next one.
+      await this.writer.terminate();
     } finally {
-      await this.worker.terminate();
+      this.writer.release(this.id);
     }
   }
 
@@ -191,7 +191,7 @@ export class RecordingRun {
   }
 
   private post(m: ToWriter): void {
-    this.worker.postMessage(m);
+    this.writer.post(m);
   }
 }
 

@@ -2,10 +2,11 @@
  * The recorder (main thread) and its writer thread talk in these messages. The main
  * thread only queues and posts batches of JSON text; the thread does the MCAP work
  * (chunking, zstd, indexes, file writes, rotation), so none of it runs on the event
- * loop that relays commands and pushes.
+ * loop that relays commands and pushes. One thread serves recording after recording
+ * (starting one is then instant); every answer names the recording it is about.
  */
 
-/** What the thread is told when it starts (its workerData). */
+/** One recording's files. */
 export interface WriterSetup {
   dir: string;
   /** File name without `.mcap`; rotated parts are `<base>-2.mcap`, `<base>-3.mcap`, ... */
@@ -28,13 +29,15 @@ export interface Batch {
 }
 
 export type ToWriter =
+  | { type: 'open'; id: number; setup: WriterSetup }
   | ({ type: 'batch' } & Batch)
   | { type: 'drops'; count: number; total: number; firstAt: number; lastAt: number }
   | { type: 'close'; summary: Record<string, string> };
 
-export type FromWriter =
+export type FromWriter = { id: number } & (
   | { type: 'opened'; file: string }
   | { type: 'written'; cost: number; messages: number; bytes: number }
   | { type: 'rotated'; file: string }
   | { type: 'closed'; files: string[]; messages: number; bytes: number }
-  | { type: 'failed'; message: string; code: string | null };
+  | { type: 'failed'; message: string; code: string | null }
+);

@@ -1,57 +1,67 @@
 /**
- * The recording's writer thread (worker_threads): receives batches from the recorder and
- * writes them to MCAP files, one after another, starting a new part past `maxBytes`.
- * Messages are handled strictly in order (McapWriter needs each call finished before
- * the next). A write that fails (disk full, folder gone) is reported once as `failed`;
- * what is on disk stays, and the thread accepts nothing more.
+ * The recordings' writer thread (worker_threads): for each recording (`open` ... `close`)
+ * it writes the batches it receives to MCAP files, starting a new part past `maxBytes`.
+ * Messages are handled strictly in order (McapWriter needs each call finished before the
+ * next). A write that fails (disk full, folder gone) is reported once as `failed`; what is
+ * on disk stays, and the rest of that recording is ignored until the next `open`.
  */
 import { join } from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { McapFile, METADATA } from './mcap-file.js';
 import type { FromWriter, ToWriter, WriterSetup } from './writer-protocol.js';
 
-const setup = workerData as WriterSetup;
 const port = parentPort!;
-const post = (m: FromWriter) => port.postMessage(m);
 
-const files: string[] = [];
-let file: McapFile | null = null;
-let messages = 0;
-/** Bytes in the files already closed. */
-let closedBytes = 0;
-let failed = false;
+/** The recording being written. */
+interface Recording {
+  id: number;
+  setup: WriterSetup;
+  files: string[];
+  file: McapFile | null;
+  messages: number;
+  /** Bytes in its files already closed. */
+  closedBytes: number;
+  failed: boolean;
+}
+
+let r: Recording | null = null;
 let chain: Promise<void> = Promise.resolve();
 
-async function openPart(): Promise<McapFile> {
-  const part = files.length + 1;
-  const path = join(setup.dir, part === 1 ? `${setup.base}.mcap` : `${setup.base}-${part}.mcap`);
-  const f = await McapFile.create(path, setup.chunkBytes);
-  files.push(path);
-  await f.metadata(METADATA.session, { ...setup.session, part });
+function post(m: FromWriter): void {
+  port.postMessage(m);
+}
+
+async function openPart(rec: Recording): Promise<McapFile> {
+  const part = rec.files.length + 1;
+  const path = join(rec.setup.dir, part === 1 ? `${rec.setup.base}.mcap` : `${rec.setup.base}-${part}.mcap`);
+  const f = await McapFile.create(path, rec.setup.chunkBytes);
+  rec.files.push(path);
+  await f.metadata(METADATA.session, { ...rec.setup.session, part });
   return f;
 }
 
-async function rotate(): Promise<void> {
-  const old = file!;
-  file = null;
-  await old.close();
-  closedBytes += old.bytes;
-  file = await openPart();
-  post({ type: 'rotated', file: file.path });
-}
-
-async function handle(m: ToWriter): Promise<void> {
-  if (failed || !file) return;
+async function handle(m: ToWriter, rec: Recording): Promise<void> {
+  if (m.type === 'open') {
+    rec.file = await openPart(rec);
+    post({ id: rec.id, type: 'opened', file: rec.file.path });
+    return;
+  }
+  const file = rec.file;
+  if (rec.failed || !file) return;
   switch (m.type) {
-    case 'batch': {
-      for (let i = 0; i < m.topics.length; i++) {
-        await file.add({ topic: m.topics[i]!, source: m.sources[i]!, at: m.at[i]!, json: m.json[i]! });
+    case 'batch':
+      for (let i = 0; i < m.topics.length; i++) await file.add({ topic: m.topics[i]!, source: m.sources[i]!, at: m.at[i]!, json: m.json[i]! });
+      rec.messages += m.topics.length;
+      let current = file;
+      if (file.bytes >= rec.setup.maxBytes) {
+        rec.file = null;
+        await file.close();
+        rec.closedBytes += file.bytes;
+        rec.file = current = await openPart(rec);
+        post({ id: rec.id, type: 'rotated', file: current.path });
       }
-      messages += m.topics.length;
-      if (file.bytes >= setup.maxBytes) await rotate();
-      post({ type: 'written', cost: m.cost, messages, bytes: closedBytes + file.bytes });
+      post({ id: rec.id, type: 'written', cost: m.cost, messages: rec.messages, bytes: rec.closedBytes + current.bytes });
       return;
-    }
     case 'drops':
       await file.metadata(METADATA.drops, {
         count: m.count,
@@ -60,35 +70,27 @@ async function handle(m: ToWriter): Promise<void> {
         last_at: new Date(m.lastAt).toISOString(),
       });
       return;
-    case 'close': {
-      const last = file;
-      file = null;
-      await last.metadata(METADATA.summary, { ...m.summary, messages });
-      await last.close();
-      post({ type: 'closed', files, messages, bytes: closedBytes + last.bytes });
-      port.close();
+    case 'close':
+      rec.file = null;
+      await file.metadata(METADATA.summary, { ...m.summary, messages: rec.messages });
+      await file.close();
+      post({ id: rec.id, type: 'closed', files: rec.files, messages: rec.messages, bytes: rec.closedBytes + file.bytes });
       return;
-    }
   }
 }
 
-function fail(err: unknown): void {
-  if (failed) return;
-  failed = true;
+function fail(rec: Recording, err: unknown): void {
+  if (rec.failed) return;
+  rec.failed = true;
   const e = err as NodeJS.ErrnoException;
-  post({ type: 'failed', message: e?.message ?? String(err), code: typeof e?.code === 'string' ? e.code : null });
-  void file?.abandon();
-  file = null;
+  post({ id: rec.id, type: 'failed', message: e?.message ?? String(err), code: typeof e?.code === 'string' ? e.code : null });
+  void rec.file?.abandon();
+  rec.file = null;
 }
 
 port.on('message', (m: ToWriter) => {
-  chain = chain.then(() => handle(m)).catch(fail);
+  if (m.type === 'open') r = { id: m.id, setup: m.setup, files: [], file: null, messages: 0, closedBytes: 0, failed: false };
+  const rec = r;
+  if (!rec) return;
+  chain = chain.then(() => handle(m, rec)).catch((err: unknown) => fail(rec, err));
 });
-
-chain = openPart().then(
-  (f) => {
-    file = f;
-    post({ type: 'opened', file: f.path });
-  },
-  fail,
-);
