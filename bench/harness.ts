@@ -26,7 +26,8 @@ export const LAYOUT =
   'client: the bench process (socket.io-client, websocket transport); each server in its own process on 127.0.0.1 port 0: ' +
   'floor (a) a bare Socket.IO server; floor (b) a Socket.IO server process + ZeroMQ ROUTER/SUB (ipc:// in a temp folder) + ' +
   'a child process (DEALER/XPUB) answering at once; the broker: startBroker() in its own process as npm start runs it, ' +
-  'with its worker child; log level as given, JSON to a file, no console';
+  'with its worker child; log level as given, JSON to a file, no console; for the recording figures a second such broker ' +
+  'with recording.enabled (MCAP to its temp folder), measured back to back with the first';
 
 export interface BenchResults {
   meta: {
@@ -57,7 +58,7 @@ export interface BenchResults {
 }
 
 interface Subject {
-  name: 'socketio' | 'chain' | 'broker';
+  name: 'socketio' | 'chain' | 'broker' | 'recording';
   server: ServerHandle<{ port: number; token?: string; responderPid?: number; dist?: string; logFile?: string }>;
   socket: Socket;
 }
@@ -90,6 +91,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
 
   mkdirSync(join(dir, 'chain'));
   mkdirSync(join(dir, 'broker'));
+  mkdirSync(join(dir, 'recording'));
   const profileEnv: NodeJS.ProcessEnv = {};
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true });
@@ -107,24 +109,32 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
   const sockets: Socket[] = [];
   try {
     say(`bench: starting the floors and the broker (temp ${dir})`);
+    const recording = enabled('recording') && (enabled('seq') || enabled('flood'));
     const started = await Promise.allSettled([
       startServer<Subject['server']['info']>('socketio-floor', serverScript('socketio-floor'), { env: profileEnv }),
       startServer<Subject['server']['info']>('chain-floor', serverScript('chain-floor'), { env: { ...profileEnv, BENCH_DIR: join(dir, 'chain') } }),
       startServer<Subject['server']['info']>('broker', serverScript('broker-server'), { env: brokerEnv }),
+      ...(recording
+        ? [startServer<Subject['server']['info']>('broker+recording', serverScript('broker-server'), { env: { ...brokerEnv, BENCH_DIR: join(dir, 'recording'), BENCH_RECORDING: '1' } })]
+        : []),
     ]);
     for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const [sioServer, chainServer, brokerServer] = servers as [Subject['server'], Subject['server'], Subject['server']];
+    const [sioServer, chainServer, brokerServer, recServer] = servers as [Subject['server'], Subject['server'], Subject['server'], Subject['server'] | undefined];
     const S: Subject = { name: 'socketio', server: sioServer, socket: await client.connect(sioServer.info.port) };
     const C: Subject = { name: 'chain', server: chainServer, socket: await client.connect(chainServer.info.port) };
     const B: Subject = { name: 'broker', server: brokerServer, socket: await client.connect(brokerServer.info.port, brokerServer.info.token) };
-    sockets.push(S.socket, C.socket, B.socket);
+    // The same broker recording its session: in the rounds right next to B, so their ratio is paired.
+    const R: Subject | null = recServer ? { name: 'recording', server: recServer, socket: await client.connect(recServer.info.port, recServer.info.token) } : null;
+    sockets.push(S.socket, C.socket, B.socket, ...(R ? [R.socket] : []));
+    const withR = (subjects: Subject[]) => (R ? [...subjects, R] : subjects);
 
     const smallZip = smallProjectZip();
     say('bench: installing the bench project in the broker and warming up');
     await client.upload(B.socket, smallZip, t);
-    for (const s of [S, C, B]) {
+    if (R) await client.upload(R.socket, smallZip, t);
+    for (const s of withR([S, C, B])) {
       await client.sequential(s.socket, options.warmupCalls, t);
       await client.pipelined(s.socket, options.warmupCalls, options.window, t);
       await client.flood(s.socket, Math.min(options.floodEvents, 10_000), t);
@@ -143,7 +153,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
         await sleep(100); // let the previous load's tail (GC, log flush) settle
       }
     };
-    const who = (s: Subject) => (s === B ? 'broker' : 'floor');
+    const who = (s: Subject) => (s === B || s === R ? 'broker' : 'floor');
 
     if (enabled('idle')) {
       await sleep(options.idleSettleMs);
@@ -164,11 +174,13 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     for (let round = 1; round <= options.rounds; round++) {
       say(`bench: round ${round} of ${options.rounds}`);
       if (enabled('seq')) {
-        await alternate(round, [S, C, B], 'sequential', async (s) => {
+        await alternate(round, withR([S, C, B]), 'sequential', async (s) => {
           const r = await client.sequential(s.socket, options.seqCalls, t);
           if (r.truncated) errors.push(`round ${round}, sequential, ${s.name}: truncated at ${r.latenciesUs.length} calls`);
           const p50 = percentile(r.latenciesUs, 50);
           if (s === S) return add('seq_p50_socketio', 'floor', p50);
+          if (s === R) return add('rec_seq_p50', 'broker', p50);
+          if (s === B && R) add('rec_seq_p50', 'floor', p50);
           add('seq_p50', who(s), p50);
           add('seq_p99', who(s), percentile(r.latenciesUs, 99));
           if (s === B) add('seq_p50_socketio', 'broker', p50);
@@ -190,9 +202,15 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
         });
       }
       if (enabled('flood')) {
-        await alternate(round, [S, C, B], 'flood', async (s) => {
+        await alternate(round, withR([S, C, B]), 'flood', async (s) => {
           const r = await client.flood(s.socket, options.floodEvents, t);
           if (s === S) return add('flood_rate_socketio', 'floor', r.eventsPerSec);
+          if (s === R) {
+            add('rec_flood_rate', 'broker', r.eventsPerSec);
+            if (r.lost || r.outOfOrder) errors.push(`round ${round}, flood, recording: ${r.lost} lost, ${r.outOfOrder} out of order`);
+            return;
+          }
+          if (s === B && R) add('rec_flood_rate', 'floor', r.eventsPerSec);
           if (s === B) add('flood_rate_socketio', 'broker', r.eventsPerSec);
           add('flood_rate', who(s), r.eventsPerSec);
           add('flood_lost', who(s), r.lost);
@@ -210,6 +228,15 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
           if (phases) updateBreakdown.push(phases);
         });
       }
+    }
+
+    if (R) {
+      // Everything the recording broker saw went to its file, or was counted as dropped.
+      const rec = await R.server.request<{ dropped: number; error: string | null; messages: number }>('recording');
+      add('rec_dropped', 'broker', rec.dropped);
+      add('rec_dropped', 'floor', 0);
+      if (rec.error) errors.push(`recording: ${rec.error}`);
+      say(`bench: the recording broker wrote ${rec.messages} messages, dropped ${rec.dropped}`);
     }
 
     if (enabled('upload') && options.uploadRounds > 0) {
