@@ -103,8 +103,14 @@ export class RecordingRun {
   }
 
   /** Resolves once the first file exists; rejects with the reason it could not be made. */
-  ready(): Promise<void> {
-    return withDeadline(this.opened, OPEN_TIMEOUT_MS, 'the recording file was not created in time');
+  async ready(): Promise<void> {
+    try {
+      await withDeadline(this.opened, OPEN_TIMEOUT_MS, 'the recording file was not created in time');
+    } catch (err) {
+      // A thread that cannot create a file in time is not trusted with the next one (its `gone` ends this run).
+      if (this.error === null) await this.writer.terminate();
+      throw err;
+    }
   }
 
   /** Queue one record, or drop it when the queue is full. Never waits. */
