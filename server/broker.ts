@@ -35,6 +35,8 @@ export interface Broker {
   readonly log: Logger;
   readonly supervisor: Supervisor;
   readonly io: Server<ClientToServerEvents, ServerToClientEvents>;
+  /** What happens in the broker (observability, recording and Foxglove listen here). */
+  readonly events: BrokerEvents;
   /** MCAP recording of the session (recording.*). */
   readonly recorder: Recorder;
   /** The Foxglove WebSocket endpoint, when foxglove.enabled. */
@@ -213,6 +215,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     log,
     supervisor: sup,
     io,
+    events,
     recorder: recording.recorder,
     foxglove,
     close: () =>

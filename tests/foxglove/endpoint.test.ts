@@ -59,6 +59,16 @@ describe('a Foxglove client', () => {
     expect((await call(controller, 'process', { params: { object: 'probe', method: 'flood', args: [1] } })).status).toBe('success');
     await f.subscribe('tick');
     expect(JSON.parse(f.topic('tick')!.schema)).toMatchObject({ type: 'object', properties: { i: { type: 'number' }, half: { type: 'number' } } });
+    // Robot output: whoever emits robot_log on the broker's events reaches Foxglove, nothing else to wire.
+    await f.subscribe('robot_log');
+    const line = { stream: 'stdout' as const, line: 'hello from the robot', ts: Date.now(), generation: 1 };
+    await waitFor(() => {
+      open.broker.events.emit('robot_log', line);
+      return f.received.some((m) => m.channel === 'robot_log');
+    }, 10_000, 'a robot_log message');
+    expect(f.received.find((m) => m.channel === 'robot_log')).toMatchObject({ data: line, timestamp: BigInt(line.ts) * 1_000_000n });
+    f.received.length = 0;
+
     // Subscribing has no answer: push marks (i = -1) until one arrives, then flood.
     await waitFor(async () => {
       await call(controller, 'process', { params: { object: 'probe', method: 'mark' } });
@@ -99,8 +109,6 @@ describe('a Foxglove client', () => {
     expect(await f.call('other.beep', '')).toBe('beeped');
     await waitFor(() => f.topic('beep') !== undefined, 5000, 'the new event channel');
     expect(f.topic('tick')).toBeUndefined();
-    // Back to the probe for whatever runs next.
-    expect((await call(controller, 'update', { data: zipFiles({ 'main.js': PROBE }) })).status).toBe('success');
   });
 });
 

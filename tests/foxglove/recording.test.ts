@@ -27,7 +27,8 @@ let client: Client;
 let monitor: Monitor;
 let seen: Seen;
 
-const record = (c: Client, payload: unknown) => (c as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<RecordResult>> }).timeout(20_000).emitWithAck('record', payload);
+type Emitter = { timeout(ms: number): { emitWithAck(e: string, p?: unknown): Promise<Ack<RecordResult>> } };
+const record = (c: Client, payload: unknown) => (c as unknown as Emitter).timeout(20_000).emitWithAck('record', payload);
 
 beforeAll(async () => {
   [a, b] = await Promise.all([
@@ -111,7 +112,7 @@ describe('a recording', () => {
   it('answers a bad record payload with E_INVALID_PAYLOAD', async () => {
     const bad = await record(client, { on: 'yes' });
     expect(bad.status === 'error' && bad.data.code).toBe('E_INVALID_PAYLOAD');
-    const none = await (client as unknown as { timeout(ms: number): { emitWithAck(e: string): Promise<Ack> } }).timeout(5000).emitWithAck('record');
+    const none = await (client as unknown as Emitter).timeout(5000).emitWithAck('record');
     expect(none.status === 'error' && none.data.code).toBe('E_INVALID_PAYLOAD');
   });
 });
