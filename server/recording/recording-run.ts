@@ -1,8 +1,10 @@
 /**
  * One recording in progress: the bounded queue in front of the writer thread.
  *
- * The hot path (`offer`) turns a record into JSON text and appends it to the queue; once
- * per event-loop turn the queue goes to the thread as one batch. The bound counts every
+ * The hot path (`offer`) turns a record into JSON text and appends it to the queue; the
+ * queue goes to the thread as one batch every FLUSH_MS, or as soon as it holds FLUSH_BYTES
+ * (a thread woken per command, or per event-loop turn of a flood, cost the hot path more
+ * than the recording itself). The bound counts every
  * byte queued or handed to the thread and not yet written: past `maxQueueBytes` a record
  * is dropped, never waited for. Drops are counted, and reported into the file itself as
  * a metadata record (at most every DROP_REPORT_MS) and in the status (`/stats`).
@@ -13,6 +15,9 @@ import type { Batch, FromWriter, ToWriter, WriterSetup } from './writer-protocol
 
 /** What a queued record costs beyond its JSON text (its strings and array slots), bytes. */
 const RECORD_OVERHEAD = 64;
+/** How long records wait for their batch, at most, ms; and how many bytes make a batch go at once. */
+const FLUSH_MS = 50;
+const FLUSH_BYTES = 256 * 1024;
 /** How often, at most, drops are written into the file, ms. */
 const DROP_REPORT_MS = 250;
 /** How long a new writer thread may take to create its file, ms. */
@@ -37,7 +42,8 @@ export class RecordingRun {
   /** Bytes queued here or in the thread, not yet written. */
   private pending = 0;
   private batch = emptyBatch();
-  private flushQueued = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushNow = false;
   private unreported = { count: 0, firstAt: 0, lastAt: 0 };
   private dropTimer: NodeJS.Timeout | undefined;
   private finished = false;
@@ -133,9 +139,13 @@ export class RecordingRun {
     b.at.push(r.at);
     b.json.push(json);
     b.cost += cost;
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      setImmediate(this.flush);
+    if (b.cost >= FLUSH_BYTES) {
+      if (!this.flushNow) {
+        this.flushNow = true;
+        setImmediate(this.flush);
+      }
+    } else {
+      this.flushTimer ??= setTimeout(this.flush, FLUSH_MS);
     }
   };
 
@@ -183,7 +193,9 @@ export class RecordingRun {
   }
 
   private readonly flush = (): void => {
-    this.flushQueued = false;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.flushNow = false;
     if (this.batch.topics.length === 0 || this.finished) return;
     const batch = this.batch;
     this.batch = emptyBatch();
@@ -192,6 +204,8 @@ export class RecordingRun {
 
   private stopQueue(): void {
     this.finished = true;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     clearTimeout(this.dropTimer);
     this.dropTimer = undefined;
   }

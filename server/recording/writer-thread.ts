@@ -50,7 +50,10 @@ async function handle(m: ToWriter, rec: Recording): Promise<void> {
   if (rec.failed || !file) return;
   switch (m.type) {
     case 'batch':
-      for (let i = 0; i < m.topics.length; i++) await file.add({ topic: m.topics[i]!, source: m.sources[i]!, at: m.at[i]!, json: m.json[i]! });
+      for (let i = 0; i < m.topics.length; i++) {
+        file.add({ topic: m.topics[i]!, source: m.sources[i]!, at: m.at[i]!, json: m.json[i]! });
+        if (file.chunkFull) await file.flushChunk();
+      }
       rec.messages += m.topics.length;
       let current = file;
       if (file.bytes >= rec.setup.maxBytes) {

@@ -29,11 +29,12 @@ afterAll(async () => {
   await t?.close();
 });
 
-describe('robot-control record', () => {
+describe('robot-control record', { timeout: 90_000 }, () => {
   it('records commands, acks and pushes from /monitor while another client controls, until Ctrl-C', async () => {
     const out = join(dir, 'session.mcap');
     const rec = spawnCli(['record', '--out', out], { url: t.url, token: t.token });
-    await waitFor(() => rec.stderr().includes('recording'), 15_000, 'the recorder to connect');
+    // A node process starting and connecting: slow on a loaded 2-core machine.
+    await waitFor(() => rec.stderr().includes('recording'), 30_000, 'the recorder to connect');
     const { monitor, seen } = await connectMonitor(t.url, t.token);
     const c = await t.connect();
     expect((await call(c, 'update', { data: zipFiles({ 'main.js': PROBE }) })).status).toBe('success');
