@@ -7,9 +7,9 @@
  *
  * Every record but Message is encoded by @mcap/core's McapRecordBuilder, in the order its
  * McapWriter writes them. Messages are written here, straight into the chunk: McapWriter
- * allocates several objects and BigInts and a promise per message, and measured on this
- * machine took 11 to 30 µs a message, most of it garbage collection, which on a 2-core
- * robot is CPU taken from the broker; this path allocates nothing per message.
+ * allocates several objects, BigInts and a promise per message (3.4 µs of CPU a message,
+ * measured on this machine, much of it garbage collection: CPU a 2-core robot takes from
+ * the broker); this path allocates next to nothing per message (1.5 µs, compression included).
  *
  * Pure file work, no broker state: the recording thread (and through it the CLI) uses it;
  * recording-file.ts reads what it writes.

@@ -1,8 +1,8 @@
 /**
  * The recordings' writer thread (worker_threads): for each recording (`open` ... `close`)
  * it writes the batches it receives to MCAP files, starting a new part past `maxBytes`.
- * Messages are handled strictly in order (McapWriter needs each call finished before the
- * next). A write that fails (disk full, folder gone) is reported once as `failed`; what is
+ * Messages are handled strictly in order, each one finished (a full chunk written) before
+ * the next. A write that fails (disk full, folder gone) is reported once as `failed`; what is
  * on disk stays, and the rest of that recording is ignored until the next `open`.
  */
 import { join } from 'node:path';
