@@ -25,8 +25,17 @@ const OPEN_TIMEOUT_MS = 15_000;
 /** How long the thread may take to write what is queued and finish the file, ms. */
 const CLOSE_TIMEOUT_MS = 30_000;
 
-function emptyBatch(): Batch {
-  return { topics: [], sources: [], at: [], json: [], cost: 0 };
+/** A batch being filled: plain arrays, made into a Batch when it goes. */
+interface Filling {
+  topicIds: number[];
+  at: number[];
+  json: string[];
+  topics: Batch['topics'];
+  cost: number;
+}
+
+function emptyBatch(): Filling {
+  return { topicIds: [], at: [], json: [], topics: [], cost: 0 };
 }
 
 export class RecordingRun {
@@ -42,6 +51,8 @@ export class RecordingRun {
   /** Bytes queued here or in the thread, not yet written. */
   private pending = 0;
   private batch = emptyBatch();
+  /** Each topic's number, given the first time it is queued. */
+  private readonly topicIds = new Map<string, number>();
   private flushTimer: NodeJS.Timeout | undefined;
   private flushNow = false;
   private unreported = { count: 0, firstAt: 0, lastAt: 0 };
@@ -134,8 +145,12 @@ export class RecordingRun {
     if (this.pending + cost > this.maxQueueBytes) return this.drop(r.at);
     this.pending += cost;
     const b = this.batch;
-    b.topics.push(r.topic);
-    b.sources.push(r.source);
+    let topicId = this.topicIds.get(r.topic);
+    if (topicId === undefined) {
+      this.topicIds.set(r.topic, (topicId = this.topicIds.size));
+      b.topics.push({ id: topicId, topic: r.topic, source: r.source });
+    }
+    b.topicIds.push(topicId);
     b.at.push(r.at);
     b.json.push(json);
     b.cost += cost;
@@ -196,10 +211,12 @@ export class RecordingRun {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     this.flushNow = false;
-    if (this.batch.topics.length === 0 || this.finished) return;
-    const batch = this.batch;
+    if (this.batch.json.length === 0 || this.finished) return;
+    const b = this.batch;
     this.batch = emptyBatch();
-    this.post({ type: 'batch', ...batch });
+    const topicIds = Uint32Array.from(b.topicIds);
+    const at = Float64Array.from(b.at);
+    this.writer.post({ type: 'batch', topicIds, at, json: b.json.join('\n'), topics: b.topics, cost: b.cost }, [topicIds.buffer, at.buffer]);
   };
 
   private stopQueue(): void {

@@ -22,6 +22,8 @@ interface Recording {
   /** Bytes in its files already closed. */
   closedBytes: number;
   failed: boolean;
+  /** Topics by the numbers the recorder gave them. */
+  topics: Array<{ topic: string; source: string }>;
 }
 
 let r: Recording | null = null;
@@ -49,12 +51,15 @@ async function handle(m: ToWriter, rec: Recording): Promise<void> {
   const file = rec.file;
   if (rec.failed || !file) return;
   switch (m.type) {
-    case 'batch':
-      for (let i = 0; i < m.topics.length; i++) {
-        file.add({ topic: m.topics[i]!, source: m.sources[i]!, at: m.at[i]!, json: m.json[i]! });
+    case 'batch': {
+      for (const t of m.topics) rec.topics[t.id] = t;
+      const texts = m.json.split('\n');
+      for (let i = 0; i < texts.length; i++) {
+        const t = rec.topics[m.topicIds[i]!]!;
+        file.add({ topic: t.topic, source: t.source, at: m.at[i]!, json: texts[i]! });
         if (file.chunkFull) await file.flushChunk();
       }
-      rec.messages += m.topics.length;
+      rec.messages += texts.length;
       let current = file;
       if (file.bytes >= rec.setup.maxBytes) {
         rec.file = null;
@@ -65,6 +70,7 @@ async function handle(m: ToWriter, rec: Recording): Promise<void> {
       }
       post({ id: rec.id, type: 'written', cost: m.cost, messages: rec.messages, bytes: rec.closedBytes + current.bytes });
       return;
+    }
     case 'drops':
       await file.metadata(METADATA.drops, {
         count: m.count,
@@ -92,7 +98,7 @@ function fail(rec: Recording, err: unknown): void {
 }
 
 port.on('message', (m: ToWriter) => {
-  if (m.type === 'open') r = { id: m.id, setup: m.setup, files: [], file: null, messages: 0, closedBytes: 0, failed: false };
+  if (m.type === 'open') r = { id: m.id, setup: m.setup, files: [], file: null, messages: 0, closedBytes: 0, failed: false, topics: [] };
   const rec = r;
   if (!rec) return;
   chain = chain.then(() => handle(m, rec)).catch((err: unknown) => fail(rec, err));

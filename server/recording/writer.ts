@@ -29,8 +29,8 @@ export class WriterThread {
     return id;
   }
 
-  post(m: ToWriter): void {
-    this.worker?.postMessage(m);
+  post(m: ToWriter, transfer: ArrayBuffer[] = []): void {
+    this.worker?.postMessage(m, transfer);
   }
 
   /** The recording is over: its messages are no longer wanted. */
