@@ -25,17 +25,17 @@ const OPEN_TIMEOUT_MS = 15_000;
 /** How long the thread may take to write what is queued and finish the file, ms. */
 const CLOSE_TIMEOUT_MS = 30_000;
 
-/** A batch being filled: plain arrays, made into a Batch when it goes. */
+/** A batch being filled: its typed arrays grow by doubling and go as they are (transferred). */
 interface Filling {
-  topicIds: number[];
-  at: number[];
+  topicIds: Uint32Array<ArrayBuffer>;
+  at: Float64Array<ArrayBuffer>;
   json: string[];
   topics: Batch['topics'];
   cost: number;
 }
 
-function emptyBatch(): Filling {
-  return { topicIds: [], at: [], json: [], topics: [], cost: 0 };
+function emptyBatch(capacity = 256): Filling {
+  return { topicIds: new Uint32Array(capacity), at: new Float64Array(capacity), json: [], topics: [], cost: 0 };
 }
 
 export class RecordingRun {
@@ -150,8 +150,15 @@ export class RecordingRun {
       this.topicIds.set(r.topic, (topicId = this.topicIds.size));
       b.topics.push({ id: topicId, topic: r.topic, source: r.source });
     }
-    b.topicIds.push(topicId);
-    b.at.push(r.at);
+    const i = b.json.length;
+    if (i === b.at.length) {
+      const bigger = emptyBatch(i * 2);
+      bigger.topicIds.set(b.topicIds);
+      bigger.at.set(b.at);
+      [b.topicIds, b.at] = [bigger.topicIds, bigger.at];
+    }
+    b.topicIds[i] = topicId;
+    b.at[i] = r.at;
     b.json.push(json);
     b.cost += cost;
     if (b.cost >= FLUSH_BYTES) {
@@ -214,8 +221,7 @@ export class RecordingRun {
     if (this.batch.json.length === 0 || this.finished) return;
     const b = this.batch;
     this.batch = emptyBatch();
-    const topicIds = Uint32Array.from(b.topicIds);
-    const at = Float64Array.from(b.at);
+    const { topicIds, at } = b;
     this.writer.post({ type: 'batch', topicIds, at, json: b.json.join('\n'), topics: b.topics, cost: b.cost }, [topicIds.buffer, at.buffer]);
   };
 

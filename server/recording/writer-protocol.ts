@@ -25,10 +25,10 @@ export interface WriterSetup {
  * arrays that are transferred, not copied, and the topics first seen in this batch.
  */
 export interface Batch {
-  /** Topic numbers (see `topics`), one per message. */
-  topicIds: Uint32Array;
+  /** Topic numbers (see `topics`), one per message (the array may be longer: read as many as `json` holds). */
+  topicIds: Uint32Array<ArrayBuffer>;
   /** ms since the epoch, one per message. */
-  at: Float64Array;
+  at: Float64Array<ArrayBuffer>;
   /** One JSON text per message, joined by "\n". */
   json: string;
   /** Topics numbered in this batch for the first time. */
