@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   };
 
   link = watch ? startWatch(shared) : startControl(shared, await claimClientId());
-  const playback = new Playback(shared);
+  const playback = new Playback(shared, link.socket);
   if (!watch) new RecordButton(link as ReturnType<typeof startControl>, status, (file) => void playback.refresh(file));
   if (token) {
     link.token = token;

@@ -74,13 +74,18 @@ export class Playback {
   /** Bumped by every load and stop: a page that arrives for an older one is dropped. */
   private generation = 0;
 
-  constructor(private readonly env: Shared) {
+  constructor(
+    private readonly env: Shared,
+    /** The panel's connection: the list is (re)loaded each time it connects, when the token is known to work. */
+    connection: { on(event: 'connect', fn: () => void): unknown },
+  ) {
     $('replay-refresh').addEventListener('click', () => void this.refresh());
     this.picker.addEventListener('change', () => this.stop());
     this.playBtn.addEventListener('click', () => void this.playOrPause());
     this.stopBtn.addEventListener('click', () => this.stop());
     this.speedPicker.addEventListener('change', () => this.render());
-    void this.refresh();
+    connection.on('connect', () => void this.refresh());
+    this.render();
   }
 
   /** Reload the list of recordings (after one was finished: pick it). */
