@@ -14,7 +14,7 @@ import * as client from './client.js';
 import { FIGURES, judge, type FigureResult } from './figures.js';
 import { serverScript, startServer, type ServerHandle } from './host.js';
 import type { BenchOptions } from './options.js';
-import { childPids, rssBytes, sampleTreePeak, treeRssBytes, type TreePeak } from './procfs.js';
+import { childPids, cpuMs, rssBytes, sampleTreePeak, treeRssBytes, type TreePeak } from './procfs.js';
 import { bigProjectZip, smallProjectZip } from './project.js';
 import { max, median, percentile } from './stats.js';
 import { updatePhases, type UpdatePhases } from './update-phases.js';
@@ -203,7 +203,12 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       }
       if (enabled('flood')) {
         await alternate(round, withR([S, C, B]), 'flood', async (s) => {
+          const cpuBefore = cpuMs(s.server.pid);
           const r = await client.flood(s.socket, options.floodEvents, t);
+          // The server process's CPU per event (its main thread and the recording's writer thread).
+          const cpu = r.received > 0 && cpuBefore !== null ? (((cpuMs(s.server.pid) ?? Number.NaN) - cpuBefore) * 1000) / r.received : Number.NaN;
+          if (s === R) add('rec_flood_cpu', 'broker', cpu);
+          if (s === B && R) add('rec_flood_cpu', 'floor', cpu);
           if (s === S) return add('flood_rate_socketio', 'floor', r.eventsPerSec);
           if (s === R) {
             add('rec_flood_rate', 'broker', r.eventsPerSec);
