@@ -15,7 +15,7 @@ import { Commands, type ClientSocket } from './commands.js';
 import type { Config } from './config.js';
 import { router, staticFiles, type Route } from './http.js';
 import { BrokerEvents } from './broker-events.js';
-import { FoxgloveBridge } from './foxglove/bridge.js';
+import type { FoxgloveBridge } from './foxglove/bridge.js';
 import { processPort } from './foxglove/process-port.js';
 import { installObservability } from './observability/index.js';
 import { authorize } from './observability/http-auth.js';
@@ -175,6 +175,8 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
   try {
     await sup.start();
     if (config.foxglove.enabled) {
+      // Loaded only when enabled: a broker that serves no Foxglove client never loads @foxglove/ws-protocol.
+      const { FoxgloveBridge } = await import('./foxglove/bridge.js');
       foxglove = await FoxgloveBridge.start({
         host: config.foxglove.host,
         port: config.foxglove.port,

@@ -6,7 +6,7 @@
  * when some client subscribes to its channel.
  */
 import type { FoxgloveServer } from './foxglove-server.js';
-import { nanoseconds } from '../recording/mcap-chunk.js';
+import { nanoseconds } from '../recording/format.js';
 import { TOPICS, type TapRecord } from '../recording/tap.js';
 import { schemaText, widen, type JsonSchema } from './json-schema.js';
 

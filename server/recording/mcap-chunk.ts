@@ -7,15 +7,13 @@
  * record layouts are the spec's: https://mcap.dev/spec (Message: opcode 0x05, u64 length,
  * u16 channel, u32 sequence, u64 log time, u64 publish time, data; MessageIndex: 0x07).
  */
-import { Opcode } from '@mcap/core';
+import { nanoseconds } from './format.js';
+
+/** The spec's opcodes for the two records written here. */
+const Opcode = { MESSAGE: 0x05, MESSAGE_INDEX: 0x07 } as const;
 
 /** A Message record's fixed part: opcode, length, channel id, sequence, log time, publish time. */
 const MESSAGE_HEAD = 1 + 8 + 2 + 4 + 8 + 8;
-
-/** Nanoseconds since the epoch, as MCAP wants them (µs precision: ms * 1e6 overflows a double's integers). */
-export function nanoseconds(ms: number): bigint {
-  return BigInt(Math.round(ms * 1000)) * 1000n;
-}
 
 /** The earliest and latest message of a chunk or a file: ms to compare, ns as written. */
 export class TimeRange {

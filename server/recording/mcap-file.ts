@@ -16,6 +16,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import zstd from '@foxglove/wasm-zstd';
 import { McapRecordBuilder, Opcode, type McapTypes } from '@mcap/core';
+import { MCAP_LIBRARY } from './format.js';
 import { ChunkBuffer, TimeRange } from './mcap-chunk.js';
 
 /**
@@ -23,18 +24,6 @@ import { ChunkBuffer, TimeRange } from './mcap-chunk.js';
  * 16 ms at the library default (3), for the same size within 1%.
  */
 export const ZSTD_LEVEL = 1;
-export const MCAP_LIBRARY = 'robot-control';
-
-/** Names of the metadata records a recording holds. Values are strings (MCAP metadata is a string map). */
-export const METADATA = {
-  /** At the start of every file: `started_at`, `reason`, `part`. */
-  session: 'robot-control.session',
-  /** Events the recorder could not keep: `count` since the previous record, `total`, `first_at`, `last_at`. */
-  drops: 'robot-control.drops',
-  /** At the end of a recording's last file: `ended_at`, `messages`, `dropped`. */
-  summary: 'robot-control.summary',
-} as const;
-
 /** One message to write: its channel, when it happened (ms since the epoch) and its JSON text. */
 export interface McapRecord {
   topic: string;

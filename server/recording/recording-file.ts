@@ -6,13 +6,16 @@
  * summary is made by reading it through once (McapStreamReader).
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import zstd from '@foxglove/wasm-zstd';
-import { McapIndexedReader, McapStreamReader, type DecompressHandlers, type IReadable, type McapTypes } from '@mcap/core';
-import { METADATA } from './mcap-file.js';
+import type { DecompressHandlers, IReadable, McapIndexedReader, McapTypes } from '@mcap/core';
+import { METADATA } from './format.js';
 
-const decompressHandlers: DecompressHandlers = {
-  zstd: (buffer, size) => zstd.decompress(buffer, Number(size)),
-};
+/** @mcap/core and the WebAssembly zstd, loaded the first time a file is read (a broker that never reads one never loads them). */
+async function codec() {
+  const [mcap, { default: zstd }] = await Promise.all([import('@mcap/core'), import('@foxglove/wasm-zstd')]);
+  await zstd.isLoaded;
+  const decompressHandlers: DecompressHandlers = { zstd: (buffer, size) => zstd.decompress(buffer, Number(size)) };
+  return { mcap, decompressHandlers };
+}
 
 /** A recording summarised. Times are ISO strings; counts are per channel and in total. */
 export interface RecordingInfo {
@@ -64,10 +67,10 @@ class FileReadable implements IReadable {
 }
 
 async function withReader<T>(path: string, fn: (reader: McapIndexedReader) => Promise<T>): Promise<T> {
-  await zstd.isLoaded;
+  const { mcap, decompressHandlers } = await codec();
   const handle = await open(path, 'r');
   try {
-    return await fn(await McapIndexedReader.Initialize({ readable: new FileReadable(handle), decompressHandlers }));
+    return await fn(await mcap.McapIndexedReader.Initialize({ readable: new FileReadable(handle), decompressHandlers }));
   } finally {
     await handle.close();
   }
@@ -132,8 +135,8 @@ function noteMetadata(m: McapTypes.Metadata, into: Record<string, Record<string,
 
 /** A file with no summary (its writer was killed): read it through and count. */
 async function unindexedInfo(path: string, bytes: number): Promise<RecordingInfo> {
-  await zstd.isLoaded;
-  const stream = new McapStreamReader({ decompressHandlers, includeChunks: true });
+  const { mcap, decompressHandlers } = await codec();
+  const stream = new mcap.McapStreamReader({ decompressHandlers, includeChunks: true });
   const channels = new Map<number, { topic: string; source: string; encoding: string; messages: number }>();
   const metadata: Record<string, Record<string, string>> = {};
   const drops = { records: 0, total: 0 };

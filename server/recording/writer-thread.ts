@@ -7,7 +7,8 @@
  */
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import { McapFile, METADATA } from './mcap-file.js';
+import { METADATA } from './format.js';
+import { McapFile } from './mcap-file.js';
 import type { FromWriter, ToWriter, WriterSetup } from './writer-protocol.js';
 
 const port = parentPort!;
