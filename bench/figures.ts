@@ -42,6 +42,11 @@ export const FIGURES: FigureDef[] = [
   { key: 'idle_rss_server', label: 'idle RSS, server process', unit: 'MB', floor: 'raw Socket.IO server', combine: 'median', target: { kind: 'none' } },
   { key: 'idle_rss_worker', label: 'idle RSS, worker process', unit: 'MB', floor: 'raw chain child', combine: 'median', target: { kind: 'none' } },
   { key: 'idle_rss_spare', label: 'idle RSS, standby spare worker', unit: 'MB', floor: 'raw chain child', combine: 'median', target: { kind: 'none' } },
+  // Recording on vs off: the floor is the same broker without recording, measured back to back in each round.
+  { key: 'rec_seq_p50', label: 'process round trip p50, recording on', unit: 'µs', floor: 'broker, recording off', combine: 'median', target: { kind: 'ratio<=', value: 1.05 } },
+  { key: 'rec_flood_rate', label: 'pushMessage flood, recording on', unit: 'events/s', floor: 'broker, recording off', combine: 'median', target: { kind: 'ratio>=', value: 0.95 } },
+  { key: 'rec_flood_cpu', label: 'server CPU per flood event, recording on', unit: 'µs', floor: 'broker, recording off', combine: 'median', target: { kind: 'none' } },
+  { key: 'rec_dropped', label: 'recording: events dropped (whole run)', unit: 'events', floor: 'broker, recording off', combine: 'max', target: { kind: '==', value: 0 } },
   { key: 'idle_rss_total', label: 'idle RSS, all broker processes', unit: 'MB', floor: 'raw chain, both processes', combine: 'median', target: { kind: 'none' } },
   { key: 'worker_start_sandbox', label: 'worker start (spawn -> ready), sandbox: bwrap', unit: 'ms', floor: 'the same, sandbox: none', combine: 'median', target: { kind: 'delta<=', value: 20 } },
   { key: 'seq_p50_sandbox', label: 'process round trip p50, sandbox: bwrap', unit: 'µs', floor: 'the same broker, sandbox: none', combine: 'median', target: { kind: 'ratio<=', value: 1.1 } },

@@ -14,7 +14,7 @@ import * as client from './client.js';
 import { FIGURES, judge, type FigureResult } from './figures.js';
 import { serverScript, startServer, type ServerHandle } from './host.js';
 import type { BenchOptions } from './options.js';
-import { rssBytes, sampleTreePeak, treeRssBytes, workerPids, type TreePeak } from './procfs.js';
+import { childPids, cpuMs, rssBytes, sampleTreePeak, treeRssBytes, workerPids, type TreePeak } from './procfs.js';
 import { bigProjectZip, smallProjectZip } from './project.js';
 import { max, median, percentile } from './stats.js';
 import { measureStrangers } from './strangers.js';
@@ -27,7 +27,8 @@ export const LAYOUT =
   'client: the bench process (socket.io-client, websocket transport); each server in its own process on 127.0.0.1 port 0: ' +
   'floor (a) a bare Socket.IO server; floor (b) a Socket.IO server process + ZeroMQ ROUTER/SUB (ipc:// in a temp folder) + ' +
   'a child process (DEALER/XPUB) answering at once; the broker: startBroker() in its own process as npm start runs it, ' +
-  'with its worker child; log level as given, JSON to a file, no console';
+  'with its worker child; log level as given, JSON to a file, no console; for the recording figures a second such broker ' +
+  'with recording.enabled (MCAP to its temp folder), measured back to back with the first';
 
 export interface BenchResults {
   meta: {
@@ -60,7 +61,7 @@ export interface BenchResults {
 }
 
 interface Subject {
-  name: 'socketio' | 'chain' | 'broker' | 'broker, sandbox: none';
+  name: 'socketio' | 'chain' | 'broker' | 'broker, sandbox: none' | 'recording';
   server: ServerHandle<{ port: number; token?: string; responderPid?: number; dist?: string; logFile?: string; sandbox?: string }>;
   socket: Socket;
 }
@@ -96,6 +97,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
   mkdirSync(join(dir, 'broker'));
   mkdirSync(join(dir, 'broker-none'));
   mkdirSync(join(dir, 'worker-start'));
+  mkdirSync(join(dir, 'recording'));
   const profileEnv: NodeJS.ProcessEnv = {};
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true });
@@ -113,6 +115,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
   const sockets: Socket[] = [];
   try {
     say(`bench: starting the floors and the broker (temp ${dir})`);
+    const recording = enabled('recording') && (enabled('seq') || enabled('flood'));
     const started = await Promise.allSettled([
       startServer<Subject['server']['info']>('socketio-floor', serverScript('socketio-floor'), { env: profileEnv }),
       startServer<Subject['server']['info']>('chain-floor', serverScript('chain-floor'), { env: { ...profileEnv, BENCH_DIR: join(dir, 'chain') } }),
@@ -120,23 +123,30 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       // The sandbox's cost: the same broker with `worker.sandbox: none`, and worker starts timed in both modes.
       startServer<Subject['server']['info']>('broker, sandbox: none', serverScript('broker-server'), { env: { ...brokerEnv, BENCH_DIR: join(dir, 'broker-none'), BENCH_SANDBOX: 'none' } }),
       startServer<Record<string, unknown>>('worker-start', serverScript('worker-start'), { env: { BENCH_DIR: join(dir, 'worker-start'), BENCH_BROKER_DIST: options.brokerDist ?? '' } }),
+      ...(recording
+        ? [startServer<Subject['server']['info']>('broker+recording', serverScript('broker-server'), { env: { ...brokerEnv, BENCH_DIR: join(dir, 'recording'), BENCH_RECORDING: '1' } })]
+        : []),
     ]);
     for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const [sioServer, chainServer, brokerServer, noSandboxServer, startsServer] = servers as [Subject['server'], Subject['server'], Subject['server'], Subject['server'], ServerHandle<unknown>];
+    const [sioServer, chainServer, brokerServer, noSandboxServer, startsServer, recServer] = servers as [Subject['server'], Subject['server'], Subject['server'], Subject['server'], ServerHandle<unknown>, Subject['server'] | undefined];
     meta.sandbox = brokerServer.info.sandbox ?? 'unknown';
     const S: Subject = { name: 'socketio', server: sioServer, socket: await client.connect(sioServer.info.port) };
     const C: Subject = { name: 'chain', server: chainServer, socket: await client.connect(chainServer.info.port) };
     const B: Subject = { name: 'broker', server: brokerServer, socket: await client.connect(brokerServer.info.port, brokerServer.info.token) };
     const N: Subject = { name: 'broker, sandbox: none', server: noSandboxServer, socket: await client.connect(noSandboxServer.info.port, noSandboxServer.info.token) };
-    sockets.push(S.socket, C.socket, B.socket, N.socket);
+    // The same broker recording its session: in the rounds right next to B, so their ratio is paired.
+    const R: Subject | null = recServer ? { name: 'recording', server: recServer, socket: await client.connect(recServer.info.port, recServer.info.token) } : null;
+    sockets.push(S.socket, C.socket, B.socket, N.socket, ...(R ? [R.socket] : []));
+    const withR = (subjects: Subject[]) => (R ? [...subjects, R] : subjects);
 
     const smallZip = smallProjectZip();
     say('bench: installing the bench project in the broker and warming up');
     await client.upload(B.socket, smallZip, t);
     await client.upload(N.socket, smallZip, t);
-    for (const s of [S, C, B, N]) {
+    if (R) await client.upload(R.socket, smallZip, t);
+    for (const s of withR([S, C, B, N])) {
       await client.sequential(s.socket, options.warmupCalls, t);
       await client.pipelined(s.socket, options.warmupCalls, options.window, t);
       await client.flood(s.socket, Math.min(options.floodEvents, 10_000), t);
@@ -155,8 +165,8 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
         await sleep(100); // let the previous load's tail (GC, log flush) settle
       }
     };
-    const who = (s: Subject) => (s === B ? 'broker' : 'floor');
-    const seqSubjects = enabled('sandbox') ? [S, C, B, N] : [S, C, B];
+    const who = (s: Subject) => (s === B || s === R ? 'broker' : 'floor');
+    const seqSubjects = withR(enabled('sandbox') ? [S, C, B, N] : [S, C, B]);
 
     if (enabled('idle')) {
       await sleep(options.idleSettleMs);
@@ -201,6 +211,8 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
           if (s === S) return add('seq_p50_socketio', 'floor', p50);
           if (s === N) return add('seq_p50_sandbox', 'floor', p50);
           if (s === B && enabled('sandbox')) add('seq_p50_sandbox', 'broker', p50);
+          if (s === R) return add('rec_seq_p50', 'broker', p50);
+          if (s === B && R) add('rec_seq_p50', 'floor', p50);
           add('seq_p50', who(s), p50);
           add('seq_p99', who(s), percentile(r.latenciesUs, 99));
           if (s === B) add('seq_p50_socketio', 'broker', p50);
@@ -222,9 +234,20 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
         });
       }
       if (enabled('flood')) {
-        await alternate(round, [S, C, B], 'flood', async (s) => {
+        await alternate(round, withR([S, C, B]), 'flood', async (s) => {
+          const cpuBefore = cpuMs(s.server.pid);
           const r = await client.flood(s.socket, options.floodEvents, t);
+          // The server process's CPU per event (its main thread and the recording's writer thread).
+          const cpu = r.received > 0 && cpuBefore !== null ? (((cpuMs(s.server.pid) ?? Number.NaN) - cpuBefore) * 1000) / r.received : Number.NaN;
+          if (s === R) add('rec_flood_cpu', 'broker', cpu);
+          if (s === B && R) add('rec_flood_cpu', 'floor', cpu);
           if (s === S) return add('flood_rate_socketio', 'floor', r.eventsPerSec);
+          if (s === R) {
+            add('rec_flood_rate', 'broker', r.eventsPerSec);
+            if (r.lost || r.outOfOrder) errors.push(`round ${round}, flood, recording: ${r.lost} lost, ${r.outOfOrder} out of order`);
+            return;
+          }
+          if (s === B && R) add('rec_flood_rate', 'floor', r.eventsPerSec);
           if (s === B) add('flood_rate_socketio', 'broker', r.eventsPerSec);
           add('flood_rate', who(s), r.eventsPerSec);
           add('flood_lost', who(s), r.lost);
@@ -254,6 +277,15 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
           if (phases) updateBreakdown.push(phases);
         });
       }
+    }
+
+    if (R) {
+      // Everything the recording broker saw went to its file, or was counted as dropped.
+      const rec = await R.server.request<{ dropped: number; error: string | null; messages: number }>('recording');
+      add('rec_dropped', 'broker', rec.dropped);
+      add('rec_dropped', 'floor', 0);
+      if (rec.error) errors.push(`recording: ${rec.error}`);
+      say(`bench: the recording broker wrote ${rec.messages} messages, dropped ${rec.dropped}`);
     }
 
     if (enabled('upload') && options.uploadRounds > 0) {

@@ -1,7 +1,7 @@
 /**
- * Process memory from /proc (Linux): VmRSS now, VmHWM (peak) since the last reset,
- * and the children of a process (the broker's workers), so memory is measured from
- * outside the processes under test.
+ * Process memory and CPU time from /proc (Linux): VmRSS now, VmHWM (peak) since the last
+ * reset, CPU used, and the children of a process (the broker's workers), so they are
+ * measured from outside the processes under test.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
@@ -28,6 +28,22 @@ export function resetPeak(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * CPU time the process has used, user + system, all its threads, in ms (from
+ * /proc/<pid>/stat, in USER_HZ ticks, 100 a second on Linux); null when it is gone.
+ * Unlike a rate, this does not move when other tenants load the machine.
+ */
+export function cpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14, 15)
+  } catch {
+    return null;
   }
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * robot-control: the broker from a terminal.
- *   robot-control pack DIR | upload FILE|DIR | start | call OBJECT METHOD [ARGS] | watch [EVENT...] | dev DIR | url
+ *   robot-control pack DIR | upload FILE|DIR | start | call OBJECT METHOD [ARGS] | watch [EVENT...] | dev DIR | url | record [--out F]
  * Exit codes: 0 ok, 1 an error with a code (printed as "CODE: message"), 2 usage.
  */
 import { readFileSync } from 'node:fs';
@@ -11,12 +11,13 @@ import { dev } from './dev.js';
 import { UsageError } from './options.js';
 import { coded, describeError, err, out } from './output.js';
 import { pack } from './pack.js';
+import { record } from './record.js';
 import { start } from './start.js';
 import { upload } from './upload.js';
 import { url } from './url.js';
 import { watch } from './watch.js';
 
-const COMMANDS: readonly Command[] = [pack, upload, start, call, watch, dev, url];
+const COMMANDS: readonly Command[] = [pack, upload, start, call, watch, dev, url, record];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -110,11 +110,29 @@ export interface ShedReport {
   limit: number;
 }
 
+/** `record`: switch the session's MCAP recording on or off (docs/FOXGLOVE.md). */
+export interface RecordPayload {
+  on: boolean;
+}
+/** The recording after a `record`: on or off, its file and its figures so far. */
+export interface RecordResult {
+  on: boolean;
+  /** The file being written, or after `on: false` the last one written: a name as `GET /recordings` lists it (null: none yet). */
+  file: string | null;
+  /** Every part of the recording (it rotates past `recording.max_bytes`), oldest first. */
+  files: string[];
+  messages: number;
+  bytes: number;
+  /** Events the recorder could not keep (its queue was full): counted, and written into the file. */
+  dropped: number;
+}
+
 /** Events a client emits. Each takes an ack callback. */
 export interface ClientToServerEvents {
   update(payload: UpdatePayload, ack: AckFn<UpdateResult>): void;
   start(payload: Record<string, never>, ack: AckFn<StartResult>): void;
   process(payload: ProcessPayload, ack: AckFn<unknown>): void;
+  record(payload: RecordPayload, ack: AckFn<RecordResult>): void;
 }
 
 /**

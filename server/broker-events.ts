@@ -1,7 +1,7 @@
 /**
  * What happens in the broker, as typed events: the one place stats, metrics, the
- * events log and the /monitor namespace listen to. Emitting with no listener
- * costs next to nothing, so the hot path pays only for what is switched on.
+ * events log, the /monitor namespace, recording and Foxglove listen to. Emitting with
+ * no listener costs next to nothing, so the hot path pays only for what is switched on.
  */
 import { EventEmitter } from 'node:events';
 import type { Rejection } from '../ipc/frames.js';

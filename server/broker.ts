@@ -16,7 +16,13 @@ import type { Config } from './config.js';
 import { createHttpApp, listen } from './http/app.js';
 import { createSocketServer } from './http/socket-server.js';
 import { BrokerEvents } from './broker-events.js';
+import type { FoxgloveBridge } from './foxglove/bridge.js';
+import { processPort } from './foxglove/process-port.js';
 import { installObservability, type Observability } from './observability/index.js';
+import { authorize } from './observability/http-auth.js';
+import { installRecording } from './recording/index.js';
+import type { Recorder } from './recording/recorder.js';
+import { SessionTap } from './recording/tap.js';
 import { createLogger, flushLogger, type Logger } from './logger.js';
 import { brokerUrl } from './panel-url.js';
 import { paths } from './paths.js';
@@ -35,6 +41,12 @@ export interface Broker {
   /** What robot code runs in: `bwrap` or `none` (with the warning the banner and /health show). */
   readonly sandbox: { mode: WorkerSandbox['mode']; warning: string | null; visible: string[] };
   readonly io: Server<ClientToServerEvents, ServerToClientEvents>;
+  /** What happens in the broker (observability, recording and Foxglove listen here). */
+  readonly events: BrokerEvents;
+  /** MCAP recording of the session (recording.*). */
+  readonly recorder: Recorder;
+  /** The Foxglove WebSocket endpoint, when foxglove.enabled. */
+  readonly foxglove: FoxgloveBridge | null;
   close(): Promise<void>;
 }
 
@@ -53,6 +65,8 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
 
   let supervisor: Supervisor | null = null;
   const events = new BrokerEvents();
+  // Recording and Foxglove read the session here; with both off it listens to nothing.
+  const tap = new SessionTap(events);
   const rejections = new IpcRejections(log, events);
   const rpc = new RpcRouter({
     onReady: (id, msg) => supervisor?.onWorkerReady(id, msg) ?? false,
@@ -149,12 +163,26 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     onOriginRefused: (address, origin) => observability?.authFailed('origin', address, `origin ${origin} is not allowed`),
   });
   io.use(gate.middleware);
-  observability = installObservability({ config, token, log, events, supervisor: sup, gate, relay, io, http, startedAt: Date.now(), sandbox });
+  const obs = (observability = installObservability({ config, token, log, events, supervisor: sup, gate, relay, io, http, startedAt: Date.now(), sandbox }));
+  const recording = await installRecording({
+    config,
+    tap,
+    log,
+    http,
+    authorize: (req, reply) => authorize(req, reply, 'recordings', [token], obs.authFailed),
+  }).catch(async (err: unknown) => {
+    rpc.close();
+    pushes.close();
+    await obs.close();
+    throw err;
+  });
+  obs.stats.addSection('recording', () => recording.recorder.status());
   io.on('connection', (socket) => {
     const address = socket.handshake.address;
     events.emit('client', { state: 'connected', at: Date.now(), address });
     relay.clientChanged();
     commands.attach(socket);
+    recording.attach(socket);
     socket.emit('worker_status', sup.status());
     socket.on('disconnect', (reason) => {
       const wasHolder = gate.release(socket.id);
@@ -172,12 +200,33 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     events.emit('worker_status', status);
   });
 
+  let foxglove: FoxgloveBridge | null = null;
   try {
     await sup.start();
+    if (config.foxglove.enabled) {
+      // Loaded only when enabled: a broker that serves no Foxglove client never loads @foxglove/ws-protocol.
+      const { FoxgloveBridge } = await import('./foxglove/bridge.js');
+      foxglove = await FoxgloveBridge.start({
+        host: config.foxglove.host,
+        port: config.foxglove.port,
+        token,
+        tap,
+        log: log.child({ module: 'foxglove' }),
+        // Observers unless the config says otherwise; issue #13 makes this "holds the control lease".
+        mayControl: () => config.foxglove.allow_calls,
+        processFor: (client) => processPort(commands, client.id),
+        listProject: () => sup.call('start', {}, { timeoutMs: ms(config.worker.max_execution_time) }),
+        onAuthFailure: (address, reason) => obs.authFailed('foxglove', address, reason),
+      });
+      const bridge = foxglove;
+      obs.stats.addSection('foxglove', () => bridge.stats());
+    }
   } catch (err) {
     await sup.stop();
     rpc.close();
     pushes.close();
+    await recording.close();
+    await obs.close();
     throw err;
   }
   const server = await listen(http, config.websocket.port, config.websocket.host);
@@ -194,10 +243,14 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     supervisor: sup,
     sandbox: { mode: sandbox.mode, warning: sandbox.warning, visible: sandbox.visible },
     io,
+    events,
+    recorder: recording.recorder,
+    foxglove,
     close: () =>
       (closing ??= (async () => {
         log.info('broker stopping');
         io?.disconnectSockets(true);
+        await foxglove?.close();
         // io.close() closes engine.io and the HTTP server it is attached to; fastify then only runs its onClose hooks.
         const ioClosed = new Promise<void>((r) => io!.close(() => r())).then(() => http.close());
         // The workers first: a client whose link died can hold io.close() for the WebSocket close timeout (30 s).
@@ -206,7 +259,9 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
         rpc.close();
         pushes.close();
         relay.close();
-        await observability?.close();
+        // After the worker stopped: its last status is in the file.
+        await recording.close();
+        await obs.close();
         removeEndpointFile(config.ipc.command_socket);
         removeEndpointFile(config.ipc.callback_socket);
         log.info('broker stopped');

@@ -90,6 +90,24 @@ const schema = z.strictObject({
       token: z.string().default(''), // a second token that may read /metrics only; empty: the auth token alone
     })
     .prefault({}),
+  /** The Foxglove WebSocket endpoint (docs/FOXGLOVE.md). Off unless asked for: a second open port, and 8765 is foxglove_bridge's too. */
+  foxglove: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      host: z.string().default(''), // empty: websocket.host
+      port: z.number().int().min(0).max(65535).default(8765),
+      allow_calls: z.boolean().default(false), // Foxglove clients may call robot methods (services); off: they only observe
+    })
+    .prefault({}),
+  /** MCAP recordings of sessions (docs/FOXGLOVE.md). */
+  recording: z
+    .strictObject({
+      enabled: z.boolean().default(false), // record from start-up, every session, until switched off
+      dir: z.string().default(''), // empty: `recordings` beside worker.storage_dir
+      max_bytes: z.number().int().min(65_536).default(104_857_600), // bytes per file before the next one starts, 100 MiB
+      max_queue_bytes: z.number().int().positive().default(33_554_432), // bytes waiting for the writer past which events are dropped (and counted), 32 MiB
+    })
+    .prefault({}),
 });
 
 export type ConfigInput = z.input<typeof schema>;
@@ -136,6 +154,8 @@ export function parseConfig(input: unknown, baseDir: string, env: NodeJS.Process
     // ROBOT_CONTROL_TOKEN (a container's secret, say) wins over the file.
     auth: { token: env.ROBOT_CONTROL_TOKEN || c.auth.token },
     worker: { ...c.worker, storage_dir: resolve(baseDir, c.worker.storage_dir), data_dir: resolve(baseDir, c.worker.data_dir) },
+    foxglove: { ...c.foxglove, host: c.foxglove.host || c.websocket.host },
+    recording: { ...c.recording, dir: resolve(baseDir, c.recording.dir || join(c.worker.storage_dir, '..', 'recordings')) },
     ipc: {
       command_socket: resolveEndpoint(c.ipc.command_socket, baseDir),
       callback_socket: resolveEndpoint(c.ipc.callback_socket, baseDir),

@@ -2,7 +2,8 @@
  * The broker under test, in its own process as `npm start` runs it: startBroker()
  * from a compiled dist/ (this checkout's, or BENCH_BROKER_DIST to measure a
  * variant), port 0 on 127.0.0.1, ZeroMQ on ipc:// in the bench's temp folder, JSON
- * logs to a file at the production level (info) unless told otherwise.
+ * logs to a file at the production level (info) unless told otherwise. With
+ * BENCH_RECORDING=1 it records the session to MCAP (recording.enabled) from start-up.
  */
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,6 +24,7 @@ const config: Config = parseConfig(
     ipc: { command_socket: `ipc://${join(dir, 'cmd.ipc')}`, callback_socket: `ipc://${join(dir, 'cb.ipc')}` },
     auth: { token: 'bench-token' },
     log: { file: join(dir, 'logs', 'app.log'), level: (process.env.BENCH_LOG_LEVEL || 'info') as Config['log']['level'], console: false },
+    ...(process.env.BENCH_RECORDING === '1' ? { recording: { enabled: true } } : {}),
   },
   dir,
   {},
@@ -31,6 +33,7 @@ const broker = await startBroker(config);
 
 serveParent({ port: broker.port, token: broker.token, logFile: config.log.file, dist, sandbox: broker.sandbox.mode }, async (type) => {
   if (type === 'status') return broker.supervisor.status();
+  if (type === 'recording') return broker.recorder.status();
   if (type === 'stop') {
     await broker.close();
     setImmediate(() => process.exit(0));

@@ -7,8 +7,10 @@ import { startControl } from './control.js';
 import { $ } from './dom.js';
 import { EventLog } from './events-log.js';
 import type { LinkState } from './link.js';
+import { Playback } from './playback.js';
 import { LivePlot } from './plot.js';
 import { RobotConsole } from './robot-console.js';
+import { RecordButton } from './recorder.js';
 import { claimClientId, forgetToken, isWatchMode, otherModeHref, saveToken, takeToken } from './session.js';
 import type { Shared } from './shared.js';
 import { StatusView } from './status.js';
@@ -62,6 +64,8 @@ async function main(): Promise<void> {
   };
 
   link = watch ? startWatch(shared) : startControl(shared, await claimClientId());
+  const playback = new Playback(shared, link.socket);
+  if (!watch) new RecordButton(link as ReturnType<typeof startControl>, status, (file) => void playback.refresh(file));
   if (token) {
     link.token = token;
     link.open();

@@ -7,14 +7,19 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { tokenMatches } from '../client-gate.js';
 import { sendError } from '../http/errors.js';
 
-/** The token a request carries, if any. */
-export function requestToken(req: FastifyRequest): string | undefined {
-  const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
-  const query = (req.query as Record<string, unknown> | undefined)?.token;
-  // ?token=a&token=b is an array: the first counts, as URLSearchParams#get would have it.
-  const token = Array.isArray(query) ? query[0] : query;
+/**
+ * The token a request carries, if any: `Authorization: Bearer <token>`, else the
+ * `token` query parameter (the first when repeated, as URLSearchParams#get would have it).
+ */
+export function tokenOf(authorization: string | undefined, queryToken: unknown): string | undefined {
+  if (authorization?.startsWith('Bearer ')) return authorization.slice(7).trim();
+  const token = Array.isArray(queryToken) ? queryToken[0] : queryToken;
   return typeof token === 'string' ? token : undefined;
+}
+
+/** The token a fastify request carries, if any. */
+export function requestToken(req: FastifyRequest): string | undefined {
+  return tokenOf(req.headers.authorization, (req.query as Record<string, unknown> | undefined)?.token);
 }
 
 export type AuthFailure = (surface: string, address: string, reason: 'missing token' | 'wrong token') => void;

@@ -43,7 +43,7 @@ export interface ObservabilityContext {
 export interface Observability {
   readonly stats: StatsCollector;
   readonly monitor: MonitorHub;
-  /** Report a refusal on a surface (counted in /stats, /metrics; an `auth_failed` line in events.log). */
+  /** Report a refusal on a surface (counted in /stats, /metrics; an `auth_failed` line in events.log): origin, foxglove, recordings. */
   authFailed(surface: string, address: string, reason: string): void;
   close(): Promise<void>;
 }

@@ -9,7 +9,9 @@ import type { ProjectType, StartResult, UpdateResult } from '../../ipc/protocol.
 import type { BrokerEvents, BrokerEventMap } from '../broker-events.js';
 import type { ClientGate } from '../client-gate.js';
 import type { LogState } from '../logger.js';
+import type { FoxgloveStats } from '../foxglove/bridge.js';
 import type { PushRelay } from '../push-relay.js';
+import type { RecordingStatus } from '../recording/recorder.js';
 import type { Supervisor } from '../supervisor.js';
 import { LatencyTable, OTHER, type LatencySummary } from './latency.js';
 import type { TrafficMeter, TrafficTotals } from './traffic.js';
@@ -62,6 +64,7 @@ export class StatsCollector {
   readonly ipcRejected = new Map<RejectReason, number>(REJECT_REASONS.map((r) => [r, 0]));
   project: ProjectInfo | null = null;
   private readonly observers: CallObserver[] = [];
+  private readonly sections: { [K in keyof StatsSections]?: () => StatsSections[K] } = {};
 
   constructor(private readonly src: StatsSources) {
     src.events.on('ack', this.onAck);
@@ -71,6 +74,11 @@ export class StatsCollector {
 
   observe(observer: CallObserver): void {
     this.observers.push(observer);
+  }
+
+  /** A part of the broker with figures of its own (recording, foxglove): read at each snapshot. */
+  addSection<K extends keyof StatsSections>(name: K, read: () => StatsSections[K]): void {
+    this.sections[name] = read as never;
   }
 
   countError(code: string): void {
@@ -199,6 +207,7 @@ export class StatsCollector {
         ipcRejected: { total: [...this.ipcRejected.values()].reduce((a, b) => a + b, 0), byReason: Object.fromEntries(this.ipcRejected) },
       },
       logs: this.src.logs(),
+      ...Object.fromEntries(Object.entries(this.sections).map(([name, read]) => [name, read()])),
     };
   }
 
@@ -217,7 +226,13 @@ export interface ClientStats {
   heartbeat: { rttMs: number | null; lastPongAt: string | null; lastSeenAt: string | null } | null;
 }
 
-export interface StatsSnapshot {
+/** Figures other parts of the broker add (addSection); each is absent when its part is. */
+export interface StatsSections {
+  recording: RecordingStatus;
+  foxglove: FoxgloveStats;
+}
+
+export interface StatsSnapshot extends Partial<StatsSections> {
   uptime: { seconds: number; startedAt: string };
   client: ClientStats;
   connections: StatsCollector['connections'];

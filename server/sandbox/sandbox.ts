@@ -65,7 +65,7 @@ export class WorkerSandbox {
     mkdirSync(w.data_dir, { recursive: true });
     ProjectSlot.clearAll(w.storage_dir);
     const log = o.config.log;
-    const hide = [o.config.baseDir, dirname(log.file), dirname(log.events_file), w.storage_dir, w.data_dir, o.packageRoot];
+    const hide = [o.config.baseDir, dirname(log.file), dirname(log.events_file), w.storage_dir, w.data_dir, o.config.recording.dir, o.packageRoot];
     const root = o.packageRoot;
     const python = findExecutable(w.python, process.env.PATH ?? '');
     const code = [join(root, 'dist'), join(root, 'package.json'), join(root, 'worker', 'executors', 'python_runner.py'), o.defaultProject, ...nodeModulesUp(root)];

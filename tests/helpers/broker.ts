@@ -46,6 +46,7 @@ export function testConfig(dir: string, overrides: DeepPartial<ConfigInput> = {}
       ipc: { command_socket: `ipc://${join(dir, 'cmd.ipc')}`, callback_socket: `ipc://${join(dir, 'cb.ipc')}`, ...o.ipc },
       auth: { token: 'test-token', ...o.auth },
       log: { file: join(dir, 'logs', 'app.log'), level: 'debug', console: false, ...o.log },
+      foxglove: { port: 0, ...o.foxglove },
     },
     dir,
     {},
