@@ -14,9 +14,13 @@ import { codeOf } from './support.js';
 /** Past libzmq's default pipe (1,000 messages each side), which is what gave spurious E_WORKER_UNAVAILABLE. */
 const LIMIT = 3000;
 
-/** `hold(flag)` answers once the file `flag` exists: calls stay in flight until the test says so. */
+/**
+ * `hold(flag)` answers once the file `flag` exists in the robot's data folder (the one
+ * folder of the host a sandboxed worker shares): calls stay in flight until the test says so.
+ */
 const HOLDER = zipFiles({
   'main.js': `const { existsSync } = require('node:fs');
+const { join } = require('node:path');
 const waiting = [];
 let timer = null;
 exports.gate = {
@@ -24,7 +28,7 @@ exports.gate = {
     return new Promise((resolve) => {
       waiting.push(resolve);
       timer ??= setInterval(() => {
-        if (!existsSync(flag)) return;
+        if (!existsSync(join(process.env.ROBOT_DATA_DIR, flag))) return;
         clearInterval(timer);
         timer = null;
         for (const release of waiting.splice(0)) release('released');
@@ -65,14 +69,15 @@ function tally(acks: Ack[]): Record<string, number> {
 
 describe('worker.max_in_flight', () => {
   it(`${LIMIT} calls queued to a busy worker and held in flight all succeed; 25 more get exactly 25 E_OVERLOADED at once`, async () => {
-    const flag = join(t.dir, 'release');
+    const flag = 'release';
+    const hostFlag = join(t.config.worker.data_dir, flag);
     const held = [callMethod(c, 'gate', 'busy', [1000, flag], 60_000)];
     for (let i = 1; i < LIMIT; i++) held.push(callMethod(c, 'gate', 'hold', [flag], 60_000));
     const extra = await Promise.all(Array.from({ length: 25 }, (_, i) => callMethod(c, 'gate', 'echo', [i], 60_000)));
     expect(extra.map(codeOf)).toEqual(new Array(25).fill('E_OVERLOADED'));
     expect(extra[0]!.data).toMatchObject({ code: 'E_OVERLOADED', limit: LIMIT });
-    expect(existsSync(flag)).toBe(false); // answered while all the held calls were still in flight
-    writeFileSync(flag, '');
+    expect(existsSync(hostFlag)).toBe(false); // answered while all the held calls were still in flight
+    writeFileSync(hostFlag, '');
     expect(tally(await Promise.all(held))).toEqual({ success: LIMIT });
     expect((await callMethod(c, 'gate', 'echo', ['after'])).data).toBe('after');
   }, 90_000);

@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerError } from '../../dist/ipc/errors.js';
-import { unpackZip } from '../../dist/worker/unpack.js';
+import { unpackZip } from '../../dist/server/storage/unpack.js';
 import { call, callMethod, tempDir, type Client, type TestBroker } from '../helpers/broker.js';
 import { fuzzParams, soaking } from '../helpers/fuzz.js';
 import { expectOnlyBrokerFiles, installProbe, startZipBroker, walk } from '../zip-safety/support.js';
