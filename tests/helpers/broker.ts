@@ -144,12 +144,18 @@ export function waitForFreeSlot(url: string, token: string, timeoutMs = 10_000):
   );
 }
 
-/** Resolve when `predicate` holds, polling every 20 ms; reject after `timeoutMs`. */
+/**
+ * Resolve when `predicate` holds; reject after `timeoutMs`. Polls every 20 ms at first,
+ * backing off to every 100 ms: many predicates read a log or /proc, and a suite of long
+ * waits polling fast costs the CPU the brokers under test need.
+ */
 export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let pause = 20;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, pause));
+    pause = Math.min(100, Math.round(pause * 1.25));
   }
 }
 

@@ -93,7 +93,7 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   // Every pid the broker ever had, so that a worker orphaned by the server's death is still counted.
   const seen = new Set<number>();
-  const watch = setInterval(() => brokerProcesses(child.pid!, seen), 50);
+  const watch = setInterval(() => brokerProcesses(child.pid!, seen), 100);
   watch.unref();
   const s: ServerProcess = {
     child,

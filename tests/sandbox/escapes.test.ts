@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, callMethod, collect, connectClient, readLog, waitFor, type Client } from '../helpers/broker.js';
 import { fixtureZip } from '../helpers/zip.js';
-import { descendants, killAll, stillRunning, withMarker } from './procs.js';
+import { descendants, killAll, stillRunning, withMarker } from '../helpers/procs.js';
 import { stillServing } from './rogue.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 

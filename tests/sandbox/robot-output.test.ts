@@ -9,7 +9,7 @@ import type { RobotLogLine } from '../../dist/ipc/protocol.js';
 import { call, callMethod, collect, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
 import { zipFiles } from '../helpers/zip.js';
 import { connectMonitor, type Monitor, type Seen } from '../observability/helpers.js';
-import { killAll, withMarker } from './procs.js';
+import { killAll, withMarker } from '../helpers/procs.js';
 
 const JS = zipFiles({
   'main.js': `

@@ -4,6 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface Proc {
   pid: number;
   ppid: number;
+  /** Its process group. */
+  pgid: number;
   /** R, S, D, Z (exited, not yet reaped by its parent), ... */
   state: string;
   /** Clock ticks since boot: tells a process from a later one that reuses its pid. */
@@ -17,7 +19,7 @@ function stat(pid: number): Proc | null {
     // comm may hold spaces and parentheses: the fields start after the last ')'.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-    return { pid, ppid: Number(fields[1]), state: fields[0]!, start: Number(fields[19]), cmdline };
+    return { pid, ppid: Number(fields[1]), pgid: Number(fields[2]), state: fields[0]!, start: Number(fields[19]), cmdline };
   } catch {
     return null;
   }
@@ -30,9 +32,48 @@ export function allProcs(): Proc[] {
     .filter((p): p is Proc => p !== null);
 }
 
-/** `root` and everything below it, now. */
+/** Every live process (zombies are dead: they only wait to be reaped). */
+export function liveProcs(): Proc[] {
+  return allProcs().filter((p) => p.state !== 'Z');
+}
+
+export function alive(pid: number): boolean {
+  const p = stat(pid);
+  return p !== null && p.state !== 'Z';
+}
+
+/** Live members of process group `pgid`. */
+export function groupMembers(pgid: number): Proc[] {
+  return liveProcs().filter((p) => p.pgid === pgid);
+}
+
+/**
+ * The live processes of the broker whose server leads group `pgid`: the group, what its
+ * members started (workers lead groups of their own), and whatever of `seen` is still
+ * alive (a worker outlives its server's death until it notices). Adds what it finds to `seen`.
+ */
+export function brokerProcesses(pgid: number, seen: Set<number>): Proc[] {
+  const all = liveProcs();
+  const found = new Map<number, Proc>();
+  for (const p of all) if (p.pgid === pgid || seen.has(p.pid)) found.set(p.pid, p);
+  let frontier = [...found.keys()];
+  while (frontier.length) {
+    const kids = all.filter((p) => frontier.includes(p.ppid) && !found.has(p.pid));
+    for (const k of kids) found.set(k.pid, k);
+    frontier = kids.map((k) => k.pid);
+  }
+  for (const pid of found.keys()) seen.add(pid);
+  return [...found.values()];
+}
+
+/** Worker processes (node running dist/worker/main.js) among `procs`: not the bubblewrap processes around a sandboxed one. */
+export function workersAmong(procs: readonly Proc[]): Proc[] {
+  return procs.filter((p) => p.cmdline.includes('worker/main.js') && !/^\S*bwrap /.test(p.cmdline));
+}
+
+/** `root` and everything below it that is alive, now. */
 export function descendants(root: number): Proc[] {
-  const procs = allProcs();
+  const procs = liveProcs();
   const out: Proc[] = [];
   const queue = [root];
   while (queue.length) {
