@@ -16,9 +16,9 @@ import { holderName, type ControlChange, type ControlLease } from './lease.js';
 
 /** The lease commands, validated at the edge like every command. */
 const schemas = {
-  take_control: z.union([z.strictObject({ force: z.boolean().optional() }), z.null(), z.undefined()]),
-  release_control: z.union([z.object({}), z.null(), z.undefined()]),
-  emergency_stop: z.union([z.object({}), z.null(), z.undefined()]),
+  take_control: z.strictObject({ force: z.boolean().optional() }),
+  release_control: z.object({}),
+  emergency_stop: z.object({}),
 };
 export type LeaseCommand = keyof typeof schemas;
 export const LEASE_COMMANDS = Object.keys(schemas) as LeaseCommand[];
@@ -73,7 +73,8 @@ export class ControlHub {
   }
 
   private async run(socket: ClientSocket, command: LeaseCommand, payload: unknown): Promise<Ack> {
-    const parsed = schemas[command].safeParse(payload);
+    // No payload is an empty one (`emit('emergency_stop', ack)`).
+    const parsed = schemas[command].safeParse(payload ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const field = issue.path.map(String).join('.') || '(payload)';
@@ -82,7 +83,7 @@ export class ControlHub {
     const lease = this.o.lease;
     switch (command) {
       case 'take_control': {
-        const force = (parsed.data as { force?: boolean } | null | undefined)?.force === true;
+        const force = (parsed.data as { force?: boolean }).force === true;
         const r = lease.take(socket.id, force);
         if (!r.ok) throw new BrokerError('E_BUSY', `${r.controller ?? 'another client'} holds the control lease; take_control with force: true to take it over`, { controller: r.controller });
         if (r.change) this.changed(r.change);
