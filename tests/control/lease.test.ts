@@ -22,6 +22,7 @@ exports.robot = {
   bumps() { return bumps; },
   stops() { return stops; },
   stop() { stops++; pushMessage('stopped', { n: stops }); },
+  crash() { setTimeout(() => process.exit(3), 10); return 'bye'; },
 };
 `;
 
@@ -130,6 +131,19 @@ describe('with a project that counts its stop() calls', () => {
     expect(pushes<StartResult>(o, 'project').at(-1)!.objects.robot).toEqual(expect.arrayContaining(['flood', 'stop', 'stops']));
     for (const c of open.splice(0)) c.close();
     await waitFor(() => t.broker.io.of('/').sockets.size === 0, 5000, 'clients to be released');
+  });
+
+  it('tells every client the listing again when a crashed worker is replaced', async () => {
+    const a = await join(undefined, 'crasher');
+    const o = await join('observer');
+    await waitFor(() => pushes(o, 'project').length > 0, 5000, 'the listing on connect');
+    const before = pushes(o, 'project').length;
+    const generation = t.broker.supervisor.currentGeneration;
+    await callData(a, 'robot', 'crash');
+    await waitFor(() => pushes(o, 'project').length > before, 15_000, 'the listing from the new worker');
+    expect(t.broker.supervisor.currentGeneration).toBeGreaterThan(generation);
+    expect(pushes<StartResult>(o, 'project').at(-1)!.objects.robot).toContain('stops');
+    expect(pushes<{ state: string }>(o, 'worker_status').map((s) => s.state)).toContain('restarting');
   });
 
   it('refuses an observer update, start and process with E_NOT_CONTROLLER; nothing reaches the worker', async () => {
