@@ -95,11 +95,15 @@ describe('with the default project (simulated robot)', () => {
     expect(r.status).toBe('success');
     expect(r.data.stopped).toContain('sport_client.stop');
     expect(await callData<{ moving: boolean }>(a, 'sport_client', 'GetStatus')).toMatchObject({ moving: false });
+    // A STOP sent without a callback still stops.
+    await callData(a, 'sport_client', 'Move', { vx: 0.5 });
+    (o.socket as unknown as { emit(e: string, p: unknown): void }).emit('emergency_stop', {});
+    await waitFor(async () => !(await callData<{ moving: boolean }>(a, 'sport_client', 'GetStatus')).moving, 5000, 'a STOP without a callback');
     // Logged with who pressed it, and counted.
     await waitFor(() => t.logLines().some((l) => l.event === 'emergency_stop'), 5000, 'the emergency_stop line');
     expect(t.logLines().find((l) => l.event === 'emergency_stop')).toMatchObject({ clientId: 'watcher', role: 'observer', outcome: 'success' });
     const stats = (await (await fetch(`${t.url}/stats`, { headers: { authorization: `Bearer ${t.token}` } })).json()) as { control: Record<string, unknown> };
-    expect(stats.control).toMatchObject({ controller: 'driver', observers: 1, emergencyStops: 1 });
+    expect(stats.control).toMatchObject({ controller: 'driver', observers: 1, emergencyStops: 2 });
   });
 });
 
