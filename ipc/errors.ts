@@ -4,8 +4,8 @@
  * never on message text. docs/ERRORS.md documents each (a test checks it).
  */
 export const ERROR_CODES = {
-  E_UNAUTHORIZED: 'The token is missing or wrong (connect_error "unauthorized").',
-  E_BUSY: 'Another client holds the robot (connect_error "busy").',
+  E_UNAUTHORIZED: 'The token is missing or wrong (connect_error "unauthorized", `err.data.code`).',
+  E_BUSY: 'Another client holds the control lease (connect_error "busy" for a controller, `take_control` without `force`), or every observer slot (`websocket.max_observers`) is taken (connect_error "busy").',
   E_INVALID_PAYLOAD: 'The payload does not match the event schema, or nests deeper or weighs more than allowed; `data.field` names the bad field (and `data.limit` the limit).',
   E_UNKNOWN_EVENT: 'The client emitted an event the broker does not know.',
   E_NO_ACK: 'A command was emitted without an acknowledgement callback (reported as a `broker_error` event).',
@@ -25,7 +25,7 @@ export const ERROR_CODES = {
   E_WORKER_UNAVAILABLE: 'The worker is starting or restarting and did not become ready in time.',
   E_OVERLOADED: 'More calls are in flight than `worker.max_in_flight`; answered at once, nothing was sent to the robot.',
   E_DISK_FULL: 'The disk under the storage folder is full (ENOSPC/EDQUOT): the upload was not installed; the previous project is kept.',
-  E_NOT_CONTROLLER: 'Only the controlling client may do that; this connection observes (a Foxglove client calling a service while `foxglove.allow_calls` is off).',
+  E_NOT_CONTROLLER: 'Only the controlling client may do that; this connection observes (`update`/`start`/`process` from an observer, `release_control` from a non-holder, a Foxglove client calling a service while `foxglove.allow_calls` is off). Nothing was sent to the robot.',
   E_RECORDING_FAILED: 'The recording could not be started or written (`recording.dir` not writable, disk full, ...); `data.reason` says why. The broker keeps serving.',
   E_NO_RECORDING: 'No finished recording of that name in `recording.dir` (unknown name, still being written, or not a readable MCAP file).',
   E_RESERVED_EVENT: 'Robot code tried to push a reserved event name (connect, disconnect, callback, ...).',

@@ -127,12 +127,80 @@ export interface RecordResult {
   dropped: number;
 }
 
+/**
+ * A connection's part in the control lease (docs/CONTROL.md). One `controller` at a time
+ * may send `update`/`start`/`process`; any number of `observer`s (up to
+ * `websocket.max_observers`) receive everything it does and may press `emergency_stop`.
+ */
+export type ClientRole = 'controller' | 'observer';
+export const CLIENT_ROLES: readonly ClientRole[] = ['controller', 'observer'];
+
+/** The Socket.IO handshake's `auth`. Without `role` a client is a controller (the seed's clients). */
+export interface HandshakeAuth {
+  token: string;
+  /** Names the client: the `control` event shows it; a controller with the holder's clientId replaces it. */
+  clientId?: string;
+  role?: ClientRole;
+}
+
+/**
+ * `connect_error`'s `err.data` for every refusal: message `"unauthorized"` (E_UNAUTHORIZED),
+ * `"busy"` (E_BUSY: `controller` names the holder; `observers`/`limit` when the observer
+ * slots are full) or `"invalid role"` (E_INVALID_PAYLOAD, `field: "role"`).
+ */
+export interface ConnectErrorData {
+  code: 'E_UNAUTHORIZED' | 'E_BUSY' | 'E_INVALID_PAYLOAD';
+  controller?: string | null;
+  observers?: number;
+  limit?: number;
+  field?: string;
+}
+
+/**
+ * The lease as one client sees it: sent on connect and to every client whenever the holder
+ * or the observer count changes.
+ */
+export interface ControlState {
+  /** The holder's `clientId` (`"anonymous"` when it sent none), or null: nobody holds the lease. */
+  controller: string | null;
+  /** When the holder took the lease, ms since the epoch (null: nobody holds it). */
+  since: number | null;
+  /** Observers connected now. */
+  observers: number;
+  /** The receiving client's own role. */
+  role: ClientRole;
+}
+
+/** `take_control`: claim the lease; `force` demotes the holder to observer. */
+export interface TakeControlPayload {
+  force?: boolean;
+}
+/** `take_control`'s success: the caller now holds the lease. E_BUSY's `data.controller` names the holder. */
+export interface TakeControlResult {
+  controller: string;
+  since: number;
+}
+/** `release_control`'s success: nobody holds the lease; the caller observes. */
+export interface ReleaseControlResult {
+  controller: null;
+}
+/** `emergency_stop`'s success: the objects whose `stop()` hook ran. */
+export interface EmergencyStopResult {
+  stopped: string[];
+}
+
 /** Events a client emits. Each takes an ack callback. */
 export interface ClientToServerEvents {
   update(payload: UpdatePayload, ack: AckFn<UpdateResult>): void;
   start(payload: Record<string, never>, ack: AckFn<StartResult>): void;
   process(payload: ProcessPayload, ack: AckFn<unknown>): void;
   record(payload: RecordPayload, ack: AckFn<RecordResult>): void;
+  /** Claim the lease (E_BUSY when held and not forced). */
+  take_control(payload: TakeControlPayload, ack: AckFn<TakeControlResult>): void;
+  /** Give the lease up (E_NOT_CONTROLLER from a non-holder); the stop() hooks run. */
+  release_control(payload: Record<string, never>, ack: AckFn<ReleaseControlResult>): void;
+  /** Run every stop() hook now: from any client, observers included. */
+  emergency_stop(payload: Record<string, never>, ack: AckFn<EmergencyStopResult>): void;
 }
 
 /**
@@ -144,6 +212,10 @@ export interface ServerToClientEvents {
   broker_error(error: { message: string; data: WireError }): void;
   events_shed(report: ShedReport): void;
   robot_log(line: RobotLogLine): void;
+  /** The lease changed (or this client just connected). */
+  control(state: ControlState): void;
+  /** The loaded project's listing (what `start` answers), on connect and whenever it changes; null: none loaded. */
+  project(listing: StartResult | null): void;
 }
 
 /**
@@ -167,6 +239,7 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
   'newListener', 'removeListener', 'ping', 'pong', 'reconnect', 'reconnect_attempt',
   'reconnect_error', 'reconnect_failed', 'callback',
   'worker_status', 'broker_error', 'events_shed', 'robot_log', 'update', 'start', 'process',
+  'control', 'project', 'take_control', 'release_control', 'emergency_stop',
 ]);
 
 /** The longest event name robot code may push. */
