@@ -5,7 +5,31 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Rejection } from '../ipc/frames.js';
-import type { MonitorAck, MonitorClient, MonitorCommand, MonitorPush, RobotLogLine, WorkerStatus } from '../ipc/protocol.js';
+import type { ClientRole, MonitorAck, MonitorClient, MonitorCommand, MonitorPush, RobotLogLine, WorkerStatus } from '../ipc/protocol.js';
+import type { ControlReason } from './control/lease.js';
+
+/** The control lease changed hands (server/control/control-hub.ts). */
+export interface ControlEvent {
+  at: number;
+  reason: ControlReason;
+  /** The holder now, by clientId ("anonymous" without one), or null. */
+  controller: string | null;
+  previous: string | null;
+  /** The address of the client that took, kept, released or lost it. */
+  address: string | null;
+  observers: number;
+}
+
+/** Someone pressed STOP (`emergency_stop`): who, and what it stopped. */
+export interface EmergencyStopEvent {
+  at: number;
+  clientId: string | null;
+  role: ClientRole;
+  address: string;
+  status: 'success' | 'error';
+  stopped: string[];
+  code?: string;
+}
 
 export interface BrokerEventMap {
   command: [MonitorCommand];
@@ -17,6 +41,8 @@ export interface BrokerEventMap {
   ipc_rejected: [Rejection];
   /** A line of robot output (server/sandbox/robot-output.ts). */
   robot_log: [RobotLogLine];
+  control: [ControlEvent];
+  emergency_stop: [EmergencyStopEvent];
 }
 
 export class BrokerEvents extends EventEmitter<BrokerEventMap> {}

@@ -11,7 +11,8 @@ import { EventSubscriber } from '../ipc/subscriber.js';
 import { RpcRouter } from '../ipc/rpc-router.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../ipc/protocol.js';
 import { ClientGate } from './client-gate.js';
-import { Commands, type ClientSocket } from './commands.js';
+import { Commands } from './commands.js';
+import { ControlHub } from './control/control-hub.js';
 import type { Config } from './config.js';
 import { createHttpApp, listen } from './http/app.js';
 import { createSocketServer } from './http/socket-server.js';
@@ -75,12 +76,12 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     maxInFlight: config.worker.max_in_flight,
   });
   let io: Server<ClientToServerEvents, ServerToClientEvents> | null = null;
-  const gate = new ClientGate(token, log, (id) => io?.sockets.sockets.get(id)?.disconnect(true), events);
-  const holder = (): ClientSocket | null => {
-    const h = gate.current();
-    return (h && io?.sockets.sockets.get(h.socketId)) || null;
-  };
-  const relay = new PushRelay(holder, () => supervisor?.currentGeneration ?? 0, config.websocket.max_client_backlog, log, events, rejections.note);
+  let control: ControlHub | null = null;
+  const gate = new ClientGate(token, log, (id) => io?.sockets.sockets.get(id)?.disconnect(true), events, config.websocket.max_observers, (change) =>
+    control?.admitted(change),
+  );
+  // Pushes, robot output and worker states go to every client: the controller and the observers.
+  const relay = new PushRelay(() => io?.sockets ?? null, () => supervisor?.currentGeneration ?? 0, config.websocket.max_client_backlog, log, events, rejections.note);
   const pushes = new EventSubscriber(
     (e) => relay.onEvent(e),
     rejections.note,
@@ -90,7 +91,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     config,
     secrets: [token, config.metrics.token],
     onRobotLog: (line) => {
-      holder()?.emit('robot_log', line);
+      io?.emit('robot_log', line);
       events.emit('robot_log', line);
     },
     packageRoot: paths.root,
@@ -163,6 +164,15 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     onOriginRefused: (address, origin) => observability?.authFailed('origin', address, `origin ${origin} is not allowed`),
   });
   io.use(gate.middleware);
+  const nsp = io.sockets;
+  const hub = (control = new ControlHub({
+    lease: gate.lease,
+    supervisor: sup,
+    clients: () => nsp.sockets.values(),
+    events,
+    log: log.child({ module: 'control' }),
+    stopTimeoutMs: ms(config.worker.stop_timeout),
+  }));
   const obs = (observability = installObservability({ config, token, log, events, supervisor: sup, gate, relay, io, http, startedAt: Date.now(), sandbox }));
   const recording = await installRecording({
     config,
@@ -180,23 +190,19 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
   io.on('connection', (socket) => {
     const address = socket.handshake.address;
     events.emit('client', { state: 'connected', at: Date.now(), address });
-    relay.clientChanged();
-    commands.attach(socket);
+    commands.attach(socket, () => (gate.lease.isController(socket.id) ? null : { controller: gate.lease.stateFor(socket.id).controller }));
     recording.attach(socket);
     socket.emit('worker_status', sup.status());
+    hub.attach(socket);
     socket.on('disconnect', (reason) => {
-      const wasHolder = gate.release(socket.id);
+      relay.forget(socket.id);
       events.emit('client', { state: 'disconnected', at: Date.now(), address, reason });
-      if (!wasHolder || sup.status().state !== 'ready') return;
-      // The robot must not keep moving with nobody at the controls; the project stays loaded.
-      sup
-        .call('stop_hooks', {}, { timeoutMs: ms(config.worker.stop_timeout) + 1000 })
-        .then((r) => log.info({ stopped: r.stopped }, 'stop hooks ran'))
-        .catch((err: unknown) => log.warn({ err }, 'stop hooks failed'));
+      // The deadman: a controller that leaves stops the robot (control-hub.ts); an observer stops nothing.
+      hub.detach(socket);
     });
   });
   sup.on('status', (status) => {
-    holder()?.emit('worker_status', status);
+    io?.emit('worker_status', status);
     events.emit('worker_status', status);
   });
 

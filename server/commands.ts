@@ -52,24 +52,30 @@ export class Commands {
     private readonly events: BrokerEvents,
   ) {}
 
-  /** Wire the three commands (and the guards for unknown events) onto a client socket. */
-  attach(socket: ClientSocket): void {
+  /**
+   * Wire the three commands (and the guard for unknown events) onto a client socket.
+   * `observing` is asked at each command: non-null (an observer of the control lease,
+   * with the holder's name) answers E_NOT_CONTROLLER and sends nothing to the worker.
+   */
+  attach(socket: ClientSocket, observing: () => { controller: string | null } | null = () => null): void {
     const log = this.log.child({ socket: socket.id });
     for (const command of COMMANDS) {
       socket.on(command, (...args: unknown[]) => {
-        this.run(socket, command, args, log).catch((err: unknown) => log.error({ err, command }, 'command handler failed'));
+        this.run(socket, command, args, log, observing).catch((err: unknown) => log.error({ err, command }, 'command handler failed'));
       });
     }
     socket.onAny((event: unknown, ...args: unknown[]) => {
-      if ((COMMANDS as unknown[]).includes(event)) return;
+      // Events other modules handle on this socket (record, the lease's) are known too.
+      if (typeof event === 'string' && socket.listeners(event as keyof ClientToServerEvents).length > 0) return;
       const name = String(event).slice(0, 100);
-      const err = new BrokerError('E_UNKNOWN_EVENT', `unknown event "${name}"; the commands are ${COMMANDS.join(', ')}`, { event: name });
+      const known = socket.eventNames().filter((n): n is string => typeof n === 'string' && n !== 'disconnect' && n !== 'disconnecting' && n !== 'error');
+      const err = new BrokerError('E_UNKNOWN_EVENT', `unknown event "${name}"; the commands are ${known.join(', ')}`, { event: name });
       log.warn({ channel: EVENTS_CHANNEL, event: 'unknown_event', name, code: err.code }, 'unknown event');
       this.answer(socket, splitArgs(args).ack, errorAck(err), log);
     });
   }
 
-  private async run(socket: ClientSocket, command: CommandName, args: unknown[], log: Logger): Promise<void> {
+  private async run(socket: ClientSocket, command: CommandName, args: unknown[], log: Logger, observing: () => { controller: string | null } | null): Promise<void> {
     const { payload, ack } = splitArgs(args);
     const reqId = this.supervisor.allocateId();
     const started = performance.now();
@@ -85,6 +91,10 @@ export class Commands {
     try {
       if (ack === undefined) {
         throw new BrokerError('E_NO_ACK', `${command} needs an acknowledgement callback: emit("${command}", payload, callback)`);
+      }
+      const observer = observing();
+      if (observer) {
+        throw new BrokerError('E_NOT_CONTROLLER', `${command}: this client observes; take_control first (only the lease holder may send update, start or process)`, observer);
       }
       if (this.inFlight >= this.limits.maxInFlight) {
         throw new BrokerError('E_OVERLOADED', `${this.inFlight} commands are in flight already (worker.max_in_flight); retry once some are answered`, {

@@ -30,6 +30,8 @@ const schema = z.strictObject({
       max_message_size: z.number().int().positive().default(104_857_600), // bytes, 100 MB
       /** Pushed events waiting in a client's write buffer past which new ones are shed (and counted). */
       max_client_backlog: z.number().int().positive().default(10_000), // packets
+      /** Observers (`auth.role: "observer"`) admitted at once beside the controller; 0: none (docs/CONTROL.md). */
+      max_observers: z.number().int().min(0).max(10_000).default(32), // connections
       /** Browser origins admitted besides the panel's own and clients that send no Origin; "*" admits any. */
       allowed_origins: z.array(z.string().refine(isOriginPattern, 'expected an origin such as "https://panel.example:8443", or "*"')).default([]),
       auth_timeout: seconds.default(5), // seconds a new connection has to present a valid token before it is dropped

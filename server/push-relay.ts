@@ -1,11 +1,15 @@
 /**
- * Robot pushes, from the worker's PUB to the client. Never dropped silently: a
- * client too slow to keep up (its write buffer past `limit` packets) has new
- * events shed, and the sheds are counted and reported to it as `events_shed`.
- * Memory per client is so bounded by `limit` packets.
+ * Robot pushes, from the worker's PUB to every client: the controller and the
+ * observers alike. Each event is encoded once and written to every client that keeps
+ * up (a namespace broadcast). Never dropped silently: a client too slow to keep up (its
+ * write buffer past `limit` packets) has new events shed, only for it; its sheds are
+ * counted and reported to it as `events_shed`. Memory per client is so bounded by
+ * `limit` packets.
  */
 import type { Rejection } from '../ipc/frames.js';
 import { RESERVED_EVENTS, type PushedEvent, type ShedReport } from '../ipc/protocol.js';
+import type { Namespace } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '../ipc/protocol.js';
 import type { ClientSocket } from './commands.js';
 import type { BrokerEvents } from './broker-events.js';
 import type { Logger } from './logger.js';
@@ -16,9 +20,10 @@ const MAX_EVENT_NAMES = 1000;
 /** How often, at most, a shedding client is told about it (ms). */
 const REPORT_EVERY_MS = 250;
 
+/** Counted per client an event was meant for: with one client, per event. */
 export interface PushCounters {
   delivered: number;
-  /** Shed because the client could not keep up. */
+  /** Shed because a client could not keep up. */
   shed: number;
   /** Pushed while no client was connected. */
   noClient: number;
@@ -29,14 +34,23 @@ export interface PushCounters {
   byEvent: Map<string, number>;
 }
 
+export type ClientNamespace = Namespace<ClientToServerEvents, ServerToClientEvents>;
+
+/** A shedding client's figures: since its last report, and since it connected. */
+interface Sheds {
+  sinceReport: number;
+  total: number;
+}
+
 export class PushRelay {
   readonly counters: PushCounters = { delivered: 0, shed: 0, noClient: 0, stale: 0, unsendable: 0, byEvent: new Map() };
-  private shedSinceReport = 0;
-  private shedForClient = 0;
+  /** Only clients that shed something have an entry; dropped when they leave. */
+  private readonly sheds = new Map<string, Sheds>();
   private reportTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly client: () => ClientSocket | null,
+    /** The main namespace: every connected client (null before the server exists). */
+    private readonly clients: () => ClientNamespace | null,
     private readonly generation: () => number,
     private readonly limit: number,
     private readonly log: Logger,
@@ -45,10 +59,9 @@ export class PushRelay {
     private readonly onReject: (r: Rejection) => void = () => {},
   ) {}
 
-  /** A new client starts with a clean shed count. */
-  clientChanged(): void {
-    this.shedForClient = 0;
-    this.shedSinceReport = 0;
+  /** A client left: its shed count goes with it (a new one starts clean). */
+  forget(socketId: string): void {
+    this.sheds.delete(socketId);
   }
 
   onEvent(e: PushedEvent): void {
@@ -63,30 +76,43 @@ export class PushRelay {
     const byEvent = this.counters.byEvent;
     const name = byEvent.has(e.event) || byEvent.size < MAX_EVENT_NAMES ? e.event : '(other)';
     byEvent.set(name, (byEvent.get(name) ?? 0) + 1);
-    const socket = this.client();
-    if (!socket) {
+    const nsp = this.clients();
+    if (!nsp || nsp.sockets.size === 0) {
       this.counters.noClient++;
       this.observe(e, 'no_client');
       return;
     }
-    if (backlogOf(socket) >= this.limit) {
-      this.counters.shed++;
-      this.shedSinceReport++;
-      this.shedForClient++;
-      this.observe(e, 'shed');
-      this.scheduleReport();
-      return;
+    let shedFor: string[] | null = null;
+    let keeping = 0;
+    for (const socket of nsp.sockets.values()) {
+      if (backlogOf(socket) < this.limit) keeping++;
+      else (shedFor ??= []).push(socket.id);
     }
-    try {
-      (socket.emit as (event: string, data: unknown) => boolean)(e.event, e.data);
-    } catch (err) {
-      // Socket.IO's encoder recurses: data nested thousands deep cannot be sent. Counted and logged, never a crash.
-      this.counters.unsendable++;
-      this.log.warn({ err, event: 'push_unsendable', name: String(e.event).slice(0, 100) }, 'a pushed event could not be encoded: dropped');
-      return;
+    if (keeping > 0) {
+      try {
+        // One encode for every client that keeps up; the shedding ones are left out.
+        ((shedFor ? nsp.except(shedFor) : nsp).emit as (event: string, data: unknown) => boolean)(e.event, e.data);
+      } catch (err) {
+        // Socket.IO's encoder recurses: data nested thousands deep cannot be sent. Counted and logged, never a crash.
+        this.counters.unsendable++;
+        this.log.warn({ err, event: 'push_unsendable', name: String(e.event).slice(0, 100) }, 'a pushed event could not be encoded: dropped');
+        return;
+      }
+      this.counters.delivered += keeping;
     }
-    this.counters.delivered++;
-    this.observe(e, 'delivered');
+    if (shedFor) this.shed(shedFor);
+    this.observe(e, keeping > 0 ? 'delivered' : 'shed');
+  }
+
+  private shed(socketIds: string[]): void {
+    for (const id of socketIds) {
+      const s = this.sheds.get(id) ?? { sinceReport: 0, total: 0 };
+      s.sinceReport++;
+      s.total++;
+      this.sheds.set(id, s);
+    }
+    this.counters.shed += socketIds.length;
+    this.scheduleReport();
   }
 
   private observe(e: PushedEvent, outcome: 'delivered' | 'shed' | 'no_client'): void {
@@ -97,12 +123,19 @@ export class PushRelay {
     if (this.reportTimer) return;
     this.reportTimer = setTimeout(() => {
       this.reportTimer = undefined;
-      const socket = this.client();
-      if (!socket || this.shedSinceReport === 0) return;
-      const report: ShedReport = { shed: this.shedSinceReport, total: this.shedForClient, limit: this.limit };
-      this.shedSinceReport = 0;
-      this.log.warn({ event: 'events_shed', ...report }, 'client too slow: pushed events shed');
-      socket.emit('events_shed', report);
+      const nsp = this.clients();
+      for (const [id, s] of this.sheds) {
+        const socket = nsp?.sockets.get(id);
+        if (!socket) {
+          this.sheds.delete(id);
+          continue;
+        }
+        if (s.sinceReport === 0) continue;
+        const report: ShedReport = { shed: s.sinceReport, total: s.total, limit: this.limit };
+        s.sinceReport = 0;
+        this.log.warn({ event: 'events_shed', socket: id, ...report }, 'client too slow: pushed events shed');
+        socket.emit('events_shed', report);
+      }
     }, REPORT_EVERY_MS);
   }
 

@@ -20,7 +20,7 @@
 import { EventEmitter } from 'node:events';
 import { BrokerError } from '../ipc/errors.js';
 import { abortable } from '../ipc/promises.js';
-import type { ProjectInfo, UpdateResult, WorkerCalls, WorkerCommand, WorkerReply, WorkerStatus } from '../ipc/protocol.js';
+import type { ProjectInfo, StartResult, UpdateResult, WorkerCalls, WorkerCommand, WorkerReply, WorkerStatus } from '../ipc/protocol.js';
 import type { RequestOptions, RpcRouter } from '../ipc/rpc-router.js';
 import { Heartbeat, type HeartbeatFacts } from './lifecycle/heartbeat.js';
 import { OperationQueue, type Operation } from './lifecycle/operation-queue.js';
@@ -65,12 +65,14 @@ export interface WorkerHealth extends WorkerStatus {
   upSinceMs: number | null;
 }
 
-export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
+export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: [StartResult | null] }> {
   private readonly lifecycle: StateMachine;
   /** The worker that serves (state `ready`) or served last. */
   private current: WorkerHandle | null = null;
   /** The release every new current worker loads. */
   private project: ProjectInfo | null = null;
+  /** What the current worker's `load` answered: its objects and methods (the clients' `project` event). */
+  private listed: StartResult | null = null;
   private restarts = { history: { count: 0 } as RestartHistory, total: 0, upSince: 0 };
   private lastCrash: (CrashReport & { exitReason: string }) | null = null;
   private stopping: Promise<void> | null = null;
@@ -118,6 +120,11 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     };
   }
 
+  /** The loaded project's listing (what `start` answers), or null while none is loaded. */
+  get listing(): StartResult | null {
+    return this.listed;
+  }
+
   get currentGeneration(): number {
     return this.current?.generation ?? 0;
   }
@@ -154,7 +161,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
           router: this.router,
           log: this.log,
           freshWorker: (s) => this.freshWorker('update', s),
-          promote: (w, release) => this.promote(w, release, 'update', null),
+          promote: (w, release, listing) => this.promote(w, release, 'update', null, listing),
           discard: (w) => void this.pool.retire(w, 'update discarded', 0),
         },
         zip,
@@ -256,7 +263,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
    * it already loaded it (an update's candidate). Resolves once the worker it replaced
    * has gone (its robot's stop() hooks run, within stop_timeout).
    */
-  private promote(w: WorkerHandle, project: ProjectInfo, reason: string, dir: string | null): Promise<void> {
+  private promote(w: WorkerHandle, project: ProjectInfo, reason: string, dir: string | null, listing: StartResult | null = null): Promise<void> {
     if (!isLegal(this.state, 'ready')) {
       void this.pool.retire(w, `not promoted: ${this.state}`, 0);
       throw new BrokerError('E_SHUTTING_DOWN', 'the broker is stopping');
@@ -270,6 +277,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
     if (dir !== null) this.assign(w, { dir, type: project.type, entry: project.entry });
     this.heartbeat.watch(w.id);
     this.transition('ready', reason);
+    if (listing) this.list(w, listing);
     return old && old !== w ? this.pool.retire(old, reason, this.options.stopTimeoutMs) : Promise.resolve();
   }
 
@@ -277,11 +285,22 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus] }> {
   private assign(w: WorkerHandle, project: ProjectInfo): void {
     this.router
       .request(w.id, 'load', { project }, { timeoutMs: this.options.startTimeoutMs })
-      .then((r) => this.log.debug({ gen: w.generation, objects: Object.keys(r.objects) }, 'current project loaded'))
+      .then((r) => {
+        this.log.debug({ gen: w.generation, objects: Object.keys(r.objects) }, 'current project loaded');
+        this.list(w, r);
+      })
       .catch((err: unknown) => {
+        this.list(w, null);
         // A worker that died meanwhile is the crash path's business, not a load failure.
         if (BrokerError.from(err).code !== 'E_WORKER_CRASHED') this.log.warn({ gen: w.generation, err }, 'the current project did not load (the next call retries)');
       });
+  }
+
+  /** The current worker's project listing changed: kept, and told (clients' `project` event). */
+  private list(w: WorkerHandle, listing: StartResult | null): void {
+    if (this.current !== w) return;
+    this.listed = listing;
+    this.emit('project', listing);
   }
 
   /** A worker exited without being retired. */

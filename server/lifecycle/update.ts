@@ -34,8 +34,8 @@ export interface UpdateContext {
   log: Logger;
   /** A ready worker with nothing loaded: the spare if it proves alive, else a new one. */
   freshWorker(signal: AbortSignal): Promise<WorkerHandle>;
-  /** Make `w` (which has loaded `release`) the current worker; resolves once the worker it replaced has gone. */
-  promote(w: WorkerHandle, release: StagedRelease): Promise<void>;
+  /** Make `w` (which has loaded `release`, answering `listing`) the current worker; resolves once the worker it replaced has gone. */
+  promote(w: WorkerHandle, release: StagedRelease, listing: StartResult): Promise<void>;
   /** Get rid of a worker that holds a project that failed (it may be wedged): no polite step. */
   discard(w: WorkerHandle): void;
 }
@@ -50,12 +50,12 @@ export async function verifyBeforeSwap(ctx: UpdateContext, zip: Buffer, reqId: n
     candidate = await ctx.freshWorker(signal);
     log.info({ gen: candidate.generation, workerPid: candidate.pid }, 'update: loading the staged release');
     const project = { dir: await candidate.proc.projectPath(staged.dir), type: staged.type, entry: staged.entry };
-    await abortable(loadOrExplain(ctx.router, candidate, project, reqId, t.loadTimeoutMs, staged.entry), signal);
+    const listing = await abortable(loadOrExplain(ctx.router, candidate, project, reqId, t.loadTimeoutMs, staged.entry), signal);
     crashPoint('loaded');
     signal.throwIfAborted();
     await ctx.store.activate(staged);
     swapped = true;
-    const oldGone = ctx.promote(candidate, staged);
+    const oldGone = ctx.promote(candidate, staged, listing);
     candidate = null; // it serves now: nothing below may discard it
     log.info('update swapped in');
     // The ack waits for the old worker to go (its stop() hooks), as the seed's restart did: no old module survives the ack.

@@ -52,13 +52,31 @@ export function installEventsJournal(events: BrokerEvents, log: Logger): EventsJ
     else j.info(fields, msg);
   };
 
+  const onControl = (c: BrokerEventMap['control'][0]): void => {
+    j.info(
+      { event: 'control_changed', reason: c.reason, controller: c.controller, previous: c.previous, address: c.address, observers: c.observers },
+      `control ${c.reason}: ${c.controller ?? 'nobody'} holds the lease${c.previous && c.previous !== c.controller ? ` (was ${c.previous})` : ''}`,
+    );
+  };
+
+  const onEmergencyStop = (e: BrokerEventMap['emergency_stop'][0]): void => {
+    const fields = { event: 'emergency_stop', clientId: e.clientId, role: e.role, address: e.address, outcome: e.status, stopped: e.stopped, ...(e.code ? { code: e.code } : {}) };
+    const who = `${e.clientId ?? 'anonymous'} (${e.role}, ${e.address})`;
+    if (e.status === 'success') j.warn(fields, `emergency stop by ${who}: ${e.stopped.length} stopped`);
+    else j.error(fields, `emergency stop by ${who} failed: ${e.code}`);
+  };
+
   events.on('client', onClient);
+  events.on('control', onControl);
+  events.on('emergency_stop', onEmergencyStop);
   events.on('ack', onAck);
   events.on('worker_status', onWorker);
   return {
     authFailed: (surface, address, reason) => j.warn({ event: 'auth_failed', surface, address, reason }, `${surface}: unauthorized (${reason})`),
     close: () => {
       events.off('client', onClient);
+      events.off('control', onControl);
+      events.off('emergency_stop', onEmergencyStop);
       events.off('ack', onAck);
       events.off('worker_status', onWorker);
     },

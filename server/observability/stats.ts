@@ -8,6 +8,7 @@ import { REJECT_REASONS, type RejectReason } from '../../ipc/frames.js';
 import type { ProjectType, StartResult, UpdateResult } from '../../ipc/protocol.js';
 import type { BrokerEvents, BrokerEventMap } from '../broker-events.js';
 import type { ClientGate } from '../client-gate.js';
+import type { ControlReason } from '../control/lease.js';
 import type { LogState } from '../logger.js';
 import type { FoxgloveStats } from '../foxglove/bridge.js';
 import type { PushRelay } from '../push-relay.js';
@@ -58,6 +59,8 @@ export class StatsCollector {
   readonly methods = new LatencyTable(MAX_METHODS);
   readonly errors = new Map<string, number>();
   readonly connections = { accepted: 0, disconnected: 0, refused: { unauthorized: 0, busy: 0 } };
+  /** The control lease's changes of hand by why (taken, forced, released, ...) and STOP presses. */
+  readonly control = { changes: {} as Partial<Record<ControlReason, number>>, takeovers: 0, emergencyStops: 0, emergencyStopsFailed: 0 };
   /** Refused tokens per surface: socket.io, monitor, stats, metrics. */
   readonly authFailures = new Map<string, number>();
   /** Frames from the worker side dropped, by reason (ipc/frames.ts). */
@@ -70,6 +73,8 @@ export class StatsCollector {
     src.events.on('ack', this.onAck);
     src.events.on('client', this.onClient);
     src.events.on('ipc_rejected', this.onRejected);
+    src.events.on('control', this.onControl);
+    src.events.on('emergency_stop', this.onEmergencyStop);
   }
 
   observe(observer: CallObserver): void {
@@ -122,6 +127,16 @@ export class StatsCollector {
     }
   }
 
+  private readonly onControl = (c: BrokerEventMap['control'][0]): void => {
+    this.control.changes[c.reason] = (this.control.changes[c.reason] ?? 0) + 1;
+    if (c.reason === 'forced') this.control.takeovers++;
+  };
+
+  private readonly onEmergencyStop = (e: BrokerEventMap['emergency_stop'][0]): void => {
+    this.control.emergencyStops++;
+    if (e.status === 'error') this.control.emergencyStopsFailed++;
+  };
+
   private readonly onRejected = (r: BrokerEventMap['ipc_rejected'][0]): void => {
     this.ipcRejected.set(r.reason, (this.ipcRejected.get(r.reason) ?? 0) + 1);
   };
@@ -133,6 +148,8 @@ export class StatsCollector {
       this.connections.refused.unauthorized++;
       this.countError('E_UNAUTHORIZED');
       this.authFailed('socket.io');
+    } else if (c.reason === 'invalid role') {
+      this.countError('E_INVALID_PAYLOAD');
     } else {
       this.connections.refused.busy++;
       this.countError('E_BUSY');
@@ -150,6 +167,13 @@ export class StatsCollector {
       address: holder.address,
       heartbeat: hb && { rttMs: hb.rttMs, lastPongAt: iso(hb.lastPongAt), lastSeenAt: iso(hb.lastSeenAt) },
     };
+  }
+
+  /** The lease now (holder, observers) and its counters. */
+  controlSnapshot(): ControlStats {
+    const lease = this.src.gate.lease;
+    const h = lease.current();
+    return { controller: h ? (h.clientId ?? 'anonymous') : null, since: iso(h?.since), observers: lease.observerCount, ...this.control };
   }
 
   traffic(): Record<'client' | 'monitor', TrafficTotals> {
@@ -182,6 +206,7 @@ export class StatsCollector {
       uptime: { seconds: Math.round((now - this.src.startedAt) / 100) / 10, startedAt: iso(this.src.startedAt)! },
       client: this.client(),
       connections: this.connections,
+      control: this.controlSnapshot(),
       traffic: this.traffic(),
       errors: { total: errorsTotal, byCode: Object.fromEntries(this.errors) },
       worker: {
@@ -215,6 +240,8 @@ export class StatsCollector {
     this.src.events.off('ack', this.onAck);
     this.src.events.off('client', this.onClient);
     this.src.events.off('ipc_rejected', this.onRejected);
+    this.src.events.off('control', this.onControl);
+    this.src.events.off('emergency_stop', this.onEmergencyStop);
   }
 }
 
@@ -224,6 +251,19 @@ export interface ClientStats {
   address: string | null;
   /** The Socket.IO heartbeat: last ping -> pong round trip, last pong, last packet of any kind. */
   heartbeat: { rttMs: number | null; lastPongAt: string | null; lastSeenAt: string | null } | null;
+}
+
+/** The control lease in /stats: who holds it, how many observe, and how often it changed hands or STOP was pressed. */
+export interface ControlStats {
+  controller: string | null;
+  since: string | null;
+  observers: number;
+  changes: Partial<Record<ControlReason, number>>;
+  /** Forced takeovers (`take_control` with `force`). */
+  takeovers: number;
+  /** `emergency_stop` presses, and those that failed (no worker ready, hooks failed). */
+  emergencyStops: number;
+  emergencyStopsFailed: number;
 }
 
 /** Figures other parts of the broker add (addSection); each is absent when its part is. */
@@ -236,6 +276,7 @@ export interface StatsSnapshot extends Partial<StatsSections> {
   uptime: { seconds: number; startedAt: string };
   client: ClientStats;
   connections: StatsCollector['connections'];
+  control: ControlStats;
   traffic: Record<'client' | 'monitor', TrafficTotals>;
   errors: { total: number; byCode: Record<string, number> };
   worker: {
