@@ -51,7 +51,8 @@ export class StopButton {
     this.button.classList.add('fired');
     setTimeout(() => this.button.classList.remove('fired'), 600);
     this.stop().then(
-      (r) => this.told(r.stopped.length ? `STOP: stopped ${r.stopped.join(', ')}` : 'STOP: the project has no stop() hook', r.stopped.length > 0),
+      // The broker names each hook it ran ("sport_client.stop"): the objects are what the operator knows.
+      (r) => this.told(r.stopped.length ? `STOP: stopped ${r.stopped.map((s) => s.replace(/\.stop$/, '')).join(', ')}` : 'STOP: the project has no stop() hook', r.stopped.length > 0),
       (e: Error) => this.told(`STOP failed: ${e.message}`, false),
     );
   }

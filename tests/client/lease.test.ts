@@ -56,7 +56,7 @@ describe('RobotClient and the control lease', { timeout: 30_000 }, () => {
     expect((await rejection(watcher.call('sport_client', 'GetStatus'))).code).toBe('E_NOT_CONTROLLER');
     await driver.call('sport_client', 'StandUp');
     await driver.call('sport_client', 'Move', { vx: 0.5 });
-    expect(await watcher.emergencyStop()).toMatchObject({ stopped: expect.arrayContaining(['sport_client']) });
+    expect(await watcher.emergencyStop()).toMatchObject({ stopped: expect.arrayContaining(['sport_client.stop']) });
     expect(await driver.call('sport_client', 'GetStatus')).toMatchObject({ moving: false });
 
     const busy = await rejection(watcher.takeControl());

@@ -42,7 +42,7 @@ describe('examples/python_observer.py', { timeout: 60_000 }, () => {
     expect(lines.some((l) => l.startsWith('project {"recognition": [') && l.includes('"sport_client": [')), r.stdout).toBe(true);
     expect(lines.filter((l) => l.startsWith('event odometry ')).length).toBeGreaterThanOrEqual(3);
     const stop = lines.find((l) => l.startsWith('emergency_stop -> '));
-    expect(JSON.parse(stop!.slice('emergency_stop -> '.length))).toMatchObject({ stopped: expect.arrayContaining(['sport_client']) });
+    expect(JSON.parse(stop!.slice('emergency_stop -> '.length))).toMatchObject({ stopped: expect.arrayContaining(['sport_client.stop']) });
     expect((await callMethod(driver, 'sport_client', 'GetStatus')).data).toMatchObject({ moving: false });
     driver.close();
   });
