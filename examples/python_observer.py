@@ -55,8 +55,8 @@ def main():
     parser.add_argument("--url", default=os.environ.get("ROBOT_CONTROL_URL", "http://127.0.0.1:8000"))
     parser.add_argument("--token", default=os.environ.get("ROBOT_CONTROL_TOKEN"))
     parser.add_argument("--client-id", default=f"python-observer-{uuid.uuid4().hex[:8]}")
-    parser.add_argument("--event", action="append", default=[], help="print only this robot event (repeatable)")
-    parser.add_argument("--count", type=int, help="exit after this many robot events (default: until Ctrl-C)")
+    parser.add_argument("--event", action="append", default=[], help="print only this robot event (repeatable; a broker event such as worker_status, if named)")
+    parser.add_argument("--count", type=int, help="exit after this many robot (or --event) events (default: until Ctrl-C)")
     parser.add_argument("--stop", action="store_true", help="then press the emergency stop, and print what it stopped")
     parser.add_argument("--timeout", type=float, default=30, help="seconds to wait for the connection and for --count events")
     args = parser.parse_args()
@@ -94,10 +94,11 @@ def main():
 
     @sio.on("*")
     def on_event(event, data=None):
-        if event in BROKER_EVENTS:
-            say("event", event, dumps(data))
+        named = event in args.event
+        if event in BROKER_EVENTS and not named:
+            say("event", event, dumps(data))  # shown, not counted: --count counts the robot's events
             return
-        if args.event and event not in args.event:
+        if args.event and not named:
             return
         say("event", event, dumps(data))
         seen[0] += 1
