@@ -87,7 +87,7 @@ export class LeaseView {
       return;
     }
     const holder = s.controller;
-    pill(this.pill, 'warn', holder ? `observing · ${holder} controls` : 'observing · nobody controls', `${holder ? `"${holder}" holds the robot${since}` : 'Nobody holds the robot'} · ${watchers}`);
+    pill(this.pill, 'warn', holder ? `observing · ${short(holder)} controls` : 'observing · nobody controls', `${holder ? `"${holder}" holds the robot${since}` : 'Nobody holds the robot'} · ${watchers}`);
     this.bar.hidden = false;
     this.bar.dataset.holder = holder ?? '';
     this.bar.replaceChildren(
@@ -102,6 +102,11 @@ export class LeaseView {
       h('button', { class: holder ? 'btn small warn' : 'btn small primary', text: 'Take control', title: holder ? `Take the robot from "${holder}" (asks first)` : 'Take the robot', onclick: () => void this.take() }),
     );
   }
+}
+
+/** A panel's client id is 32 hex digits: the pill shows its start, the strip and the tooltip all of it. */
+function short(id: string): string {
+  return id.length > 14 ? `${id.slice(0, 12)}…` : id;
 }
 
 function pill(el: HTMLElement, tone: 'ok' | 'warn', label: string, title: string): void {
