@@ -14,8 +14,6 @@ import type { BrokerEvents } from './broker-events.js';
 import { ControlLease, type ControlChange, type Holder } from './control/lease.js';
 import { EVENTS_CHANNEL, type Logger } from './logger.js';
 
-export type { Holder } from './control/lease.js';
-
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }

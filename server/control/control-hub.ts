@@ -52,8 +52,9 @@ export class ControlHub {
         this.run(socket, command, payload)
           .catch((err: unknown) => errorAck(BrokerError.from(err)))
           .then((response) => {
+            // Run even without a callback (a STOP is never refused for a missing one); an error then comes as broker_error.
             if (ack) ack(response);
-            else socket.emit('broker_error', { message: `${command} needs an acknowledgement callback: emit("${command}", payload, callback)`, data: { code: 'E_NO_ACK' } });
+            else if (response.status === 'error') socket.emit('broker_error', { message: response.message, data: response.data });
           })
           .catch((err: unknown) => log.error({ err, command }, 'lease command handler failed'));
       });

@@ -7,6 +7,8 @@ export interface LeaseClient {
   socket: Client;
   /** Every event received since before the connect, in order. */
   seen: Array<[string, unknown]>;
+  /** How many `event`s arrived so far (cheap: polled while a flood arrives). */
+  count(event: string): number;
   /** The `control` events so far. */
   controls(): ControlState[];
   /** The latest `control` (waits for the first one). */
@@ -22,11 +24,16 @@ export function connectAs(url: string, auth: { token: string; clientId?: string;
   return new Promise((resolve, reject) => {
     const socket = connectIo(url, { auth, reconnection: false, forceNew: true, transports: ['websocket'], autoConnect: false }) as unknown as Client;
     const seen: Array<[string, unknown]> = [];
-    socket.onAny((event: string, data: unknown) => seen.push([event, data]));
+    const counts = new Map<string, number>();
+    socket.onAny((event: string, data: unknown) => {
+      seen.push([event, data]);
+      counts.set(event, (counts.get(event) ?? 0) + 1);
+    });
     const controls = () => seen.filter(([e]) => e === 'control').map(([, d]) => d as ControlState);
     const client: LeaseClient = {
       socket,
       seen,
+      count: (event) => counts.get(event) ?? 0,
       controls,
       control: async () => {
         await waitFor(() => controls().length > 0, 5000, 'a control event');

@@ -22,6 +22,7 @@ exports.robot = {
   bumps() { return bumps; },
   stops() { return stops; },
   stop() { stops++; pushMessage('stopped', { n: stops }); },
+  crash() { setTimeout(() => process.exit(3), 10); return 'bye'; },
 };
 `;
 
@@ -94,11 +95,15 @@ describe('with the default project (simulated robot)', () => {
     expect(r.status).toBe('success');
     expect(r.data.stopped).toContain('sport_client.stop');
     expect(await callData<{ moving: boolean }>(a, 'sport_client', 'GetStatus')).toMatchObject({ moving: false });
+    // A STOP sent without a callback still stops.
+    await callData(a, 'sport_client', 'Move', { vx: 0.5 });
+    (o.socket as unknown as { emit(e: string, p: unknown): void }).emit('emergency_stop', {});
+    await waitFor(async () => !(await callData<{ moving: boolean }>(a, 'sport_client', 'GetStatus')).moving, 5000, 'a STOP without a callback');
     // Logged with who pressed it, and counted.
     await waitFor(() => t.logLines().some((l) => l.event === 'emergency_stop'), 5000, 'the emergency_stop line');
     expect(t.logLines().find((l) => l.event === 'emergency_stop')).toMatchObject({ clientId: 'watcher', role: 'observer', outcome: 'success' });
     const stats = (await (await fetch(`${t.url}/stats`, { headers: { authorization: `Bearer ${t.token}` } })).json()) as { control: Record<string, unknown> };
-    expect(stats.control).toMatchObject({ controller: 'driver', observers: 1, emergencyStops: 1 });
+    expect(stats.control).toMatchObject({ controller: 'driver', observers: 1, emergencyStops: 2 });
   });
 });
 
@@ -130,6 +135,19 @@ describe('with a project that counts its stop() calls', () => {
     expect(pushes<StartResult>(o, 'project').at(-1)!.objects.robot).toEqual(expect.arrayContaining(['flood', 'stop', 'stops']));
     for (const c of open.splice(0)) c.close();
     await waitFor(() => t.broker.io.of('/').sockets.size === 0, 5000, 'clients to be released');
+  });
+
+  it('tells every client the listing again when a crashed worker is replaced', async () => {
+    const a = await join(undefined, 'crasher');
+    const o = await join('observer');
+    await waitFor(() => pushes(o, 'project').length > 0, 5000, 'the listing on connect');
+    const before = pushes(o, 'project').length;
+    const generation = t.broker.supervisor.currentGeneration;
+    await callData(a, 'robot', 'crash');
+    await waitFor(() => pushes(o, 'project').length > before, 15_000, 'the listing from the new worker');
+    expect(t.broker.supervisor.currentGeneration).toBeGreaterThan(generation);
+    expect(pushes<StartResult>(o, 'project').at(-1)!.objects.robot).toContain('stops');
+    expect(pushes<{ state: string }>(o, 'worker_status').map((s) => s.state)).toContain('restarting');
   });
 
   it('refuses an observer update, start and process with E_NOT_CONTROLLER; nothing reaches the worker', async () => {
@@ -206,7 +224,7 @@ describe('with a project that counts its stop() calls', () => {
     const N = 10_000;
     expect(await callData(a, 'robot', 'flood', [N])).toBe(N);
     const everyone = [a, ...observers];
-    await waitFor(() => everyone.every((c) => pushes(c, 'tick').length >= N), 30_000, 'every client to get the flood');
+    await waitFor(() => everyone.every((c) => c.count('tick') >= N), 30_000, 'every client to get the flood');
     for (const c of everyone) {
       const ticks = pushes<{ i: number }>(c, 'tick');
       expect(ticks).toHaveLength(N);
