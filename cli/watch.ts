@@ -7,7 +7,7 @@ import { err } from './output.js';
 
 export const watch: Command = {
   name: 'watch',
-  summary: 'print pushed events as JSON lines',
+  summary: 'print pushed events as JSON lines (an observer: runs beside the panel, call, dev)',
   help: `Usage: robot-control watch [EVENT...] [--count N] [options]
 
 Prints each event the broker sends (all of them, or only the EVENTs named) as one
