@@ -41,6 +41,8 @@ describe('RobotClient and the control lease', { timeout: 30_000 }, () => {
     const driver = client({ clientId: 'driver' });
     await driver.connect({ timeoutMs: 10_000 });
     expect(driver.role).toBe('controller');
+    // Answered once the first worker is ready: from then on a newcomer is told the project on connect.
+    await driver.call('sport_client', 'StandUp');
 
     const watcher = client({ clientId: 'watcher', role: 'observer' });
     const controls: ControlState[] = [];
@@ -54,7 +56,6 @@ describe('RobotClient and the control lease', { timeout: 30_000 }, () => {
     expect(Object.keys(projects.at(-1)!.objects).sort()).toEqual(['recognition', 'sport_client']);
 
     expect((await rejection(watcher.call('sport_client', 'GetStatus'))).code).toBe('E_NOT_CONTROLLER');
-    await driver.call('sport_client', 'StandUp');
     await driver.call('sport_client', 'Move', { vx: 0.5 });
     expect(await watcher.emergencyStop()).toMatchObject({ stopped: expect.arrayContaining(['sport_client.stop']) });
     expect(await driver.call('sport_client', 'GetStatus')).toMatchObject({ moving: false });
