@@ -1,22 +1,26 @@
 /** Make and connect a RobotClient for a command, saying on stderr why it is waiting. */
-import { RobotClient } from '../client/index.js';
+import { RobotClient, type ClientRole } from '../client/index.js';
 import type { ConnectionSettings } from './options.js';
 import { err } from './output.js';
 
-/** A client, not yet connected: listeners added now see everything from the first packet on. */
-export function createClient(settings: ConnectionSettings): RobotClient {
+/**
+ * A client, not yet connected: listeners added now see everything from the first packet on.
+ * `observer` for commands that only watch (or take the lease themselves, as `dev` does).
+ */
+export function createClient(settings: ConnectionSettings, role: ClientRole = 'controller'): RobotClient {
   const client = new RobotClient({
     url: settings.url,
     token: settings.token,
     clientId: settings.clientId,
     callTimeoutMs: settings.callTimeoutMs,
+    role,
   });
   let said = '';
   client.on('connect_error', (e) => {
     // Once per kind of trouble, not once per retry.
     if (e.code === said || e.code === 'E_UNAUTHORIZED') return;
     said = e.code;
-    err(e.code === 'E_BUSY' ? 'robot-control: busy: another client holds the robot; waiting...' : `robot-control: ${e.message}; retrying...`);
+    err(`robot-control: ${e.message}; ${e.code === 'E_BUSY' ? 'waiting' : 'retrying'}...`);
   });
   return client;
 }

@@ -3,9 +3,13 @@
  * so the robot runs the new code a moment later. Saves that come in a burst (an
  * editor writing several files, a formatter) make one upload; a save during an
  * upload makes one more upload after it.
+ *
+ * dev observes, and holds the control lease only while it uploads (take_control,
+ * update, start, release_control; never forced): an operator can drive the robot from
+ * the panel meanwhile, and a save made while they hold it waits until they release it.
  */
 import { resolve, sep } from 'node:path';
-import { packProject, RobotClientError, SKIPPED_DIRS, type RobotClient } from '../client/index.js';
+import { BrokerError, packProject, RobotClientError, SKIPPED_DIRS, type RobotClient } from '../client/index.js';
 import { EXIT, type Command } from './command.js';
 import { connectClient, createClient } from './connect.js';
 import { watchTree, type TreeWatcher } from './folder-watcher.js';
@@ -31,6 +35,12 @@ A project that fails to load is refused and the previous one keeps running; fix
 the file and save again. Changes under ${[...SKIPPED_DIRS].join(', ')} are ignored.
 Runs until Ctrl-C.
 
+dev connects as an observer and takes the robot (the control lease) only while it
+uploads, then releases it (the robot's stop() hooks run then). Meanwhile the panel,
+\`call\` and \`watch\` work as usual. While someone else holds the robot, an upload
+waits (one line says who holds it) and goes out once they release it; dev never
+takes the robot by force.
+
 Options:
   --debounce MS      wait this long after the last change before packing (default ${DEFAULT_DEBOUNCE_MS})
   --events           also print pushed events as JSON lines, as \`watch\` does
@@ -45,7 +55,7 @@ ${CONNECTION_HELP}`,
     // Refuse a folder that is not a project before connecting (exit 1, E_NO_ENTRY / E_NOT_FOUND).
     const first = packProject(dir);
     const settings = connectionSettings(values);
-    const client = createClient(settings);
+    const client = createClient(settings, 'observer');
     // What the robot prints, as it prints it: the point of an edit-save-run loop.
     client.on('robot_log', (l: RobotLogLine) => out(`[robot${l.stream === 'stderr' ? ' stderr' : ''}] ${l.line}`));
     if (values.events) {
@@ -68,8 +78,10 @@ class DevLoop {
   private uploading = false;
   /** A change arrived since the last upload began. */
   private dirty = false;
-  /** The last upload never reached the broker: do it again once reconnected. */
+  /** The last upload never reached the broker: do it again once reconnected (or the lease is free). */
   private owed = false;
+  /** The holder the last upload is waiting for (said once, not once per try). */
+  private waitingFor: string | null = null;
   private timer: NodeJS.Timeout | undefined;
   private watcher: TreeWatcher | null = null;
 
@@ -99,6 +111,10 @@ class DevLoop {
         err('robot-control: connected');
         if (this.owed) this.schedule(0);
       });
+      this.client.on('control', (s) => {
+        // The holder let go: the upload that waited for it goes out now.
+        if (s.controller === null && this.waitingFor !== null && !this.uploading) this.schedule(0);
+      });
       this.client.on('reconnect_failed', (e) => {
         err(`robot-control: ${describeError(e)}`);
         finish(EXIT.error);
@@ -126,10 +142,15 @@ class DevLoop {
   private async upload(): Promise<void> {
     this.uploading = true;
     this.dirty = false;
-    const n = ++this.uploads;
+    const n = this.uploads + 1;
     const started = performance.now();
+    let holding = false;
     try {
       const packed = packProject(this.dir);
+      await this.client.takeControl(); // never forced: an operator driving keeps the robot
+      holding = true;
+      this.waitingFor = null;
+      this.uploads = n;
       const result = await this.client.update(packed.zip);
       const { objects } = await this.client.start();
       this.owed = false;
@@ -139,10 +160,19 @@ class DevLoop {
         .join(' ');
       out(`upload #${n} ok: ${result.type} ${result.entry}, ${result.files} files, ${result.bytes} bytes in ${ms} ms; objects: ${listed || '(none)'}`);
     } catch (e) {
+      if (!holding && e instanceof BrokerError && e.code === 'E_BUSY') {
+        const holder = typeof e.details.controller === 'string' ? e.details.controller : 'another client';
+        if (this.waitingFor !== holder) out(`upload #${n} waiting: "${holder}" holds the robot; uploading once it is released`);
+        this.waitingFor = holder;
+        return;
+      }
+      this.uploads = n;
       // Lost on the way (not refused by the broker): send it again after reconnecting.
       if (e instanceof RobotClientError && e.code !== 'E_CLOSED') this.owed = true;
       out(`upload #${n} error: ${describeError(e)}`);
     } finally {
+      // Forced out meanwhile: nothing to give back (E_NOT_CONTROLLER), and nothing to do about it.
+      if (holding) await this.client.releaseControl().catch(() => {});
       this.uploading = false;
     }
     if (this.dirty) this.schedule(this.debounceMs);

@@ -7,7 +7,7 @@ import { err } from './output.js';
 
 export const watch: Command = {
   name: 'watch',
-  summary: 'print pushed events as JSON lines',
+  summary: 'print pushed events as JSON lines (an observer: runs beside the panel, call, dev)',
   help: `Usage: robot-control watch [EVENT...] [--count N] [options]
 
 Prints each event the broker sends (all of them, or only the EVENTs named) as one
@@ -17,8 +17,10 @@ robot_log (a line the robot printed: {"stream","line","ts","generation"}).
 Runs until Ctrl-C, or until N events with --count (the robot's events: the broker's
 own are printed but not counted, unless named). Reconnects when the link drops.
 
-The broker admits one client at a time: while watch runs, other commands get
-"busy". To call a method and watch what it pushes, use \`call ... --follow\`.
+Watch connects as an observer: it never holds the robot, so \`call\`, \`dev\` and the
+panel work beside it (and any number of watches). The broker's \`control\` (who
+holds the robot) and \`project\` (the loaded project's methods) events are printed
+too, on connect and whenever they change.
 
 Options:
   --count N          exit after N events (the broker's own events do not count unless named)
@@ -28,7 +30,8 @@ ${CONNECTION_HELP}`,
     const { values, positionals } = parse(argv, { ...CONNECTION_OPTIONS, count: { type: 'string' } });
     const n = count(values.count, '--count');
     const settings = connectionSettings(values);
-    const client = createClient(settings);
+    // An observer: admitted beside the controller (the panel, call, dev); it takes nothing.
+    const client = createClient(settings, 'observer');
     try {
       // Listening before connecting: the broker sends worker_status at once.
       const following = followEvents(client, { events: positionals, count: n });

@@ -29,14 +29,28 @@ export function isRobotError(err: unknown): err is RobotError {
   return err instanceof BrokerError || err instanceof RobotClientError;
 }
 
-/** A connect_error as a coded error: the broker's refusals keep their protocol meaning. */
+/**
+ * A connect_error as a coded error. The broker's refusals carry `err.data = { code, ...details }`
+ * (E_UNAUTHORIZED, E_BUSY with the holder, E_INVALID_PAYLOAD for an unknown role); brokers
+ * older than the control lease said only "unauthorized" or "busy".
+ */
 export function connectError(err: Error, url: string): RobotError {
-  if (err.message === 'unauthorized') return new BrokerError('E_UNAUTHORIZED', 'unauthorized: the token is missing or wrong');
-  if (err.message === 'busy') return new BrokerError('E_BUSY', 'busy: another client holds the robot');
   const data = (err as Error & { data?: unknown }).data;
-  const code = (data as { code?: unknown } | undefined)?.code;
-  if (isErrorCode(code)) return new BrokerError(code, err.message);
+  if (data && typeof data === 'object' && isErrorCode((data as { code?: unknown }).code)) {
+    const { code, ...details } = data as { code: ErrorCode } & Record<string, unknown>;
+    return new BrokerError(code, refusal(code, err.message, details), details);
+  }
+  if (err.message === 'unauthorized') return new BrokerError('E_UNAUTHORIZED', refusal('E_UNAUTHORIZED', err.message, {}));
+  if (err.message === 'busy') return new BrokerError('E_BUSY', refusal('E_BUSY', err.message, {}));
   return new RobotClientError('E_UNREACHABLE', `cannot reach ${url}: ${describeTransportError(err)}`, {}, { cause: err });
+}
+
+/** A refusal in words: who holds the lease, how many observers. */
+function refusal(code: ErrorCode, message: string, details: Record<string, unknown>): string {
+  if (code === 'E_UNAUTHORIZED') return 'unauthorized: the token is missing or wrong';
+  if (code !== 'E_BUSY') return message;
+  if (typeof details.limit === 'number') return `busy: every observer slot is taken (${details.limit})`;
+  return typeof details.controller === 'string' ? `busy: "${details.controller}" holds the robot` : 'busy: another client holds the robot';
 }
 
 /** Socket.IO's transport errors, in words: nobody reading them knows what "xhr poll error" means. */

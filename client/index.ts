@@ -13,4 +13,16 @@ export { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export { ERROR_CODES } from '../ipc/errors.js';
 export type { ErrorCode } from '../ipc/errors.js';
-export type { UpdateResult, StartResult, WorkerStatus, WorkerState, ShedReport, ProjectType } from '../ipc/protocol.js';
+export type {
+  UpdateResult,
+  StartResult,
+  WorkerStatus,
+  WorkerState,
+  ShedReport,
+  ProjectType,
+  ClientRole,
+  ControlState,
+  TakeControlResult,
+  ReleaseControlResult,
+  EmergencyStopResult,
+} from '../ipc/protocol.js';

@@ -1,5 +1,5 @@
 /** RobotClient's options, states and events. */
-import type { ServerToClientEvents } from '../ipc/protocol.js';
+import type { ClientRole, ServerToClientEvents } from '../ipc/protocol.js';
 import type { BackoffOptions } from './backoff.js';
 import type { RobotError } from './errors.js';
 
@@ -24,6 +24,15 @@ export interface RobotClientOptions {
    * answering "busy". Default: a random id per RobotClient instance.
    */
   clientId?: string;
+  /**
+   * The part this client asks for in the control lease. `controller` (the default) drives:
+   * refused as "busy" while another controller holds the lease. `observer` is always admitted
+   * (up to the broker's `max_observers`), receives every event, may call `emergencyStop()`
+   * and `takeControl()`, but its `update`/`start`/`call` answer E_NOT_CONTROLLER. A watcher
+   * connects as an observer. After `takeControl()`/`releaseControl()`, or being forced out,
+   * reconnects ask for the role the client last held.
+   */
+  role?: ClientRole;
   /** Default per-call timeout in ms, from the call until its answer, queueing included. 0: none. */
   callTimeoutMs?: number;
   /**
@@ -56,7 +65,7 @@ export type ClientState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'clo
 export interface ClientEvents {
   connect(): void;
   disconnect(reason: string): void;
-  /** One connection attempt failed (E_BUSY, E_UNAUTHORIZED, E_UNREACHABLE). */
+  /** One connection attempt failed (E_BUSY, E_UNAUTHORIZED, E_INVALID_PAYLOAD, E_UNREACHABLE). */
   connect_error(error: RobotError): void;
   /** The next attempt is scheduled in `delayMs`. */
   reconnect_attempt(info: { attempt: number; delayMs: number }): void;
@@ -64,5 +73,5 @@ export interface ClientEvents {
   reconnect_failed(error: RobotError): void;
 }
 
-/** Every event with a known payload: the broker's (worker_status, events_shed, broker_error) and the client's. */
+/** Every event with a known payload: the broker's (worker_status, control, project, events_shed, broker_error, robot_log) and the client's. */
 export type KnownEvents = ServerToClientEvents & ClientEvents;

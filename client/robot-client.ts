@@ -7,6 +7,9 @@
  *   robot.on('odometry', (pose) => console.log(pose));
  *   await robot.close();
  *
+ * The control lease: a client is the `controller` (the default; one at a time) or an
+ * `observer` (`role: 'observer'`: sees everything, may emergencyStop() and takeControl()).
+ *
  * One Socket.IO connection at a time, made fresh for every attempt; the SDK does
  * its own reconnecting (socket.io-client's Manager gives up on middleware refusals
  * such as "busy", and never retries after the server disconnects a socket).
@@ -14,7 +17,18 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
-import type { AckFn, ClientToServerEvents, ServerToClientEvents, StartResult, UpdateResult } from '../ipc/protocol.js';
+import type {
+  AckFn,
+  ClientRole,
+  ClientToServerEvents,
+  ControlState,
+  EmergencyStopResult,
+  ReleaseControlResult,
+  ServerToClientEvents,
+  StartResult,
+  TakeControlResult,
+  UpdateResult,
+} from '../ipc/protocol.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { connectError, RobotClientError, type RobotError } from './errors.js';
 import {
@@ -58,11 +72,15 @@ export class RobotClient {
   private retryTimer: NodeJS.Timeout | undefined;
   private lastError: RobotError | null = null;
   private closedWith: RobotError | null = null;
+  /** The role to ask for at the next (re)connection: the one this client last held. */
+  private currentRole: ClientRole;
+  private lastControl: ControlState | null = null;
 
   constructor(options: RobotClientOptions) {
     this.url = options.url ?? DEFAULT_URL;
     this.token = options.token;
     this.clientId = options.clientId ?? randomUUID();
+    this.currentRole = options.role ?? 'controller';
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.queueWhileDisconnected = options.queueWhileDisconnected ?? true;
     this.reconnect =
@@ -85,6 +103,16 @@ export class RobotClient {
 
   get connected(): boolean {
     return this.currentState === 'connected';
+  }
+
+  /** The role this client holds (or asks for at its next connection). */
+  get role(): ClientRole {
+    return this.currentRole;
+  }
+
+  /** The lease as the broker last told it (the `control` event), or null before the first. */
+  get lease(): ControlState | null {
+    return this.lastControl;
   }
 
   /**
@@ -138,7 +166,31 @@ export class RobotClient {
     return this.request('process', { params }, `${object}.${method}`, options) as Promise<T>;
   }
 
-  /** Listen to a pushed robot event, a broker event (worker_status, events_shed, broker_error) or a client event. */
+  /**
+   * Take the control lease. Without `force` it rejects with E_BUSY (`details.controller`)
+   * while someone else holds it; with `force` the holder is demoted to observer. Either way
+   * the broker runs the project's stop() hooks when the holder changes.
+   */
+  async takeControl(options: { force?: boolean } & CallOptions = {}): Promise<TakeControlResult> {
+    const { force, ...callOptions } = options;
+    const result = await this.request('take_control', force ? { force: true } : {}, 'take_control', callOptions);
+    this.currentRole = 'controller';
+    return result;
+  }
+
+  /** Give the lease up and observe (E_NOT_CONTROLLER when this client does not hold it). The stop() hooks run. */
+  async releaseControl(options?: CallOptions): Promise<ReleaseControlResult> {
+    const result = await this.request('release_control', {}, 'release_control', options);
+    this.currentRole = 'observer';
+    return result;
+  }
+
+  /** Run the project's stop() hooks now, from any client (observers too); resolves with the objects stopped. */
+  emergencyStop(options?: CallOptions): Promise<EmergencyStopResult> {
+    return this.request('emergency_stop', {}, 'emergency_stop', options);
+  }
+
+  /** Listen to a pushed robot event, a broker event (worker_status, control, project, ...) or a client event. */
   on<E extends keyof KnownEvents>(event: E, listener: KnownEvents[E]): this;
   on(event: string, listener: (data: unknown) => void): this;
   on(event: string, listener: (...args: never[]) => void): this {
@@ -194,7 +246,7 @@ export class RobotClient {
   private open(): void {
     this.currentState = 'connecting';
     const socket: Wire = io(this.url, {
-      auth: { token: this.token, clientId: this.clientId },
+      auth: { token: this.token, clientId: this.clientId, role: this.currentRole },
       forceNew: true,
       reconnection: false,
       transports: this.transports,
@@ -205,9 +257,16 @@ export class RobotClient {
     socket.on('disconnect', (reason) => this.onDisconnect(socket, reason));
     // Everything the server emits: robot pushes under their own names, and the broker's events.
     socket.onAny((event: string, ...args: unknown[]) => {
+      // Before any listener runs: a listener reading `role` or `lease` sees this state.
+      if (event === 'control') this.noteControl(args[0] as ControlState);
       for (const listener of this.anyListeners) listener(event, args[0]);
       this.emitter.emit(event, ...args);
     });
+  }
+
+  private noteControl(state: ControlState): void {
+    this.lastControl = state;
+    if (state.role === 'controller' || state.role === 'observer') this.currentRole = state.role;
   }
 
   private onConnect(socket: Wire): void {
@@ -228,8 +287,8 @@ export class RobotClient {
     const error = connectError(err, this.url);
     this.lastError = error;
     this.emitter.emit('connect_error', error);
-    // A wrong token will not get better by trying again.
-    if (error.code === 'E_UNAUTHORIZED') this.giveUp(error);
+    // Busy and unreachable may clear up; a wrong token or an unknown role will not.
+    if (error.code !== 'E_BUSY' && error.code !== 'E_UNREACHABLE') this.giveUp(error);
     else this.retry(error);
   }
 

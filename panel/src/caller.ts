@@ -1,7 +1,8 @@
 /**
- * Start and call: Start loads the project and its ack lists the objects and
- * methods with their parameters and docs; the picker is built from it (lifecycle
- * hooks apart). Picking a method shows its doc and a form for its parameters over
+ * Start and call: the broker's `project` event (on connect and whenever the project
+ * changes) lists the objects and methods with their parameters and docs, and so does
+ * Start's ack; the picker is built from it (lifecycle hooks apart). An observer sees
+ * the picker but cannot send. Picking a method shows its doc and a form for its parameters over
  * the JSON editor, which checks the JSON as you type; named presets run in one
  * click. Send (or Ctrl+Enter) calls the method; the answer shows with its
  * round-trip time (an error with its file:line), and every call goes to the history.
@@ -36,6 +37,11 @@ export class Caller {
   private latest = 0;
   private waitTimer: ReturnType<typeof setInterval> | undefined;
   private readonly projectListeners: Array<(p: StartResult | null) => void> = [];
+  /** The broker sends `project` events (lease-aware): an upload's new listing comes by itself. */
+  private brokerTellsProject = false;
+  private connected = false;
+  /** This tab holds the control lease (an observer's commands are refused). */
+  private controlling = true;
 
   constructor(
     private readonly link: Link<ServerToClientEvents>,
@@ -76,8 +82,17 @@ export class Caller {
     fn(this.project);
   }
 
-  /** A new project was uploaded: the old picker no longer applies. */
+  /** The broker's `project` event: what is loaded now (null: nothing). */
+  projectFromBroker(p: StartResult | null): void {
+    this.brokerTellsProject = true;
+    this.startBtn.classList.remove('attention');
+    this.setProject(p);
+    this.renderProject(p ? 'loaded' : 'none');
+  }
+
+  /** A new project was uploaded: the old picker no longer applies (unless the broker already sent the new one). */
   projectReplaced(): void {
+    if (this.brokerTellsProject) return;
     this.setProject(null);
     this.startBtn.classList.add('attention');
     this.renderProject('uploaded');
@@ -85,8 +100,15 @@ export class Caller {
 
   /** The connection came or went: what can be pressed. */
   setEnabled(connected: boolean): void {
-    this.startBtn.disabled = !connected;
-    this.check(connected);
+    this.connected = connected;
+    this.startBtn.disabled = !connected || !this.controlling;
+    this.check();
+  }
+
+  /** The lease: only its holder may Start and Send. */
+  setControlling(controlling: boolean): void {
+    this.controlling = controlling;
+    this.setEnabled(this.connected);
   }
 
   async start(): Promise<void> {
@@ -104,7 +126,7 @@ export class Caller {
     } catch (err) {
       this.info.textContent = `✗ ${(err as Error).message}`;
     } finally {
-      this.startBtn.disabled = !this.link.connected;
+      this.startBtn.disabled = !this.link.connected || !this.controlling;
     }
   }
 
@@ -133,7 +155,7 @@ export class Caller {
   send(): void {
     if (!this.selected) return;
     const parsed = parseArgs(this.input.value);
-    if (!parsed.ok || !this.link.connected) {
+    if (!parsed.ok || !this.link.connected || !this.controlling) {
       this.check();
       return;
     }
@@ -185,7 +207,7 @@ export class Caller {
     for (const fn of this.projectListeners) fn(p);
   }
 
-  private renderProject(how: 'none' | 'kept' | 'started' | 'uploaded', ms?: number): void {
+  private renderProject(how: 'none' | 'kept' | 'started' | 'uploaded' | 'loaded', ms?: number): void {
     const p = this.project;
     this.renderMethods();
     if (how === 'uploaded') {
@@ -193,7 +215,7 @@ export class Caller {
       return;
     }
     if (!p) {
-      this.info.textContent = 'Press Start to load the project and list its methods.';
+      this.info.textContent = this.brokerTellsProject ? 'No project loaded: upload one.' : 'Press Start to load the project and list its methods.';
       return;
     }
     const n = Object.keys(p.objects).length;
@@ -202,7 +224,7 @@ export class Caller {
       `${p.type} · `,
       h('code', { text: p.entry }),
       ` · ${n} object${n === 1 ? '' : 's'}`,
-      how === 'started' && ms !== undefined ? ` · started in ${duration(ms)}` : ' · from the last Start',
+      how === 'started' && ms !== undefined ? ` · started in ${duration(ms)}` : how === 'loaded' ? ' · loaded' : ' · from the last Start',
     );
   }
 
@@ -252,14 +274,15 @@ export class Caller {
     }
   }
 
-  private check(connected = this.link.connected): void {
+  private check(connected = this.connected): void {
     const parsed = parseArgs(this.input.value);
     this.input.classList.toggle('invalid', !parsed.ok);
     this.input.setAttribute('aria-invalid', String(!parsed.ok));
     this.hint.classList.toggle('error', !parsed.ok);
     const missing = parsed.ok ? this.form.missing() : [];
-    this.hint.textContent = parsed.ok ? `${describeArgs(parsed.args)}${missing.length ? ` Needs ${missing.join(', ')}.` : ''} Ctrl+Enter sends.` : parsed.error;
-    this.sendBtn.disabled = !parsed.ok || !this.selected || !connected;
+    const sends = this.controlling ? ' Ctrl+Enter sends.' : ' You are observing: take control to send.';
+    this.hint.textContent = parsed.ok ? `${describeArgs(parsed.args)}${missing.length ? ` Needs ${missing.join(', ')}.` : ''}${sends}` : parsed.error;
+    this.sendBtn.disabled = !parsed.ok || !this.selected || !connected || !this.controlling;
     this.input.disabled = !this.selected;
     this.presets.setTarget(this.selected, parsed.ok);
   }

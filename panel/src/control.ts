@@ -1,13 +1,16 @@
 /**
- * Control mode: this tab holds the robot. Wires the connection to the upload,
- * start-and-call, history, STOP and teleop parts, every pushed event to the log and
- * plot, and the robot's printed output to its console.
+ * Control mode: this tab drives the robot when it holds the control lease, and observes
+ * otherwise (it connects as the controller when nobody holds the lease, else as an
+ * observer). Wires the connection to the lease view, the upload, start-and-call,
+ * history, STOP (emergency_stop: any role) and teleop parts, every pushed event to the
+ * log and plot, and the robot's printed output to its console.
  */
 import type { ServerToClientEvents } from '#protocol';
 import { parseArgs } from './args.js';
 import { Caller } from './caller.js';
 import type { Shared } from './shared.js';
 import { CallHistory } from './history.js';
+import { LeaseView } from './lease.js';
 import { Link, type LinkState } from './link.js';
 import { StopButton } from './stop.js';
 import { Teleop } from './teleop.js';
@@ -19,7 +22,7 @@ const BROKER_EVENTS: Record<keyof ServerToClientEvents, true> = { worker_status:
 
 export function startControl(env: Shared, clientId: string): Link<ServerToClientEvents> {
   const { status, log, plot } = env;
-  const link = new Link<ServerToClientEvents>({ url: location.origin, namespace: '', clientId, onState });
+  const link = new Link<ServerToClientEvents>({ url: location.origin, namespace: '', clientId, role: 'controller', onState });
   const history = new CallHistory(
     (r) => {
       const parsed = parseArgs(r.args);
@@ -28,17 +31,48 @@ export function startControl(env: Shared, clientId: string): Link<ServerToClient
     (r) => caller.select(r.object, r.method, r.args),
   );
   const caller = new Caller(link, history);
-  const stop = new StopButton((t) => caller.run(t.object, t.method, undefined));
+  const stop = new StopButton(
+    async () => {
+      const { ack } = await link.call('emergency_stop', {});
+      if (ack.status === 'success') return ack.data;
+      throw new Error(`${ack.data.code}: ${ack.message}`);
+    },
+    (text, ok) => {
+      status.toast(text, ok ? 'ok' : 'err');
+      log.system('emergency_stop', text);
+    },
+  );
   const teleop = new Teleop(link);
+  const lease = new LeaseView(clientId, {
+    take: async (force) => (await link.call('take_control', force ? { force: true } : {})).ack,
+    release: async () => (await link.call('release_control', {})).ack,
+    toast: (text, tone) => status.toast(text, tone),
+  });
   caller.onProject((p) => {
     stop.setProject(p);
     teleop.setProject(p);
   });
-  new Uploader(link, () => {
+  const uploader = new Uploader(link, () => {
     caller.projectReplaced();
     // The old project's events are history: the plot follows the new one.
     plot.reset();
   });
+
+  lease.onRole((role) => {
+    const controlling = role === 'controller';
+    caller.setControlling(controlling);
+    uploader.setAllowed(controlling);
+    teleop.setConnected(link.connected && controlling);
+    document.body.dataset.role = role;
+  });
+  link.on('control', (s) => {
+    // Reconnect as what this tab is now: a demoted controller comes back as an observer.
+    link.role = s.role;
+    lease.set(s);
+    log.system('control', s);
+  });
+  // The broker says what is loaded: the picker and STOP need no Start.
+  link.on('project', (p) => caller.projectFromBroker(p));
 
   const workerRows = new WorkerTimeline();
   link.on('worker_status', (s) => {
@@ -62,7 +96,7 @@ export function startControl(env: Shared, clientId: string): Link<ServerToClient
     const connected = s.kind === 'connected';
     caller.setEnabled(connected);
     stop.setConnected(connected);
-    teleop.setConnected(connected);
+    lease.setConnected(connected);
     plot.setLive(connected);
     env.timeline(s);
     if (s.kind === 'unauthorized') env.tokenRefused();

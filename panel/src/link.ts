@@ -6,16 +6,20 @@
  * Socket.IO's own reconnection is off: it does not retry a connection the server
  * refused ("busy"), and it does not say when the next try is. Ours does both, with
  * exponential backoff and jitter, and `retryNow()` skips the wait.
+ *
+ * On the control namespace the link asks for a role in the control lease: `controller`
+ * first; refused as busy (someone else holds the lease) it comes straight back as an
+ * `observer`, which the broker always admits (up to its observer limit).
  */
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ClientToServerEvents } from '#protocol';
+import type { Ack, ClientRole, ClientToServerEvents, ConnectErrorData } from '#protocol';
 
 export type LinkState =
   /** Not opened yet (no token). */
   | { kind: 'idle' }
   | { kind: 'connecting' }
   | { kind: 'connected'; transport: string }
-  /** Another client holds the robot; we try again at `retryAt`. */
+  /** The broker admits no more clients (every observer slot taken); we try again at `retryAt`. */
   | { kind: 'busy'; attempt: number; retryAt: number }
   /** The broker refused the token. No retry: a person must give another one. */
   | { kind: 'unauthorized' }
@@ -30,6 +34,8 @@ export interface LinkOptions {
   /** '' for the control namespace, '/monitor' for watching. */
   namespace: string;
   clientId?: string;
+  /** The role to ask for first (the control namespace); none on /monitor. */
+  role?: ClientRole;
   onState(state: LinkState): void;
 }
 
@@ -59,12 +65,15 @@ export class Link<Listen extends object> {
   state: LinkState = { kind: 'idle' };
   /** Set before `open()`; read at every (re)connection. */
   token = '';
+  /** The role asked for at the next (re)connection: the one this tab last held (the `control` event keeps it). */
+  role: ClientRole | undefined;
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** Calls waiting for their ack: failed at once when the connection drops. */
   private readonly pending = new Set<(err: Error) => void>();
 
   constructor(private readonly opts: LinkOptions) {
+    this.role = opts.role;
     const base = opts.url.replace(/\/$/, '');
     this.socket = io(base + opts.namespace, {
       autoConnect: false,
@@ -72,7 +81,7 @@ export class Link<Listen extends object> {
       // WebSocket first: binary frames for uploads (long-polling would base64 them).
       transports: ['websocket', 'polling'],
       tryAllTransports: true,
-      auth: (cb) => cb(opts.clientId ? { token: this.token, clientId: opts.clientId } : { token: this.token }),
+      auth: (cb) => cb({ token: this.token, ...(opts.clientId ? { clientId: opts.clientId } : {}), ...(this.role ? { role: this.role } : {}) }),
     });
     const s = this.socket;
     s.on('connect', () => {
@@ -82,9 +91,16 @@ export class Link<Listen extends object> {
         if (this.state.kind === 'connected') this.set({ kind: 'connected', transport: this.transport() });
       });
     });
-    s.on('connect_error', (err: Error) => {
-      if (err.message === 'unauthorized') this.set({ kind: 'unauthorized' });
-      else if (err.message === 'busy') this.retry('busy', 'busy');
+    s.on('connect_error', (err: Error & { data?: Partial<ConnectErrorData> }) => {
+      // The code, where the broker sends one; older brokers only said it in the message.
+      const code = err.data?.code ?? (err.message === 'unauthorized' ? 'E_UNAUTHORIZED' : err.message === 'busy' ? 'E_BUSY' : undefined);
+      if (code === 'E_UNAUTHORIZED') this.set({ kind: 'unauthorized' });
+      else if (code === 'E_BUSY' && this.role === 'controller' && err.data?.code) {
+        // Someone else drives: watch as an observer, at once (the panel offers "Take control").
+        this.role = 'observer';
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => this.socket.connect(), 0);
+      } else if (code === 'E_BUSY') this.retry('busy', 'busy');
       else if (err.message === 'Invalid namespace') this.set({ kind: 'unavailable', reason: `this broker has no ${opts.namespace} namespace` });
       else this.retry('reconnecting', err.message || 'connection failed');
     });

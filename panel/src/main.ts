@@ -25,8 +25,10 @@ async function main(): Promise<void> {
   document.title = `${watch ? 'watch · ' : ''}robot-control · ${location.host}`;
   const switcher = $<HTMLAnchorElement>('mode-switch');
   switcher.href = otherModeHref();
-  switcher.textContent = watch ? 'Take control' : 'Watch only';
-  switcher.title = watch ? 'Connect as the controlling client (one at a time)' : 'Watch commands and events read-only, without holding the robot';
+  switcher.textContent = watch ? 'Control panel' : 'Watch only';
+  switcher.title = watch
+    ? 'The control panel: it drives when nobody holds the robot, else it observes (and offers Take control)'
+    : 'Watch the controller’s commands and acks read-only (the /monitor namespace)';
 
   // Read before anything else can run: the token must leave the address bar at once.
   const token = takeToken();

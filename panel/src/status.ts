@@ -89,7 +89,7 @@ export class StatusView {
           : s.kind === 'idle'
             ? ['wait', 'no token', 'Waiting for an access token']
           : s.kind === 'busy'
-            ? ['warn', 'busy', 'Another client holds the robot']
+            ? ['warn', 'busy', 'The broker admits no more clients']
             : s.kind === 'unauthorized'
               ? ['err', 'unauthorized', 'The broker refused the token']
               : s.kind === 'reconnecting'
@@ -125,8 +125,8 @@ export class StatusView {
     let body = '';
     const buttons: HTMLElement[] = [];
     if (s.kind === 'busy') {
-      title = 'Another client holds the robot.';
-      body = `Only one client may control it at a time. Close the other panel or program, or wait for it to disconnect: trying again in ${wait} s (attempt ${s.attempt}).`;
+      title = 'The broker admits no more clients.';
+      body = `Another client holds the robot and every observer slot (websocket.max_observers) is taken. Close another panel or program, or wait: trying again in ${wait} s (attempt ${s.attempt}).`;
       buttons.push(retry());
       if (this.actions.watchInstead) buttons.push(h('button', { class: 'btn small ghost', text: 'Watch read-only', onclick: () => this.actions.watchInstead?.() }));
     } else if (s.kind === 'reconnecting') {

@@ -1,37 +1,33 @@
 /**
- * The STOP button: calls the robot's stop methods, found in the start ack. For each
- * object, the first of STOP_NAMES it has (so sport_client.StopMove, and the
- * `stop()` hooks the broker itself calls when a client leaves). Escape presses it.
+ * The STOP button: the broker's `emergency_stop`, which runs the project's `stop()`
+ * hooks from any client, observers included. Armed as soon as the broker says a
+ * project is loaded (its `project` event): no Start needed. Escape presses it.
+ * STOP_NAMES is how teleop picks the stop method that halts a drive.
  */
-import type { StartResult } from '#protocol';
+import type { EmergencyStopResult, StartResult } from '#protocol';
 import { $ } from './dom.js';
 
 /** Most specific first: a motion stop beats a generic one. */
 export const STOP_NAMES = ['StopMove', 'stop_move', 'EmergencyStop', 'emergency_stop', 'stop', 'Stop'];
 
-export interface StopTarget {
-  object: string;
-  method: string;
-}
-
-export function stopTargets(project: StartResult | null): StopTarget[] {
+/** The objects whose `stop()` hook emergency_stop runs (from the project's method list). */
+export function stopHooks(project: StartResult | null): string[] {
   if (!project) return [];
-  const targets: StopTarget[] = [];
-  for (const [object, methods] of Object.entries(project.objects)) {
-    const method = STOP_NAMES.find((name) => methods.includes(name));
-    if (method) targets.push({ object, method });
-  }
-  // Motion first: the call that halts the robot goes out before the housekeeping ones.
-  return targets.sort((a, b) => STOP_NAMES.indexOf(a.method) - STOP_NAMES.indexOf(b.method));
+  return Object.entries(project.objects)
+    .filter(([, methods]) => methods.includes('stop'))
+    .map(([object]) => object);
 }
 
 export class StopButton {
   private readonly button = $<HTMLButtonElement>('stop-btn');
   private readonly detail = $('stop-detail');
-  private targets: StopTarget[] = [];
+  private project: StartResult | null = null;
   private connected = false;
 
-  constructor(private readonly call: (t: StopTarget) => Promise<unknown>) {
+  constructor(
+    private readonly stop: () => Promise<EmergencyStopResult>,
+    private readonly told: (text: string, ok: boolean) => void,
+  ) {
     this.button.addEventListener('click', () => this.press());
     window.addEventListener('keydown', (e) => {
       // Escape stops the robot from anywhere, even while typing args.
@@ -41,7 +37,7 @@ export class StopButton {
   }
 
   setProject(project: StartResult | null): void {
-    this.targets = stopTargets(project);
+    this.project = project;
     this.render();
   }
 
@@ -54,16 +50,20 @@ export class StopButton {
     if (this.button.disabled) return;
     this.button.classList.add('fired');
     setTimeout(() => this.button.classList.remove('fired'), 600);
-    for (const t of this.targets) void this.call(t);
+    this.stop().then(
+      // The broker names each hook it ran ("sport_client.stop"): the objects are what the operator knows.
+      (r) => this.told(r.stopped.length ? `STOP: stopped ${r.stopped.map((s) => s.replace(/\.stop$/, '')).join(', ')}` : 'STOP: the project has no stop() hook', r.stopped.length > 0),
+      (e: Error) => this.told(`STOP failed: ${e.message}`, false),
+    );
   }
 
   private render(): void {
-    const names = this.targets.map((t) => `${t.object}.${t.method}`);
-    this.button.disabled = !this.connected || names.length === 0;
-    this.detail.textContent = names.length === 0 ? 'no stop method yet' : names.length === 1 ? names[0]! : `${names[0]} +${names.length - 1}`;
-    this.button.title =
-      names.length === 0
-        ? 'Press Start: the stop method comes from the project’s method list'
-        : `Calls ${names.join(', ')} (Escape)`;
+    const hooks = stopHooks(this.project);
+    this.button.disabled = !this.connected || !this.project;
+    this.button.dataset.armed = String(!this.button.disabled);
+    this.detail.textContent = !this.project ? 'no project loaded' : hooks.length === 0 ? 'no stop() hook' : hooks.length === 1 ? `${hooks[0]}.stop()` : `${hooks[0]}.stop() +${hooks.length - 1}`;
+    this.button.title = !this.project
+      ? 'Armed once the broker has a project loaded'
+      : `Emergency stop: runs ${hooks.length ? hooks.map((o) => `${o}.stop()`).join(', ') : 'the project’s stop() hooks (it has none)'}, from any tab (Escape)`;
   }
 }

@@ -21,6 +21,7 @@ export class Uploader {
   private readonly fill = $('upload-bar');
   private readonly status = $('upload-status');
   private busy = false;
+  private allowed = true;
 
   constructor(
     private readonly link: Link<ServerToClientEvents>,
@@ -62,8 +63,20 @@ export class Uploader {
     });
   }
 
+  /** Only the lease holder may upload: an observer's drop is refused here, not by the broker. */
+  setAllowed(allowed: boolean): void {
+    this.allowed = allowed;
+    this.input.disabled = !allowed;
+    this.zone.classList.toggle('disabled', !allowed);
+    this.zone.title = allowed ? '' : 'You are observing: take control to upload';
+  }
+
   async upload(file: File): Promise<void> {
     if (this.busy) return;
+    if (!this.allowed) {
+      this.show('failed', `You are observing: take control to upload ${file.name}.`);
+      return;
+    }
     if (!this.link.connected) {
       this.show('failed', `Not connected: ${file.name} was not sent.`);
       return;
@@ -89,7 +102,7 @@ export class Uploader {
           h('strong', { text: file.name }),
           ` uploaded: ${r.type} project, entry `,
           h('code', { text: r.entry }),
-          `, ${r.files} file${r.files === 1 ? '' : 's'}, ${bytes(r.bytes)} (${duration(ms)}). Press Start to load it.`,
+          `, ${r.files} file${r.files === 1 ? '' : 's'}, ${bytes(r.bytes)} (${duration(ms)}).`,
         );
         this.onUploaded(r);
       } else {

@@ -167,7 +167,7 @@ describe('upload, start, call', () => {
     try {
       const r = await cli(['call', 'robot', 'add', '[1, 1]', '--wait', '0.5'], conn);
       expect(r.exitCode).toBe(1);
-      expect(r.stderr).toMatch(/busy: another client holds the robot; waiting/);
+      expect(r.stderr).toMatch(/busy: "someone-else" holds the robot; waiting/);
       expect(r.stderr).toMatch(/E_BUSY/);
     } finally {
       holder.close();

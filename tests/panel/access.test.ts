@@ -1,5 +1,5 @@
 /**
- * Getting in and staying in: the token prompt (none, wrong, pasted URL), "busy"
+ * Getting in and staying in: the token prompt (none, wrong, pasted URL), observing
  * while another client holds the robot, and reconnecting with backoff when the
  * broker goes away and comes back on the same port.
  */
@@ -98,24 +98,25 @@ describe('access', { timeout: 60_000 }, () => {
     await closeTab(page);
   });
 
-  it('says "busy" with what to do while another client holds the robot, and connects once it leaves', async () => {
+  it('observes while another client holds the robot, says so, and takes control once it leaves', async () => {
     const holder = await t.connect({ clientId: 'someone-else' });
     const page = await newTab();
     try {
       await openPanel(page, t.url, t.token);
-      await waitForConnection(page, 'busy');
-      await page.waitForSelector('#banner[data-kind="busy"]');
-      expect(await page.textContent('#banner')).toContain('Another client holds the robot');
-      await bannerSays(page, /trying again in \d+ s/);
+      await waitForConnection(page, 'connected');
+      await page.waitForSelector('#lease-pill[data-role="observer"][data-controller="someone-else"]');
+      expect(await page.textContent('#lease-bar')).toContain('You are observing.');
+      expect(await page.isHidden('#banner')).toBe(true);
       expect(await page.isDisabled('#start-btn')).toBe(true);
-      expect(await page.isDisabled('#stop-btn')).toBe(true);
+      expect(await page.isDisabled('#zip-input')).toBe(true);
     } finally {
       holder.close();
     }
-    await waitFor(() => t.broker.io.of('/').sockets.size === 0, 10_000, 'the broker to release the robot');
-    await retryNow(page);
-    await waitForConnection(page, 'connected', 20_000);
-    expect(await page.isHidden('#banner')).toBe(true);
+    await page.waitForSelector('#lease-pill[data-role="observer"][data-controller=""]', { timeout: 10_000 });
+    expect(await page.textContent('#lease-bar')).toContain('Nobody controls the robot.');
+    await page.click('#lease-bar button:has-text("Take control")');
+    await page.waitForSelector('#lease-pill[data-role="controller"]');
+    expect(await page.isHidden('#lease-bar')).toBe(true);
     expect(await page.isEnabled('#start-btn')).toBe(true);
     await closeTab(page);
   });

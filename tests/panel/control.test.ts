@@ -62,18 +62,18 @@ describe('the control panel', { timeout: 60_000 }, () => {
     const frames = await page.evaluate(() => (window as unknown as { wsFrames: Array<{ binary?: number; text?: number }> }).wsFrames);
     expect(frames.some((f) => f.binary === zip.length)).toBe(true);
     expect(frames.every((f) => (f.text ?? 0) < zip.length)).toBe(true); // no base64 copy
-    // The old picker no longer applies: Start is what to do next.
-    expect(await page.getAttribute('#start-btn', 'class')).toContain('attention');
+    // The broker's project event brings the new picker: no Start needed.
+    await page.waitForSelector('.method[data-object="rover"][data-method="Drive"]');
   });
 
-  it('starts the project: the picker and the STOP button come from the start ack', async () => {
+  it('starts the project: the picker comes from the start ack, STOP names the stop() hook', async () => {
     await page.click('#start-btn');
     await page.waitForSelector('.method[data-object="rover"][data-method="Hello"]');
     const methods = await page.$$eval('.method[data-object="rover"]', (els) => els.map((e) => (e as HTMLElement).dataset.method));
     expect(methods).toEqual(expect.arrayContaining(['Hello', 'Add', 'Fail', 'Drive', 'Flood', 'StopMove']));
     expect(await page.textContent('#project-info')).toContain('javascript');
     expect(await page.isEnabled('#stop-btn')).toBe(true);
-    expect(await page.textContent('#stop-detail')).toBe('rover.StopMove');
+    expect(await page.textContent('#stop-detail')).toBe('rover.stop()');
   });
 
   it('calls a method and shows the result with its round-trip time', async () => {
@@ -150,10 +150,10 @@ describe('the control panel', { timeout: 60_000 }, () => {
     await page.waitForFunction((old) => document.querySelector('#event-log li:first-child')?.textContent !== old, top);
   });
 
-  it('STOP calls the robot stop method (the button, and Escape)', async () => {
+  it('STOP runs the robot\'s stop() hooks (emergency_stop: the button, and Escape)', async () => {
     await page.click('#stop-btn');
     await waitFor(async () => (await chipCount(page, 'stopped')) === 1, 5000, 'the stopped event');
-    expect(await page.locator('#history-list li').first().textContent()).toContain('rover.StopMove');
+    await page.waitForSelector('.toast:has-text("STOP: stopped rover")');
     await page.focus('#args-input');
     await page.keyboard.press('Escape');
     await waitFor(async () => (await chipCount(page, 'stopped')) === 2, 5000, 'the second stopped event');

@@ -39,6 +39,10 @@ exports.rover = {
     pushMessage('stopped', { by: 'StopMove' });
     return { stopped: true };
   },
+  /** The hook STOP (emergency_stop) and the lease's deadman run. */
+  stop() {
+    return exports.rover.StopMove();
+  },
 };
 `;
 

@@ -1,6 +1,7 @@
 /**
  * The screenshots in docs/screenshots/: a realistic session against a real broker
- * (the default robot walking in a circle, recognition running), desktop and phone.
+ * (the default robot walking in a circle, recognition running), desktop and phone, the
+ * controlling tab and a second tab observing.
  * Not a test. Run after `npm run build`:  npx tsx tests/panel/screenshots.ts
  */
 import { mkdirSync } from 'node:fs';
@@ -97,11 +98,18 @@ try {
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.selectOption('#plot-view', 'time');
 
-  // What a second operator sees while this one holds the robot.
+  // What a second operator sees while this one holds the robot: an observer, STOP armed.
+  await callFromPanel(page, 'sport_client', 'Move', '{"vx": 0.6, "vyaw": 0.35}');
   const other = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   await openPanel(other, t.url, t.token);
-  await waitForConnection(other, 'busy');
-  await other.screenshot({ path: `${out}panel-busy.png` });
+  await waitForConnection(other, 'connected');
+  await other.waitForSelector('#lease-pill[data-role="observer"]');
+  await other.waitForSelector('#stop-btn[data-armed="true"]');
+  await other.waitForFunction(() => [...document.querySelectorAll<HTMLOptionElement>('#plot-event option')].some((o) => o.value === 'odometry'));
+  await other.selectOption('#plot-event', 'odometry');
+  await page.waitForTimeout(2500);
+  await other.mouse.move(0, 0);
+  await other.screenshot({ path: `${out}panel-observer.png` });
 
   // Watch-only mode: the same session seen from /monitor.
   await openPanel(other, t.url, t.token, '&watch=1');

@@ -81,12 +81,13 @@ describe('watch-only mode', { timeout: 60_000 }, () => {
     await page.waitForFunction(() => document.getElementById('controller-info')?.textContent?.startsWith('No controlling client'));
   });
 
-  it('a busy panel offers to watch instead', async () => {
+  it('a panel beside a controller observes, and its mode switch opens the watch view', async () => {
     controller = await t.connect({ clientId: 'operator-2' });
     const other = await (await browser.newContext()).newPage();
     await openPanel(other, t.url, t.token);
-    await waitForConnection(other, 'busy');
-    await other.click('#banner button:has-text("Watch read-only")');
+    await waitForConnection(other, 'connected');
+    await other.waitForSelector('#lease-pill[data-role="observer"][data-controller="operator-2"]');
+    await other.click('#mode-switch');
     await waitForConnection(other, 'connected');
     expect(other.url()).toBe(`${t.url}/?watch=1`);
     expect(await other.getAttribute('body', 'data-mode')).toBe('watch');
