@@ -50,19 +50,20 @@ export function groupMembers(pgid: number): Proc[] {
 /**
  * The live processes of the broker whose server leads group `pgid`: the group, what its
  * members started (workers lead groups of their own), and whatever of `seen` is still
- * alive (a worker outlives its server's death until it notices). Adds what it finds to `seen`.
+ * alive (a worker outlives its server's death until it notices). Adds what it finds to
+ * `seen`, keyed by pid and start time, so a pid reused by another process never counts.
  */
-export function brokerProcesses(pgid: number, seen: Set<number>): Proc[] {
+export function brokerProcesses(pgid: number, seen: Map<number, number>): Proc[] {
   const all = liveProcs();
   const found = new Map<number, Proc>();
-  for (const p of all) if (p.pgid === pgid || seen.has(p.pid)) found.set(p.pid, p);
+  for (const p of all) if (p.pgid === pgid || seen.get(p.pid) === p.start) found.set(p.pid, p);
   let frontier = [...found.keys()];
   while (frontier.length) {
     const kids = all.filter((p) => frontier.includes(p.ppid) && !found.has(p.pid));
     for (const k of kids) found.set(k.pid, k);
     frontier = kids.map((k) => k.pid);
   }
-  for (const pid of found.keys()) seen.add(pid);
+  for (const p of found.values()) seen.set(p.pid, p.start);
   return [...found.values()];
 }
 

@@ -92,7 +92,7 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   child.stderr!.on('data', onData);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   // Every pid the broker ever had, so that a worker orphaned by the server's death is still counted.
-  const seen = new Set<number>();
+  const seen = new Map<number, number>();
   const watch = setInterval(() => brokerProcesses(child.pid!, seen), 100);
   watch.unref();
   const s: ServerProcess = {
@@ -120,6 +120,11 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
 
 /** Every process of the broker (server group and workers) is gone within `ms`: resolves with how long it took. */
 export async function allGone(s: ServerProcess, sentAt: number, ms = 5000): Promise<number> {
-  await waitFor(() => s.processes().length === 0, ms + 3000, `every process of the broker in group ${s.pgid} to exit`);
+  try {
+    await waitFor(() => s.processes().length === 0, ms + 3000, `every process of the broker in group ${s.pgid} to exit`);
+  } catch (err) {
+    const left = s.processes().map((p) => `${p.pid} (${p.state}, group ${p.pgid}) ${p.cmdline.slice(0, 120)}`);
+    throw new Error(`${(err as Error).message}; still running:\n${left.join('\n')}\n${s.output().slice(-2000)}`);
+  }
   return Date.now() - sentAt;
 }
