@@ -150,11 +150,21 @@ describe.each(['bwrap', 'none'] as const)('robot code trying its way out, sandbo
     expect(ack.status).toBe('success');
     expect(ack.data).toMatchObject({ ok: true, output: 'rogue done' });
     await stillServing(c, 'after the rogue', 10_000, 'escape');
-    const after = (await stats()).security.ipcRejected.byReason;
+    // The rogue's frames may still be in the server's queues when its process says it is done (a loaded machine).
+    let after = before;
+    await waitFor(
+      async () => {
+        after = (await stats()).security.ipcRejected.byReason;
+        return after.bad_frame! - before.bad_frame! >= 3 && after.reserved_event! - before.reserved_event! >= 2 && after.ready_refused! - before.ready_refused! >= 4 && after.wrong_worker! - before.wrong_worker! >= 1;
+      },
+      10_000,
+      'the rogue frames to be counted',
+    );
     expect(after.bad_frame! - before.bad_frame!).toBeGreaterThanOrEqual(3);
     expect(after.reserved_event! - before.reserved_event!).toBe(2);
     expect(after.ready_refused! - before.ready_refused!).toBe(4);
-    expect(after.wrong_worker! - before.wrong_worker!).toBe(1); // its reply to the call in flight (the rogue call itself)
+    // Its reply to the call in flight (the rogue call itself); a heartbeat ping in flight at that moment may be forged too.
+    expect(after.wrong_worker! - before.wrong_worker!).toBeGreaterThanOrEqual(1);
     expect(statuses.some((st) => st.reason === 'forged')).toBe(false);
     expect(robotLog.some((l) => typeof l.line !== 'string')).toBe(false); // the forged robot_log push never reached the client
     // The next update promotes the real spare: the robot's own code answers.
