@@ -12,7 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Ack, MonitorAck, StartResult } from '../../ipc/protocol.js';
 import { tokenMatches } from '../client-gate.js';
 import { EVENTS_CHANNEL, type Logger } from '../logger.js';
-import { tokenOf } from '../observability/http-auth.js';
+import { bearerOrQueryToken } from '../observability/http-auth.js';
 import { TOPICS, type SessionTap, type TapRecord } from '../recording/tap.js';
 import { ChannelTable, type ChannelInfo } from './channels.js';
 import { FoxgloveServer, ServerCapability, StatusLevel, type ServiceCallRequest } from './foxglove-server.js';
@@ -198,7 +198,7 @@ export class FoxgloveBridge {
 
 /** The handshake: the broker's token, and the Foxglove subprotocol. A refusal is an auth failure like on every surface. */
 function verify(req: IncomingMessage, o: FoxgloveOptions, cb: (ok: boolean, code?: number, message?: string, headers?: Record<string, string>) => void): void {
-  const given = tokenOf(req.headers.authorization, new URL(req.url ?? '/', 'http://localhost').searchParams.getAll('token'));
+  const given = bearerOrQueryToken(req.headers.authorization, new URL(req.url ?? '/', 'http://localhost').searchParams.getAll('token'));
   if (given === undefined || !tokenMatches(given, o.token)) {
     o.onAuthFailure(req.socket.remoteAddress ?? 'unknown', given === undefined ? 'missing token' : 'wrong token');
     cb(false, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer realm="robot-control"' });

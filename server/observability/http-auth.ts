@@ -11,7 +11,7 @@ import { sendError } from '../http/errors.js';
  * The token a request carries, if any: `Authorization: Bearer <token>`, else the
  * `token` query parameter (the first when repeated, as URLSearchParams#get would have it).
  */
-export function tokenOf(authorization: string | undefined, queryToken: unknown): string | undefined {
+export function bearerOrQueryToken(authorization: string | undefined, queryToken: unknown): string | undefined {
   if (authorization?.startsWith('Bearer ')) return authorization.slice(7).trim();
   const token = Array.isArray(queryToken) ? queryToken[0] : queryToken;
   return typeof token === 'string' ? token : undefined;
@@ -19,7 +19,7 @@ export function tokenOf(authorization: string | undefined, queryToken: unknown):
 
 /** The token a fastify request carries, if any. */
 export function requestToken(req: FastifyRequest): string | undefined {
-  return tokenOf(req.headers.authorization, (req.query as Record<string, unknown> | undefined)?.token);
+  return bearerOrQueryToken(req.headers.authorization, (req.query as Record<string, unknown> | undefined)?.token);
 }
 
 export type AuthFailure = (surface: string, address: string, reason: 'missing token' | 'wrong token') => void;

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import { BrokerError } from '../../ipc/errors.js';
 import type { Ack, RecordResult } from '../../ipc/protocol.js';
-import { errorAck, type ClientSocket } from '../commands.js';
+import { errorAck, splitArgs, type ClientSocket } from '../commands.js';
 import { EVENTS_CHANNEL, type Logger } from '../logger.js';
 import type { Recorder, RecordingStatus } from './recorder.js';
 
@@ -26,13 +26,10 @@ export function resultOf(s: RecordingStatus): RecordResult {
 }
 
 export function attachRecordSwitch(socket: ClientSocket, recorder: Recorder, log: Logger): void {
-  passUnknownEventGuard(socket, 'record');
   socket.on('record', (...args: unknown[]) => {
-    // Socket.IO hands the ack over last: `emit('record', cb)` has no payload.
-    const ack = args.at(-1);
-    const payload = typeof ack === 'function' ? args.slice(0, -1)[0] : args[0];
+    const { payload, ack } = splitArgs(args);
     void answer(payload, recorder, log.child({ socket: socket.id })).then((response) => {
-      if (typeof ack === 'function') ack(response);
+      if (ack) ack(response);
       else socket.emit('broker_error', { message: 'record needs an acknowledgement callback: emit("record", { on }, callback)', data: { code: 'E_NO_ACK' } });
     });
   });
@@ -53,16 +50,4 @@ async function answer(payload: unknown, recorder: Recorder, log: Logger): Promis
     const full = e.code === 'ENOSPC' || e.code === 'EDQUOT' || /disk full/.test(e.message);
     return errorAck(new BrokerError(full ? 'E_DISK_FULL' : 'E_RECORDING_FAILED', `recording could not start: ${e.message}`, { reason: e.message }));
   }
-}
-
-/**
- * commands.ts answers E_UNKNOWN_EVENT to any event but its own three, from an onAny
- * guard that runs before every handler. Until it learns of events other modules add
- * (the report proposes: skip events the socket has a listener for), this re-wraps that
- * guard, through Socket.IO's public listenersAny/offAny/onAny, to let `name` through.
- */
-function passUnknownEventGuard(socket: ClientSocket, name: string): void {
-  const guards = socket.listenersAny();
-  socket.offAny();
-  for (const guard of guards) socket.onAny((event: string, ...args: unknown[]) => (event === name ? undefined : guard(event, ...args)));
 }
