@@ -36,7 +36,12 @@ async function version(s: ServerProcess): Promise<unknown> {
 
 /** Nothing of the broker is left: the server died and took (or its workers noticed and followed) every worker. */
 async function nothingLeft(s: ServerProcess): Promise<void> {
-  await waitFor(() => s.processes().length === 0, 8000, 'every process of the killed server to exit');
+  try {
+    await waitFor(() => s.processes().length === 0, 8000, 'every process of the killed server to exit');
+  } catch (err) {
+    const left = s.processes().map((p) => `${p.pid} (${p.state}, group ${p.pgid}) ${p.cmdline.slice(0, 120)}`);
+    throw new Error(`${(err as Error).message}; still running:\n${left.join('\n')}`);
+  }
 }
 
 describe('the server killed at each step of an update', () => {
