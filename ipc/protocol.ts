@@ -342,12 +342,6 @@ export interface WorkerHello {
   routingId: string;
   /** Proves the worker's `ready` (WorkerProcess.verifyReady). */
   secret: string;
-  /**
-   * The pid the worker must see as its parent (the server's): a worker that finds another
-   * parent was orphaned, even before it could look (worker/watchdog.ts). Null under a
-   * sandbox, whose death with the server takes the worker with it: nothing to watch.
-   */
-  parentPid: number | null;
 }
 
 /**
@@ -355,6 +349,13 @@ export interface WorkerHello {
  * lines leave on it (worker -> server, JSON). Robot output is fds 1 and 2, never this one.
  */
 export const WORKER_PIPE_FD = 3;
+
+/**
+ * The worker's fd 4: nothing is ever written on it. The server holds the other end, so
+ * the worker reads end-of-file on it the moment the server dies, however it dies, in a
+ * sandbox or not (worker/watchdog.ts).
+ */
+export const WORKER_LIFELINE_FD = 4;
 
 // ---------------------------------------------------------------- monitor (read-only, namespace /monitor)
 

@@ -8,11 +8,12 @@
  *   1  robot output (stdout)  }  text, never parsed: logged as src "robot" and sent
  *   2  robot output (stderr)  }  to the client as robot_log (sandbox/robot-output.ts)
  *   3  the private pipe: the hello (WorkerHello) in, the worker's own JSON log out
+ *   4  the lifeline: never written; the worker reads end-of-file on it when the server dies
  *
  * Everything robot code starts dies with this generation: under bwrap by the pid
  * namespace (the sandbox ends with the worker), under `none` by killing the process
  * group once the worker has exited. A worker also kills its own group when the server
- * dies (worker/watchdog.ts), and bwrap's --die-with-parent does the same.
+ * dies (worker/watchdog.ts, on the lifeline), and bwrap's --die-with-parent does the same.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -20,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { constants as os } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { WorkerConfig, WorkerHello, WorkerReply } from '../ipc/protocol.js';
-import { WORKER_PIPE_FD, workerRoutingId } from '../ipc/protocol.js';
+import { WORKER_LIFELINE_FD, WORKER_PIPE_FD, workerRoutingId } from '../ipc/protocol.js';
 import type { Logger } from './logger.js';
 import { readLines } from './sandbox/lines.js';
 import type { ProjectSlot } from './sandbox/project-slot.js';
@@ -77,12 +78,14 @@ export class WorkerProcess {
     this.lines = sandbox.writer(options.log, this.generation, () => this.pid);
     this.output = sandbox.output(this.generation, this.lines);
     // detached: a process group of its own, so the group can be killed and a terminal's Ctrl+C reaches the server only.
-    this.child = spawn(plan.file, plan.args, { env: plan.env, cwd: plan.cwd, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true });
+    this.child = spawn(plan.file, plan.args, { env: plan.env, cwd: plan.cwd, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], detached: true });
     live.add(this);
 
     const pipe = this.child.stdio[WORKER_PIPE_FD] as Duplex;
     pipe.on('error', () => {}); // EPIPE when the worker is gone: its exit tells why
-    const hello: WorkerHello = { config, routingId: this.routingId, secret: this.secret.toString('base64url'), parentPid: this.sandboxed ? null : process.pid };
+    // The lifeline: held open, never written (WORKER_LIFELINE_FD); read only to see it close with the worker.
+    (this.child.stdio[WORKER_LIFELINE_FD] as Duplex).on('error', () => {}).resume();
+    const hello: WorkerHello = { config, routingId: this.routingId, secret: this.secret.toString('base64url') };
     pipe.write(`${JSON.stringify(hello)}\n`);
     readLines(pipe, (line) => this.onWorkerLine(line));
     readLines(this.child.stdout!, (line) => this.onOutput('stdout', line));

@@ -6,15 +6,14 @@
  */
 import { WORKER_EXIT } from '../ipc/protocol.js';
 import { readHello } from './hello.js';
-import { watchParent } from './watchdog.js';
+import { watchServer } from './watchdog.js';
 
 const read = readHello();
 if ('error' in read) {
   process.stderr.write(`worker: ${read.error}\n`);
   process.exit(WORKER_EXIT.badConfig);
 }
-// In a sandbox the server's death already takes the whole sandbox down (bwrap --die-with-parent).
-if (read.hello.parentPid !== null) watchParent(read.hello.parentPid);
+watchServer();
 
 /** What the server handed this worker (never in the environment or argv). */
 export const hello = read.hello;

@@ -1,30 +1,35 @@
 /**
  * The worker exits when the server dies, even while robot code spins its main thread
  * in synchronous code (which never reads a pipe or runs a timer): a thread of its own
- * polls the parent pid, and when the server is gone (the worker was re-parented) kills
- * the worker's whole process group, robot code's children included. This covers
- * `sandbox: none`; under bwrap, --die-with-parent does it from outside and no thread runs.
+ * reads the lifeline (fd WORKER_LIFELINE_FD), whose other end only the server holds;
+ * end-of-file there means the server is gone, and the thread kills the worker's whole
+ * process group (robot code's children included; in a sandbox, the worker's death ends
+ * its pid namespace and everything in it).
+ *
+ * This is what bwrap's --die-with-parent cannot cover: its sandbox arms that only once
+ * its mounts are set up, so a server killed in the first milliseconds of a worker would
+ * leave the sandbox running. A worker orphaned while it starts reads end-of-file at once.
  */
 import { Worker } from 'node:worker_threads';
-
-/** How often the thread looks (ms): the worker is gone within this after the server. */
-export const WATCHDOG_INTERVAL_MS = 200;
+import { WORKER_LIFELINE_FD } from '../ipc/protocol.js';
 
 // CommonJS, no imports: the thread starts in a few milliseconds and holds next to nothing.
+// The socket is the thread's own (its own event loop), so a spinning main thread does not stop it.
 const THREAD = `
 const { workerData } = require('node:worker_threads');
-const look = () => {
-  if (process.ppid === workerData.parent) return;
+const net = require('node:net');
+const die = () => {
   try { process.kill(-process.pid, 'SIGKILL'); } catch {}
   process.kill(process.pid, 'SIGKILL');
 };
-look();
-setInterval(look, workerData.intervalMs);
+const lifeline = new net.Socket({ fd: workerData.fd, readable: true, writable: false });
+lifeline.on('end', die);
+lifeline.on('error', die);
+lifeline.resume();
 `;
 
-/** Watch for `parent` (the server) to be gone; if it is already, the worker goes at once. */
-export function watchParent(parent: number, intervalMs = WATCHDOG_INTERVAL_MS): void {
-  if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL'); // orphaned while it started
-  const thread = new Worker(THREAD, { eval: true, workerData: { parent, intervalMs }, resourceLimits: { maxOldGenerationSizeMb: 8 } });
+/** Watch the lifeline: when the server is gone (or already is), the worker goes. */
+export function watchServer(): void {
+  const thread = new Worker(THREAD, { eval: true, workerData: { fd: WORKER_LIFELINE_FD }, resourceLimits: { maxOldGenerationSizeMb: 8 } });
   thread.unref();
 }

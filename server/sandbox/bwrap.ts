@@ -23,8 +23,11 @@
  * Namespaces: pid (the server is invisible and cannot be signalled), ipc, uts, cgroup,
  * user, and net unless worker.network (robots talk to hardware over the network).
  * All capabilities dropped (as root, bwrap keeps them otherwise: robot code could
- * unmount the tmpfs over the config); a new session (no terminal injection); killed
- * with its parent (`--die-with-parent`: the server's death takes the sandbox down).
+ * unmount the tmpfs over the config); killed with its parent (`--die-with-parent`: the
+ * server's death takes the sandbox down). No `--new-session`: the server already starts
+ * bwrap in a session of its own with no terminal (detached), and a new session would take
+ * the sandbox out of the worker's process group, which is what kills a sandbox stopped
+ * while bwrap still sets it up (its init arms --die-with-parent only after the mounts).
  */
 import { lstatSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -79,7 +82,7 @@ export function bwrapArgs(i: BwrapInputs): string[] {
   // The hiding tmpfs folders held only mount points for the binds above: nothing may be written beside them.
   for (const dir of hidden) if (!PRIVATE_TMP.includes(dir)) args.push('--remount-ro', dir);
   args.push('--unshare-all', ...(i.network ? ['--share-net'] : []));
-  args.push('--cap-drop', 'ALL', '--die-with-parent', '--new-session', '--chdir', INSIDE.data);
+  args.push('--cap-drop', 'ALL', '--die-with-parent', '--chdir', INSIDE.data);
   return args;
 }
 
