@@ -13,6 +13,7 @@ import { zipFiles } from '../helpers/zip.js';
 
 const MAIN = `
 import asyncio
+import contextvars
 import dataclasses
 import logging
 import math
@@ -28,6 +29,8 @@ push_message = None
 SETTINGS = {"speed": 1}
 NAMES = ["a", "b"]
 LOCK = threading.Lock()
+BARRIERS = {}
+MARK = contextvars.ContextVar("mark", default=None)
 LOGGER = logging.getLogger("robot")
 
 print("robot module loaded")
@@ -76,6 +79,15 @@ class Robot(Base):
     def sleep(self, seconds):
         time.sleep(seconds)
         return "slept"
+
+    def meet(self, n):
+        BARRIERS.setdefault(n, threading.Barrier(n, timeout=20)).wait()
+        return "met"
+
+    def mark(self, value):
+        previous = MARK.get()
+        MARK.set(value)
+        return previous
 
     def say(self, text):
         print(text)
@@ -184,7 +196,7 @@ describe('a Python project', () => {
     const objects = ((await call(c, 'start', {})).data as { objects: Record<string, string[]> }).objects;
     expect(Object.keys(objects).sort()).toEqual(['robot', 'slow', 'worker']);
     expect([...objects.robot!].sort()).toEqual([
-      'async_fail', 'crash', 'cwd', 'eat_memory', 'echo', 'exit', 'inherited', 'kind', 'kwargs', 'on_demand', 'pid',
+      'async_fail', 'crash', 'cwd', 'eat_memory', 'echo', 'exit', 'inherited', 'kind', 'kwargs', 'mark', 'meet', 'on_demand', 'pid',
       'push_from_helper', 'push_from_thread', 'say', 'sleep', 'static_add', 'values', 'wedge',
     ]);
     // A threading.Thread subclass: its own ping, none of Thread's start/run/join.
@@ -236,6 +248,16 @@ describe('a Python project', () => {
     expect((await callMethod(c, 'robot', 'static_add', [1, 1])).data).toBe(2);
     expect(slowDone).toBe(false);
     expect((await slow).data).toBe('slept');
+  });
+
+  it('runs any number of calls at once, on threads kept between calls; each call starts with a fresh context', async () => {
+    for (let round = 0; round < 2; round++) {
+      // 12 calls that each wait until all 12 are inside at once: more than the threads kept idle.
+      const all = await Promise.all(Array.from({ length: 12 }, () => callMethod(c, 'robot', 'meet', [12])));
+      expect(all.map((r) => r.data)).toEqual(Array(12).fill('met'));
+    }
+    // More calls than threads are kept: some run on a thread an earlier one ran on.
+    for (let i = 0; i < 20; i++) expect((await callMethod(c, 'robot', 'mark', [i])).data).toBeNull();
   });
 
   it('pushes from a thread and from a helper module that declares push_message = None', async () => {

@@ -10,7 +10,8 @@ dedicated pipes (never stdout: robot code's prints go to the logs):
 Settings arrive in the ROBOT_CONTROL_RUNNER environment variable (JSON):
     {"reserved": [...], "maxEventName": 200, "maxMemoryMb": 512, "memoryAllowanceMb": 256}
 
-Each call runs in a thread of its own, so a long call never blocks a later one;
+Each call runs in a thread of its own (kept for later calls: CallThreads), so a long
+call never blocks a later one;
 `async def` methods run on one shared asyncio loop. push_message works from any
 thread; pushes made while a call runs carry that call's request id.
 Standard library only: Python 3.8+.
@@ -25,6 +26,7 @@ import inspect
 import json
 import math
 import os
+import queue
 import signal
 import sys
 import threading
@@ -451,8 +453,44 @@ def run_stop_hooks(project, msg):
     send({"t": "stopped", "id": msg["id"], "ran": ran, "errors": errors})
 
 
+class CallThreads:
+    """Threads for calls, kept for the next call instead of started per call (starting a
+    thread is most of what a short call costs). Any number of calls run at once, as
+    before: a call that finds no idle thread starts one. Each call runs in a fresh
+    contextvars context, so nothing one call sets there is seen by the next.
+    At most MAX_IDLE threads wait for work; more exit once their call is done."""
+
+    MAX_IDLE = 8
+
+    def __init__(self):
+        self._work = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+        self._started = 0
+
+    def submit(self, fn, *args):
+        self._work.put((fn, args))
+        with self._lock:
+            if self._idle > 0:
+                self._idle -= 1  # an idle thread takes it
+                return
+            self._started += 1
+            name = "call-%d" % self._started
+        threading.Thread(target=self._serve, name=name, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            fn, args = self._work.get()
+            contextvars.Context().run(fn, *args)
+            with self._lock:
+                if self._idle >= self.MAX_IDLE:
+                    return
+                self._idle += 1
+
+
 def serve(project):
     """Read commands until Node closes the pipe; then exit at once (Node is gone)."""
+    calls = CallThreads()
     with os.fdopen(CMD_FD, "rb") as commands:
         for raw in commands:
             msg = json.loads(raw)
@@ -460,7 +498,7 @@ def serve(project):
             if op == "ping":
                 send({"t": "pong", "id": msg["id"]})
             elif op == "call":
-                threading.Thread(target=run_call, args=(project, msg), name="call-%s" % msg["id"], daemon=True).start()
+                calls.submit(run_call, project, msg)
             elif op == "stop":
                 threading.Thread(target=run_stop_hooks, args=(project, msg), name="stop-hooks", daemon=True).start()
             else:
