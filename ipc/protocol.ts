@@ -314,6 +314,12 @@ export interface WorkerConfig {
   /** How long a ping may go unanswered before the pinged process counts as wedged, in ms. */
   heartbeatTimeoutMs: number;
   logLevel: string;
+  /**
+   * Start a Python interpreter at boot, before any project is assigned (a spare of a
+   * broker whose current project is Python): the next Python load skips the
+   * interpreter's start. Absent: false.
+   */
+  warmPython?: boolean;
 }
 
 /** Exit codes the worker uses, so the supervisor can say why it ended. */

@@ -94,7 +94,8 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
     this.pool = new WorkerPool(options, router, log, (w, exit) => this.onDeath(w, exit));
     this.heartbeat = new Heartbeat(router, options.heartbeatIntervalMs, options.heartbeatTimeoutMs, (id, why) => this.killWedged(id, why));
     this.standby = new Standby(options.standby, {
-      spawn: () => this.pool.spawn('standby'),
+      // A spare for a Python project starts its interpreter too: the next load only imports the project.
+      spawn: () => this.pool.spawn('standby', { warmPython: this.project?.type === 'python' }),
       allowed: () => this.state === 'ready' && this.ops.current === null,
       ping: (w, timeoutMs) => router.request(w.id, 'ping', {}, { timeoutMs }).then(() => true, () => false),
       discard: (w) => void this.pool.retire(w, 'unresponsive spare', 0),

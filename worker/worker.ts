@@ -6,7 +6,7 @@
 import type pino from 'pino';
 import { BrokerError } from '../ipc/errors.js';
 import type { ProjectInfo, WorkerCalls, WorkerCommand, WorkerConfig, WorkerRequest } from '../ipc/protocol.js';
-import { loadProject } from './executors/index.js';
+import { loadProject, warmPython, type ExecutorContext } from './executors/index.js';
 import type { LoadedProject } from './executors/types.js';
 import { requestContext } from './push.js';
 import { methodErrorDetails } from './stack.js';
@@ -26,7 +26,9 @@ export class Worker {
     private readonly stopTimeoutMs: number,
     private readonly onShutdown: () => void,
     private readonly config: WorkerConfig,
-  ) {}
+  ) {
+    if (config.warmPython) warmPython(this.context());
+  }
 
   readonly handlers: Handlers = {
     load: async (req) => {
@@ -72,9 +74,7 @@ export class Worker {
     const project = this.assigned;
     if (!project) return Promise.reject(new BrokerError('E_INTERNAL', 'no project was assigned to this worker yet'));
     this.project ??= requestContext
-      .run(reqId, () =>
-        loadProject(project, { onStopError: (hook, err) => this.log.warn({ hook, err }, 'stop hook failed'), log: this.log, config: this.config }),
-      )
+      .run(reqId, () => loadProject(project, this.context()))
       .then((p) => {
         this.loaded = p;
         this.log.info({ reqId, dir: project.dir, type: p.type, entry: p.entry, objects: Object.keys(p.objects) }, 'project loaded');
@@ -86,6 +86,10 @@ export class Worker {
         throw err;
       });
     return this.project;
+  }
+
+  private context(): ExecutorContext {
+    return { onStopError: (hook, err) => this.log.warn({ hook, err }, 'stop hook failed'), log: this.log, config: this.config };
   }
 }
 

@@ -40,20 +40,20 @@ export class WorkerPool {
     private readonly onDeath: (w: WorkerHandle, exit: WorkerExit) => void,
   ) {}
 
-  /** Start a worker process with the next generation. Refused once the pool is closed (the broker is stopping). */
-  spawn(reason: string): WorkerHandle {
+  /** Start a worker process with the next generation (`extra`: settings of its own). Refused once the pool is closed (the broker is stopping). */
+  spawn(reason: string, extra: Pick<WorkerConfig, 'warmPython'> = {}): WorkerHandle {
     if (this.closed) throw new BrokerError('E_SHUTTING_DOWN', 'the broker is stopping: no worker is started');
     const generation = ++this.lastGeneration;
     const proc = new WorkerProcess({
       script: this.settings.script,
-      config: { ...this.settings.worker, generation },
+      config: { ...this.settings.worker, ...extra, generation },
       maxMemoryMb: this.settings.maxMemoryMb,
       log: this.settings.workerLog,
       sandbox: this.settings.sandbox,
     });
     const w = new WorkerHandle(proc);
     this.live.set(w, null);
-    this.log.info({ gen: generation, workerPid: proc.pid, reason }, 'worker spawned');
+    this.log.info({ gen: generation, workerPid: proc.pid, reason, ...extra }, 'worker spawned');
     void proc.exited.then((exit) => this.exited(w, exit));
     return w;
   }

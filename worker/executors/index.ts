@@ -2,13 +2,16 @@
 import type { ProjectInfo } from '../../ipc/protocol.js';
 import type { ExecutorContext } from './context.js';
 import { loadJavaScript } from './javascript.js';
-import { loadPython } from './python.js';
+import { discardWarmPython, loadPython } from './python.js';
 import { loadTypeScript } from './typescript.js';
 import type { LoadedProject } from './types.js';
 
 export type { ExecutorContext } from './context.js';
 
+export { warmPython } from './python.js';
+
 export async function loadProject(project: ProjectInfo, ctx: ExecutorContext): Promise<LoadedProject> {
+  if (project.type !== 'python') discardWarmPython();
   switch (project.type) {
     case 'javascript':
       return loadJavaScript(project, ctx.onStopError);

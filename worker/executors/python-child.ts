@@ -4,9 +4,12 @@
  * the child's stdout and stderr stay free for robot prints: they are the worker's own
  * stdout and stderr (robot output, which the server logs and shows as robot_log).
  *
- * Lifecycle: loading -> loaded -> dead. A child that dies while loading is a load
- * error; one that dies (or stops answering pings) once loaded is fatal to the worker,
- * so the supervisor's restart policy applies to Python projects like any other.
+ * Lifecycle: started -> loading -> loaded -> dead. The interpreter starts before it
+ * is told its project (`load`), so a spare worker can start one ahead of need (a
+ * version manager's shim and the interpreter's own start are most of a Python load).
+ * A child that dies while loading is a load error; one that dies (or stops answering
+ * pings) once loaded is fatal to the worker, so the supervisor's restart policy
+ * applies to Python projects like any other.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,6 +23,7 @@ import type { SourceLocation } from '../stack.js';
 
 /** Commands to the runner. */
 export type RunnerCommand =
+  | { op: 'load'; root: string; entry: string }
   | { op: 'call'; id: number; req: number; object: string; method: string; args: unknown }
   | { op: 'stop'; id: number; timeoutMs: number }
   | { op: 'ping'; id: number };
@@ -55,9 +59,6 @@ const STDERR_TAIL = 20;
 
 export interface PythonChildOptions {
   pythonPath: string;
-  /** The project folder (its real path): the child's working directory and sys.path[0]. */
-  projectDir: string;
-  entry: string;
   /** MiB; 0: no limit. */
   maxMemoryMb: number;
   log: pino.Logger;
@@ -65,10 +66,11 @@ export interface PythonChildOptions {
 }
 
 export class PythonChild {
-  readonly loaded: Promise<Extract<RunnerMessage, { t: 'loaded' }>>;
   /** Resolves with the reason once the child is gone. */
   readonly exited: Promise<string>;
-  private state: 'loading' | 'loaded' | 'dead' = 'loading';
+  private state: 'started' | 'loading' | 'loaded' | 'dead' = 'started';
+  /** What `load` named, for load errors. */
+  private entry = '';
   private readonly child: ChildProcess;
   private readonly commands: Writable;
   private readonly pending = new Map<number, (reply: Reply) => void>();
@@ -83,9 +85,6 @@ export class PythonChild {
 
   constructor(private readonly options: PythonChildOptions) {
     this.log = options.log.child({ module: 'python' });
-    this.loaded = new Promise((resolve, reject) => {
-      this.settleLoad = { resolve, reject };
-    });
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PYTHONUNBUFFERED: '1', // prints reach the log as they happen
@@ -100,8 +99,7 @@ export class PythonChild {
       }),
     };
     // stdout is the worker's own (robot output as it is); stderr passes through here too, with its tail kept for load errors.
-    this.child = spawn(options.pythonPath, [RUNNER_PATH, options.projectDir, options.entry], {
-      cwd: options.projectDir,
+    this.child = spawn(options.pythonPath, [RUNNER_PATH], {
       env,
       stdio: ['ignore', 'inherit', 'pipe', 'pipe', 'pipe'],
     });
@@ -139,6 +137,26 @@ export class PythonChild {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** Still started and waiting for its project: can `load` one. */
+  get available(): boolean {
+    return this.state === 'started';
+  }
+
+  /**
+   * Load the project in `root` (its real path: the child's working directory and
+   * sys.path[0]), once. Resolves with what it exposes; rejects E_PROJECT_LOAD.
+   */
+  load(root: string, entry: string): Promise<Extract<RunnerMessage, { t: 'loaded' }>> {
+    if (this.state !== 'started') return Promise.reject(new BrokerError('E_INTERNAL', `the Python runner cannot load a project now (${this.state})`));
+    this.state = 'loading';
+    this.entry = entry;
+    const loaded = new Promise<Extract<RunnerMessage, { t: 'loaded' }>>((resolve, reject) => {
+      this.settleLoad = { resolve, reject };
+    });
+    this.send({ op: 'load', root, entry });
+    return loaded;
   }
 
   /** Send a command; resolves with the runner's reply. */
@@ -230,7 +248,7 @@ export class PythonChild {
 
   private loadError(why: string): BrokerError {
     const stderr = this.stderrTail.join('\n');
-    const { entry } = this.options;
+    const entry = this.entry;
     return new BrokerError('E_PROJECT_LOAD', stderr ? `${entry}: ${why}\n${stderr}` : `${entry}: ${why}`, {
       file: entry,
       line: null,

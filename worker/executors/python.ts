@@ -3,6 +3,10 @@
  * the objects, with `push_message = None` replaced by a real function. The project
  * runs in a Python child (python-child.ts); this file makes it a LoadedProject like
  * any other: the same names are callable, the same error codes come back.
+ *
+ * A spare worker of a broker that runs a Python project starts its interpreter at boot
+ * (`warmPython`), so the next Python load (an update, a restart after a crash) only
+ * imports the project.
  */
 import { realpathSync } from 'node:fs';
 import { BrokerError } from '../../ipc/errors.js';
@@ -15,13 +19,14 @@ import { PythonChild, type PythonError, type RunnerMessage } from './python-chil
 import type { LoadedProject } from './types.js';
 import { ProjectError } from '../stack.js';
 
-export async function loadPython(project: ProjectInfo, ctx: ExecutorContext): Promise<LoadedProject> {
+/** An interpreter started ahead of need, waiting for its project; null when there is none. */
+let warm: PythonChild | null = null;
+
+function startChild(ctx: ExecutorContext): PythonChild {
   const settings = executorSettings(ctx);
   const log = ctx.log;
-  const child = new PythonChild({
+  return new PythonChild({
     pythonPath: settings.pythonPath,
-    projectDir: realpathSync(project.dir),
-    entry: project.entry,
     maxMemoryMb: settings.maxMemoryMb,
     log,
     onPush: (reqId, event, data) => {
@@ -32,7 +37,33 @@ export async function loadPython(project: ProjectInfo, ctx: ExecutorContext): Pr
       }
     },
   });
-  const { objects, methods } = await child.loaded;
+}
+
+/** Start an interpreter now, for the Python project this worker may be given. */
+export function warmPython(ctx: ExecutorContext): void {
+  const child = startChild(ctx);
+  warm = child;
+  void child.exited.then((reason) => {
+    if (warm !== child) return;
+    warm = null;
+    ctx.log.warn({ reason }, 'the Python interpreter started ahead of need exited: the project will start its own');
+  });
+}
+
+/** This worker runs no Python project: the interpreter started ahead of need goes. */
+export function discardWarmPython(): void {
+  warm?.kill('not needed: the project is not Python');
+  warm = null;
+}
+
+export async function loadPython(project: ProjectInfo, ctx: ExecutorContext): Promise<LoadedProject> {
+  const settings = executorSettings(ctx);
+  const log = ctx.log;
+  const ready = warm?.available ? warm : null;
+  warm = null;
+  const child = ready ?? startChild(ctx);
+  log.debug({ warm: ready !== null, pid: child.pid }, 'python runner loads the project');
+  const { objects, methods } = await child.load(realpathSync(project.dir), project.entry);
 
   // Once loaded, the child's death is the worker's: exit with the reason, and the
   // supervisor restarts us under the same policy as any crash.

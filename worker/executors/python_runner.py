@@ -1,11 +1,14 @@
 """
 robot-control Python runner: loads a project's main.py and serves the Node worker.
 
-Started by worker/executors/python.ts as
-    python3 python_runner.py PROJECT_DIR ENTRY
-with the project folder as the working directory. It speaks JSON lines over two
-dedicated pipes (never stdout: robot code's prints go to the logs):
-    fd 3  Node -> runner  {"op": "call"|"stop"|"ping", "id": N, ...}
+Started by worker/executors/python-child.ts as
+    python3 python_runner.py
+possibly before anyone knows which project it will run (a spare worker starts one
+ahead of need); its first command names the project, whose folder then becomes the
+working directory. It speaks JSON lines over two dedicated pipes (never stdout:
+robot code's prints go to the logs):
+    fd 3  Node -> runner  {"op": "load", "root": DIR, "entry": "main.py"} first,
+                          then {"op": "call"|"stop"|"ping", "id": N, ...}
     fd 4  runner -> Node  {"t": "loaded"|"load_error"|"result"|"stopped"|"pong"|"push"|"log", ...}
 Settings arrive in the ROBOT_CONTROL_RUNNER environment variable (JSON):
     {"reserved": [...], "maxEventName": 200, "maxMemoryMb": 512, "memoryAllowanceMb": 256}
@@ -37,7 +40,7 @@ import types
 CMD_FD = 3
 MSG_FD = 4
 RUNNER_FILE = os.path.abspath(__file__)
-ROOT = os.getcwd()  # the project folder (set again from argv in main)
+ROOT = os.getcwd()  # the project folder (set by the load command in main)
 
 SETTINGS = json.loads(os.environ.pop("ROBOT_CONTROL_RUNNER", "{}") or "{}")
 RESERVED = frozenset(SETTINGS.get("reserved", []))
@@ -488,10 +491,10 @@ class CallThreads:
                 self._idle += 1
 
 
-def serve(project):
+def serve(project, commands):
     """Read commands until Node closes the pipe; then exit at once (Node is gone)."""
     calls = CallThreads()
-    with os.fdopen(CMD_FD, "rb") as commands:
+    with commands:
         for raw in commands:
             msg = json.loads(raw)
             op = msg.get("op")
@@ -544,10 +547,21 @@ def thread_excepthook(args):
     log("error", "uncaught exception in robot thread %s" % name, error=_error_dict(args.exc_value))
 
 
+def wait_for_load(commands):
+    """The interpreter starts before it knows its project (it may be started ahead of
+    need): the first command names it. None if Node went away first."""
+    raw = commands.readline()
+    if not raw:
+        return None
+    msg = json.loads(raw)
+    if msg.get("op") != "load":
+        log("error", "python runner: expected load first, got %r" % (msg.get("op"),))
+        return None
+    return os.path.realpath(msg["root"]), msg["entry"]
+
+
 def main():
     global ROOT
-    root, entry = os.path.realpath(sys.argv[1]), sys.argv[2]
-    ROOT = root
     # Ctrl-C in the broker's terminal reaches the whole process group: the worker decides when we go.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
@@ -556,13 +570,20 @@ def main():
     limit_memory()
     threading.excepthook = thread_excepthook
     threading.Thread(target=_run_loop, name="asyncio", daemon=True).start()
+    commands = os.fdopen(CMD_FD, "rb")
+    assigned = wait_for_load(commands)
+    if assigned is None:
+        os._exit(0)
+    root, entry = assigned
+    ROOT = root
+    os.chdir(root)
     try:
         project = load(root, entry)
     except BaseException as exc:
         send(load_error(root, entry, exc))
         os._exit(0)
     send({"t": "loaded", "objects": project.listing(), "methods": project.describe(), "moduleStop": project.module_stop is not None})
-    serve(project)
+    serve(project, commands)
 
 
 if __name__ == "__main__":
