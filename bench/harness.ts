@@ -17,6 +17,7 @@ import type { BenchOptions } from './options.js';
 import { childPids, cpuMs, rssBytes, sampleTreePeak, treeRssBytes, workerPids, type TreePeak } from './procfs.js';
 import { bigProjectZip, smallProjectZip } from './project.js';
 import { max, median, percentile } from './stats.js';
+import { measurePython } from './python.js';
 import { measureStrangers } from './strangers.js';
 import { updatePhases, type UpdatePhases } from './update-phases.js';
 
@@ -276,6 +277,14 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
           const phases = updatePhases(B.server.info.logFile!, sentAt);
           if (phases) updateBreakdown.push(phases);
         });
+      }
+      if (enabled('python')) {
+        try {
+          await measurePython(B.socket, round, options.seqCalls, options.idleSettleMs, t, add);
+        } catch (err) {
+          errors.push(`round ${round}, python: ${(err as Error).message}`);
+          say(`bench: ERROR ${errors.at(-1)}`);
+        }
       }
     }
 

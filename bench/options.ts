@@ -23,7 +23,7 @@ export interface BenchOptions {
   /** Rounds of the big upload, and its size in MiB. */
   uploadRounds: number;
   uploadMb: number;
-  /** How long processes sit idle before their idle RSS is read. */
+  /** How long processes sit idle before their idle RSS is read (and after each upload of the Python figures). */
   idleSettleMs: number;
   /** Peers that never show a token, how long they push frames, and the size of their oversized frames (MiB). */
   strangerPeers: number;
@@ -35,7 +35,7 @@ export interface BenchOptions {
   phaseTimeoutMs: number;
   /** The broker's log level (production default: info). */
   logLevel: string;
-  /** Figures to run (all when empty): seq, pipelined, short, flood, update, upload, idle, strangers, sandbox, recording (a second broker, recording, beside seq and flood). */
+  /** Figures to run (all when empty): seq, pipelined, short, flood, update, upload, idle, strangers, sandbox, recording (a second broker, recording, beside seq and flood), python (the same broker running the bench project in Python). */
   only: string[];
   /** Write CPU profiles and GC totals of the broker's processes here (none when null). */
   profileDir: string | null;
@@ -85,13 +85,13 @@ export const QUICK: typeof FULL = {
 };
 
 /** What --only can pick. */
-export const PARTS = ['seq', 'pipelined', 'short', 'flood', 'update', 'upload', 'idle', 'strangers', 'sandbox', 'recording'];
+export const PARTS = ['seq', 'pipelined', 'short', 'flood', 'update', 'upload', 'idle', 'strangers', 'sandbox', 'recording', 'python'];
 
 const NUMERIC = Object.keys(FULL) as Array<keyof typeof FULL>;
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const envName = (k: string) => `BENCH_${kebab(k).replace(/-/g, '_').toUpperCase()}`;
 
-export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only seq,pipelined,short,flood,update,upload,idle,strangers,sandbox,recording]
+export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only seq,pipelined,short,flood,update,upload,idle,strangers,sandbox,recording,python]
   [--${NUMERIC.filter((k) => k !== 'rounds').map(kebab).join(' N] [--')} N]
   [--log-level info] [--profile DIR] [--broker-dist DIR] [--out FILE]
 Every number may also come from the environment: ${NUMERIC.map(envName).slice(0, 3).join(', ')}, ...

@@ -17,6 +17,21 @@ exports.${BENCH_OBJECT} = {
 };
 `;
 
+/** The same `bench.echo` in Python (the Python figures compare it with the JavaScript one). */
+const MAIN_PY = `class Bench:
+    def echo(self, x):
+        return x
+
+
+${BENCH_OBJECT} = Bench()
+`;
+
+export function pythonProjectZip(): Buffer {
+  const zip = new AdmZip();
+  zip.addFile('main.py', Buffer.from(MAIN_PY));
+  return zip.toBuffer();
+}
+
 export function smallProjectZip(): Buffer {
   const zip = new AdmZip();
   zip.addFile('main.js', Buffer.from(MAIN_JS));
