@@ -21,6 +21,8 @@ import { measurePython } from './python.js';
 import { measureStrangers } from './strangers.js';
 import { updatePhases, type UpdatePhases } from './update-phases.js';
 
+/** Updates in a row for the back-to-back figure. */
+const UPDATES_BACK_TO_BACK = 5;
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -272,6 +274,10 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
         await alternate(round, [C, B], 'update', async (s) => {
           const sentAt = Date.now();
           add('update_ready', who(s), await client.upload(s.socket, smallZip, t));
+          // Back to back, as a `dev` loop on fast saves: each update as soon as the previous one is acked.
+          const times: number[] = [];
+          for (let k = 0; k < UPDATES_BACK_TO_BACK; k++) times.push(await client.upload(s.socket, smallZip, t));
+          add('update_ready_b2b', who(s), median(times));
           if (s !== B) return;
           await sleep(150); // the transport thread writes the log lines
           const phases = updatePhases(B.server.info.logFile!, sentAt);
