@@ -348,6 +348,8 @@ export interface WorkerHello {
   routingId: string;
   /** Proves the worker's `ready` (WorkerProcess.verifyReady). */
   secret: string;
+  /** It runs in a sandbox that dies with the server (bwrap --die-with-parent): see worker/watchdog.ts. */
+  sandboxed: boolean;
 }
 
 /**

@@ -85,7 +85,7 @@ export class WorkerProcess {
     pipe.on('error', () => {}); // EPIPE when the worker is gone: its exit tells why
     // The lifeline: held open, never written (WORKER_LIFELINE_FD); read only to see it close with the worker.
     (this.child.stdio[WORKER_LIFELINE_FD] as Duplex).on('error', () => {}).resume();
-    const hello: WorkerHello = { config, routingId: this.routingId, secret: this.secret.toString('base64url') };
+    const hello: WorkerHello = { config, routingId: this.routingId, secret: this.secret.toString('base64url'), sandboxed: this.sandboxed };
     pipe.write(`${JSON.stringify(hello)}\n`);
     readLines(pipe, (line) => this.onWorkerLine(line));
     readLines(this.child.stdout!, (line) => this.onOutput('stdout', line));

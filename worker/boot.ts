@@ -13,7 +13,7 @@ if ('error' in read) {
   process.stderr.write(`worker: ${read.error}\n`);
   process.exit(WORKER_EXIT.badConfig);
 }
-watchServer();
+watchServer(read.hello.sandboxed);
 
 /** What the server handed this worker (never in the environment or argv). */
 export const hello = read.hello;

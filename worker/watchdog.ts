@@ -1,15 +1,19 @@
 /**
- * The worker exits when the server dies, even while robot code spins its main thread
- * in synchronous code (which never reads a pipe or runs a timer): a thread of its own
- * reads the lifeline (fd WORKER_LIFELINE_FD), whose other end only the server holds;
- * end-of-file there means the server is gone, and the thread kills the worker's whole
- * process group (robot code's children included; in a sandbox, the worker's death ends
- * its pid namespace and everything in it).
+ * The worker exits when the server dies, however it dies: it reads the lifeline (fd
+ * WORKER_LIFELINE_FD), whose other end only the server holds; end-of-file there means
+ * the server is gone, and the worker kills its whole process group (robot code's
+ * children included; in a sandbox, the worker's death ends its pid namespace and
+ * everything in it). A worker orphaned while it starts reads end-of-file at once.
  *
- * This is what bwrap's --die-with-parent cannot cover: its sandbox arms that only once
- * its mounts are set up, so a server killed in the first milliseconds of a worker would
- * leave the sandbox running. A worker orphaned while it starts reads end-of-file at once.
+ * Without a sandbox the lifeline is read by a thread of its own, so a worker whose main
+ * thread spins in robot code's synchronous loop still goes. In a sandbox, bwrap's
+ * --die-with-parent already ends it then, and the lifeline is read on the main thread
+ * (no thread: ~10 MB less per worker). It covers what --die-with-parent cannot: bwrap
+ * arms it only once the sandbox is set up, so a server killed in a worker's first
+ * milliseconds would leave that sandbox running; its worker then boots to a lifeline
+ * already at end-of-file, before any robot code could spin.
  */
+import { Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { WORKER_LIFELINE_FD } from '../ipc/protocol.js';
 
@@ -18,18 +22,32 @@ import { WORKER_LIFELINE_FD } from '../ipc/protocol.js';
 const THREAD = `
 const { workerData } = require('node:worker_threads');
 const net = require('node:net');
-const die = () => {
-  try { process.kill(-process.pid, 'SIGKILL'); } catch {}
-  process.kill(process.pid, 'SIGKILL');
-};
-const lifeline = new net.Socket({ fd: workerData.fd, readable: true, writable: false });
-lifeline.on('end', die);
-lifeline.on('error', die);
-lifeline.resume();
+${watch.toString()}
+watch(net.Socket, workerData.fd);
 `;
 
-/** Watch the lifeline: when the server is gone (or already is), the worker goes. */
-export function watchServer(): void {
+/** Read the lifeline `fd` until it ends, then kill this process's group and itself. */
+function watch(SocketClass: typeof Socket, fd: number): void {
+  const die = () => {
+    try {
+      process.kill(-process.pid, 'SIGKILL');
+    } catch {
+      // not a group leader (in a sandbox): killing itself ends the sandbox
+    }
+    process.kill(process.pid, 'SIGKILL');
+  };
+  const lifeline = new SocketClass({ fd, readable: true, writable: false });
+  lifeline.on('end', die);
+  lifeline.on('error', die);
+  lifeline.resume();
+}
+
+/** Watch the lifeline: on a thread of its own unless `sandboxed` (see the file comment). */
+export function watchServer(sandboxed: boolean): void {
+  if (sandboxed) {
+    watch(Socket, WORKER_LIFELINE_FD);
+    return;
+  }
   const thread = new Worker(THREAD, { eval: true, workerData: { fd: WORKER_LIFELINE_FD }, resourceLimits: { maxOldGenerationSizeMb: 8 } });
   thread.unref();
 }
