@@ -48,7 +48,7 @@ export interface BenchResults {
     durationS: number;
     uploadBytes: number;
     profileDir: string | null;
-    /** The checkout the broker was built from (dist/ may hold uncommitted changes: `dirty`). */
+    /** The checkout the measured broker was built from (its dist/ may hold uncommitted changes). */
     commit: string;
     /** What the measured broker's robot code runs in (its `worker.sandbox` is auto: bwrap where it works). */
     sandbox: string;
@@ -92,7 +92,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     durationS: 0,
     uploadBytes: 0,
     profileDir: options.profileDir,
-    commit: gitDescribe(),
+    commit: gitDescribe(options.brokerDist ?? fileURLToPath(new URL('../', import.meta.url))),
     sandbox: 'unknown',
   };
 
@@ -353,14 +353,15 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
   return { meta, figures, updatePhases: medianPhases(updateBreakdown), uploadPhases: medianPhases(uploadBreakdown), uploadMemory, errors };
 }
 
-function gitDescribe(): string {
+/** The commit of the checkout whose build `dist` is (with --broker-dist, that build's, not this one's). */
+function gitDescribe(dist: string): string {
+  const cwd = join(dist, '..');
   try {
-    const cwd = fileURLToPath(new URL('../../', import.meta.url));
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'server', 'worker', 'ipc'], { cwd, encoding: 'utf8' }).trim();
     return dirty ? `${head} + uncommitted changes in server/, worker/ or ipc/` : head;
   } catch {
-    return 'unknown';
+    return `${dist} (not in a git checkout)`;
   }
 }
 
