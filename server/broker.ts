@@ -13,7 +13,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../ipc/protocol
 import { ClientGate } from './client-gate.js';
 import { Commands } from './commands.js';
 import { ControlHub } from './control/control-hub.js';
-import type { Config } from './config.js';
+import { workerConfigOf, type Config } from './config.js';
 import { createHttpApp, listen } from './http/app.js';
 import { createSocketServer } from './http/socket-server.js';
 import { BrokerEvents } from './broker-events.js';
@@ -109,16 +109,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
   supervisor = new Supervisor(
     {
       script: paths.workerScript,
-      worker: {
-        commandEndpoint: config.ipc.command_socket,
-        callbackEndpoint: config.ipc.callback_socket,
-        stopTimeoutMs: ms(config.worker.stop_timeout),
-        pythonPath: config.worker.python,
-        maxMemoryMb: config.worker.max_memory_mb,
-        heartbeatIntervalMs: ms(config.worker.heartbeat_interval),
-        heartbeatTimeoutMs: ms(config.worker.heartbeat_timeout),
-        logLevel: config.log.level,
-      },
+      worker: workerConfigOf(config),
       storage: {
         dir: config.worker.storage_dir,
         defaultProjectDir: paths.defaultProject,

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import { z } from 'zod';
+import type { WorkerConfig } from '../ipc/protocol.js';
 
 const endpoint = z.string().regex(/^(ipc|tcp|inproc):\/\/.+/, 'expected an ipc://, tcp:// or inproc:// endpoint');
 const seconds = z.number().positive();
@@ -186,4 +187,19 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     throw new ConfigError(`${file}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
   }
   return parseConfig(input, dirname(resolve(file)), env);
+}
+
+/** What a worker is handed of `config` (the pool adds each worker's generation). */
+export function workerConfigOf(config: Config): Omit<WorkerConfig, 'generation'> {
+  const ms = (s: number) => Math.round(s * 1000);
+  return {
+    commandEndpoint: config.ipc.command_socket,
+    callbackEndpoint: config.ipc.callback_socket,
+    stopTimeoutMs: ms(config.worker.stop_timeout),
+    pythonPath: config.worker.python,
+    maxMemoryMb: config.worker.max_memory_mb,
+    heartbeatIntervalMs: ms(config.worker.heartbeat_interval),
+    heartbeatTimeoutMs: ms(config.worker.heartbeat_timeout),
+    logLevel: config.log.level,
+  };
 }
