@@ -35,6 +35,6 @@ export { alive, brokerProcesses, descendants, groupMembers, workersAmong } from 
 /** A good project whose import takes `ms` (an ES module awaiting at top level): its update is slow to verify. */
 export function slowLoadingProject(version: string, ms: number): Buffer {
   return zipFiles({
-    'main.mjs': `await new Promise((r) => setTimeout(r, ${ms}));\nexport const probe = { version: () => ${JSON.stringify(version)}, pid: () => process.pid };\n`,
+    'main.mjs': `console.log('loading ${version}');\nawait new Promise((r) => setTimeout(r, ${ms}));\nexport const probe = { version: () => ${JSON.stringify(version)}, pid: () => process.pid };\n`,
   });
 }

@@ -86,7 +86,9 @@ describe('an update and a crash at once', () => {
     markSeen();
     const pid = servingPid();
     const update = call(c, 'update', { data: slowLoadingProject('v4', 3000) }, 30_000);
-    await waitFor(() => candidatePid() !== undefined, 10_000, 'the candidate to load');
+    await waitFor(() => candidatePid() !== undefined, 10_000, 'the candidate to be chosen');
+    // Killed once its load has begun (the project prints as it is imported), not before the load is sent.
+    await waitFor(() => t.logLines().some((l) => l.src === 'robot' && l.msg === 'loading v4'), 10_000, 'the candidate to load');
     process.kill(candidatePid()!, 'SIGKILL');
     expect((await update).data).toMatchObject({ code: 'E_PROJECT_LOAD', cause: 'E_WORKER_CRASHED' });
     expect(servingPid()).toBe(pid);
