@@ -9,5 +9,9 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    // The tests import the compiled broker (dist/) as plain ES modules: Node loads them
+    // natively instead of Vite transforming each one again in every test file's fork
+    // (measured: 1.7 s -> 0.5 s to import the broker helpers, per file).
+    server: { deps: { external: [/\/dist\//] } },
   },
 });
