@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 it('a frozen spare is not promoted: it is discarded and a fresh worker serves', async () => {
-  t = await startTestBroker({ worker: { heartbeat_timeout: 10 } });
+  t = await startTestBroker({ worker: { heartbeat_timeout: 10, standby: true } });
   const c = await t.connect();
   expect((await call(c, 'update', { data: versionProject('v1') })).status).toBe('success');
   const current = t.broker.supervisor.status().pid!;

@@ -15,7 +15,7 @@ const workers = () => workersAmong(descendants(process.pid));
 const servingPid = () => t.broker.supervisor.status().pid!;
 
 beforeAll(async () => {
-  ({ t, c } = await brokerRunning(versionProject('v1'), { start_timeout: 4 }));
+  ({ t, c } = await brokerRunning(versionProject('v1'), { start_timeout: 4, standby: true }));
 });
 afterAll(async () => {
   await t?.close();

@@ -47,7 +47,7 @@ export function echoBroker(): { t: () => TestBroker; c: () => Client } {
   let t: TestBroker;
   let c: Client;
   beforeAll(async () => {
-    t = await startTestBroker();
+    t = await startTestBroker({ worker: { standby: true } }); // the tests promote the spare after a rogue
     c = await t.connect();
     expect((await call(c, 'update', { data: ECHO_PROJECT })).status).toBe('success');
   });
