@@ -10,8 +10,8 @@
  * robot-control` runs) on the PATH. ROBOT_CONTROL_URL points at the test broker.
  * Before each fence the broker is put back on the default robot, as after `npm start`.
  *
- * bash fences: one command per line, each from the work folder, `export` lines carried
- * into the next ones; a line whose comment says "Ctrl-C" runs until its first line of
+ * bash fences: one command per line, each from the work folder, what an `export` line
+ * sets carried into the next ones; a line whose comment says "Ctrl-C" runs until its first line of
  * output, then gets SIGINT and must exit 0. js/ts fences run with tsx, python fences
  * with /usr/bin/python3; each must exit 0.
  */
@@ -95,18 +95,19 @@ function commands(body: string): string[] {
 }
 
 async function runBash(f: Fence): Promise<void> {
-  const exports: string[] = [];
+  // `export` lines run once; what they set is in the environment of the fence's later lines.
+  const fenceEnv = { ...env };
   for (const line of commands(f.body)) {
-    const script = [...exports, line].join('\n');
-    if (/^export\s/.test(line)) {
-      exports.push(line);
-      const r = await execa('bash', ['-e', '-c', script], { cwd: work, env, extendEnv: false, reject: false, timeout: 30_000 });
+    const exported = /^export\s+([A-Za-z_]\w*)=/.exec(line)?.[1];
+    if (exported) {
+      const r = await execa('bash', ['-e', '-c', `${line}\nprintf %s "$${exported}"`], { cwd: work, env: fenceEnv, extendEnv: false, reject: false, timeout: 30_000 });
       expect(r.exitCode, `${f.where}: ${line}\n${r.stderr}`).toBe(0);
+      fenceEnv[exported] = r.stdout;
       continue;
     }
     if (/#.*Ctrl-C/i.test(line)) {
       // A long-running command: it must start and say so, then stop cleanly on Ctrl-C.
-      const p = execa('bash', ['-e', '-c', [...exports, `exec ${line}`].join('\n')], { cwd: work, env, extendEnv: false, reject: false, timeout: 60_000 });
+      const p = execa('bash', ['-e', '-c', `exec ${line}`], { cwd: work, env: fenceEnv, extendEnv: false, reject: false, timeout: 60_000 });
       let out = '';
       p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
       await waitFor(() => out.includes('\n') || p.exitCode !== null, 30_000, `${f.where}: first output of ${line}`);
@@ -117,7 +118,7 @@ async function runBash(f: Fence): Promise<void> {
       expect(r.exitCode, `${f.where}: ${line} after Ctrl-C\n${r.stderr}`).toBe(0);
       continue;
     }
-    const r = await execa('bash', ['-e', '-c', script], { cwd: work, env, extendEnv: false, reject: false, timeout: 60_000 });
+    const r = await execa('bash', ['-e', '-c', line], { cwd: work, env: fenceEnv, extendEnv: false, reject: false, timeout: 60_000 });
     expect(r.exitCode, `${f.where}: ${line}\n${r.stdout}\n${r.stderr}`).toBe(0);
   }
 }
