@@ -5,26 +5,35 @@
  * Exit codes: 0 ok, 1 an error with a code (printed as "CODE: message"), 2 usage.
  */
 import { readFileSync } from 'node:fs';
-import { call } from './call.js';
 import { EXIT, type Command } from './command.js';
-import { dev } from './dev.js';
 import { UsageError } from './options.js';
 import { coded, describeError, err, out } from './output.js';
-import { pack } from './pack.js';
-import { record } from './record.js';
-import { start } from './start.js';
-import { upload } from './upload.js';
-import { url } from './url.js';
-import { watch } from './watch.js';
 
-const COMMANDS: readonly Command[] = [pack, upload, start, call, watch, dev, url, record];
+/**
+ * Each command's module is imported only when it runs: `call` does not pay for the
+ * recorder's MCAP writer or the broker's config parser.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  pack: async () => (await import('./pack.js')).pack,
+  upload: async () => (await import('./upload.js')).upload,
+  start: async () => (await import('./start.js')).start,
+  call: async () => (await import('./call.js')).call,
+  watch: async () => (await import('./watch.js')).watch,
+  dev: async () => (await import('./dev.js')).dev,
+  url: async () => (await import('./url.js')).url,
+  record: async () => (await import('./record.js')).record,
+};
 
-function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+const commandNamed = (name: string | undefined): Promise<Command> | undefined =>
+  name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name]!() : undefined;
+
+async function mainHelp(): Promise<string> {
+  const all = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  const width = Math.max(...all.map((c) => c.name.length));
   return `Usage: robot-control COMMAND [ARGS] [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+${all.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Run \`robot-control COMMAND --help\` for a command's arguments and options.
 Exit codes: 0 ok, 1 an error with a code (the broker's, e.g. E_UNKNOWN_OBJECT), 2 usage.`;
@@ -38,17 +47,17 @@ function version(): string {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    out(topic ? topic.help : mainHelp());
+    const topic = name === 'help' ? await commandNamed(rest[0]) : undefined;
+    out(topic ? topic.help : await mainHelp());
     return EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
     out(version());
     return EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const command = await commandNamed(name);
   if (!command) {
-    err(`robot-control: unknown command "${name}"\n\n${mainHelp()}`);
+    err(`robot-control: unknown command "${name}"\n\n${await mainHelp()}`);
     return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
