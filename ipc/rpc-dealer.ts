@@ -2,13 +2,14 @@
  * Worker end of the command channel: a DEALER connected to the server's ROUTER.
  * Requests are handled concurrently (a long async robot method must not block a
  * later StopMove); replies are queued because zeromq.js allows one pending send.
- * Whatever arrives is checked against the protocol first: whoever is bound at the
- * endpoint (normally the server; a squatter if the socket file was replaced) gets
- * nothing run for a frame that does not fit, and cannot stop the loop.
+ * Whatever arrives has its envelope checked first (frame-check.ts): whoever is bound at
+ * the endpoint (normally the server; a squatter if the socket file was replaced) gets
+ * nothing run for a frame that is not a request, and cannot stop the loop; a request
+ * whose parameters do not fit fails with an error reply.
  */
 import { Dealer } from 'zeromq';
 import { BrokerError } from './errors.js';
-import { bounded, decodeFrame, workerRequestSchema, type Rejection } from './frames.js';
+import { bounded, decodeRequest, type Rejection } from './frame-check.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 import { messageOf, receiveEach } from './receive-loop.js';
 import { SendQueue } from './send-queue.js';
@@ -53,9 +54,9 @@ export class RpcDealer {
 
   /** [JSON request, ...binary frames (an update's ZIP)]. */
   private accept([body, ...frames]: Buffer[]): void {
-    const request = decodeFrame(workerRequestSchema, body);
+    const request = decodeRequest(body);
     if (!request.ok) return this.onReject({ channel: 'command', reason: 'bad_frame', detail: request.detail });
-    void this.handle(request.value as WorkerRequest, frames);
+    void this.handle(request.value, frames);
   }
 
   private async handle(request: WorkerRequest, frames: Buffer[]): Promise<void> {
