@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './tests/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -9,6 +10,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    sequence: { sequencer: LongestFirst },
     // The tests import the compiled broker (dist/) as plain ES modules: Node loads them
     // natively instead of Vite transforming each one again in every test file's fork
     // (measured: 1.7 s -> 0.5 s to import the broker helpers, per file).
