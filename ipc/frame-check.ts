@@ -4,12 +4,12 @@
  * zod would be a third of its start-up CPU, and a worker starts on every update); the
  * server checks the worker's frames in full with the schemas of frames.ts.
  *
- * The requests come from the server's typed code (protocol.ts), so the worker checks
+ * The requests come from the server's typed code (worker-protocol.ts), so the worker checks
  * their envelope: a JSON object with a positive integer `id` and a known `type`. What a
  * command then reads from it, it reads defensively; a request that still does not fit
  * fails that command with an error reply, never the worker.
  */
-import type { WorkerCommand, WorkerRequest } from './protocol.js';
+import type { WorkerCommand, WorkerRequest } from './worker-protocol.js';
 
 /** Why a frame was dropped: a fixed set, so /stats can count by it. */
 export type RejectReason =
@@ -69,6 +69,6 @@ export function decodeRequest(body: Buffer | undefined): Decoded<WorkerRequest> 
   if (typeof request !== 'object' || request === null || Array.isArray(request)) return { ok: false, detail: '(root): not an object' };
   const { id, type } = request as Record<string, unknown>;
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) return { ok: false, detail: 'id: not a positive integer' };
-  if (typeof type !== 'string' || !Object.hasOwn(COMMANDS, type)) return { ok: false, detail: `type: not a worker command` };
+  if (typeof type !== 'string' || !Object.hasOwn(COMMANDS, type)) return { ok: false, detail: 'type: not a worker command' };
   return { ok: true, value: request as WorkerRequest };
 }

@@ -1,6 +1,6 @@
 /**
  * What the server accepts from the worker over ZeroMQ: the worker's frames of
- * `protocol.ts` as zod schemas. The worker is the untrusted side (robot code runs in
+ * `worker-protocol.ts` as zod schemas. The worker is the untrusted side (robot code runs in
  * it), so every reply and push is decoded and checked here before anything acts on it;
  * what does not fit is a `Rejection` (logged, counted, dropped), never an exception in
  * a receive loop. The schemas cannot drift from the types: the result table is mapped
@@ -14,9 +14,8 @@
 import { z } from 'zod';
 import { isErrorCode, type ErrorCode } from './errors.js';
 import { bounded, parseFrame, type Decoded } from './frame-check.js';
-import { ENTRY_MODULES, MAX_EVENT_NAME, type ProjectType, type PushedEvent, type WorkerCalls, type WorkerCommand, type WorkerReply } from './protocol.js';
-
-export { bounded, REJECT_REASONS, type Decoded, type Rejection, type RejectReason } from './frame-check.js';
+import { ENTRY_MODULES, MAX_EVENT_NAME, type ProjectType } from './protocol.js';
+import { type PushedEvent, type WorkerCalls, type WorkerCommand, type WorkerReply } from './worker-protocol.js';
 
 // ---------------------------------------------------------------- schemas
 

@@ -7,7 +7,7 @@
  * resolves only once the server's subscription has arrived (XPUB sees it).
  */
 import { XPublisher } from 'zeromq';
-import type { PushedEvent } from './protocol.js';
+import type { PushedEvent } from './worker-protocol.js';
 import { SendQueue, zmqErrorCode } from './send-queue.js';
 
 export class EventPublisher {

@@ -10,7 +10,7 @@
 import { Dealer } from 'zeromq';
 import { BrokerError } from './errors.js';
 import { bounded, decodeRequest, type Rejection } from './frame-check.js';
-import type { WorkerReply, WorkerRequest } from './protocol.js';
+import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 import { messageOf, receiveEach } from './receive-loop.js';
 import { SendQueue } from './send-queue.js';
 

@@ -5,8 +5,9 @@
  */
 import { Router } from 'zeromq';
 import { BrokerError } from './errors.js';
-import { bounded, decodeFrame, resultSchemas, workerReplySchema, type Rejection } from './frames.js';
-import type { WorkerCalls, WorkerCommand, WorkerReply, WorkerRequest } from './protocol.js';
+import { bounded, type Rejection } from './frame-check.js';
+import { decodeFrame, resultSchemas, workerReplySchema } from './frames.js';
+import type { WorkerCalls, WorkerCommand, WorkerReply, WorkerRequest } from './worker-protocol.js';
 import { messageOf, receiveEach } from './receive-loop.js';
 import { SendQueue, zmqErrorCode } from './send-queue.js';
 

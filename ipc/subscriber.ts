@@ -5,8 +5,9 @@
  * failure handling it) ends the loop.
  */
 import { Subscriber } from 'zeromq';
-import { bounded, decodeFrame, pushedEventSchema, type Rejection } from './frames.js';
-import type { PushedEvent } from './protocol.js';
+import { bounded, type Rejection } from './frame-check.js';
+import { decodeFrame, pushedEventSchema } from './frames.js';
+import type { PushedEvent } from './worker-protocol.js';
 import { messageOf, receiveEach } from './receive-loop.js';
 
 export class EventSubscriber {

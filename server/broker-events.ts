@@ -4,7 +4,7 @@
  * no listener costs next to nothing, so the hot path pays only for what is switched on.
  */
 import { EventEmitter } from 'node:events';
-import type { Rejection } from '../ipc/frames.js';
+import type { Rejection } from '../ipc/frame-check.js';
 import type { ClientRole, MonitorAck, MonitorClient, MonitorCommand, MonitorPush, RobotLogLine, WorkerStatus } from '../ipc/protocol.js';
 import type { ControlReason } from './control/lease.js';
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import { z } from 'zod';
-import type { WorkerConfig } from '../ipc/protocol.js';
+import type { WorkerConfig } from '../ipc/worker-protocol.js';
 
 const endpoint = z.string().regex(/^(ipc|tcp|inproc):\/\/.+/, 'expected an ipc://, tcp:// or inproc:// endpoint');
 const seconds = z.number().positive();

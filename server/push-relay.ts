@@ -6,8 +6,9 @@
  * counted and reported to it as `events_shed`. Memory per client is so bounded by
  * `limit` packets.
  */
-import type { Rejection } from '../ipc/frames.js';
-import { RESERVED_EVENTS, type PushedEvent, type ShedReport } from '../ipc/protocol.js';
+import type { Rejection } from '../ipc/frame-check.js';
+import { RESERVED_EVENTS, type ShedReport } from '../ipc/protocol.js';
+import { type PushedEvent } from '../ipc/worker-protocol.js';
 import type { Namespace } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../ipc/protocol.js';
 import type { ClientSocket } from './commands.js';

@@ -20,7 +20,8 @@
 import { EventEmitter } from 'node:events';
 import { BrokerError } from '../ipc/errors.js';
 import { abortable } from '../ipc/promises.js';
-import type { ProjectInfo, StartResult, UpdateResult, WorkerCalls, WorkerCommand, WorkerReply, WorkerStatus } from '../ipc/protocol.js';
+import type { StartResult, UpdateResult, WorkerStatus } from '../ipc/protocol.js';
+import type { ProjectInfo, WorkerCalls, WorkerCommand, WorkerReply } from '../ipc/worker-protocol.js';
 import type { RequestOptions, RpcRouter } from '../ipc/rpc-router.js';
 import { Heartbeat, type HeartbeatFacts } from './lifecycle/heartbeat.js';
 import { OperationQueue, type Operation } from './lifecycle/operation-queue.js';

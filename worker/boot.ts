@@ -4,7 +4,7 @@
  * private pipe, and start watching for the server's death. A worker orphaned while it
  * was still starting goes as surely as one orphaned later.
  */
-import { WORKER_EXIT } from '../ipc/protocol.js';
+import { WORKER_EXIT } from '../ipc/worker-protocol.js';
 import { readHello } from './hello.js';
 import { watchServer } from './watchdog.js';
 

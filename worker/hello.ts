@@ -4,7 +4,7 @@
  * robot code runs, synchronously, so nothing else in this process sees it arrive.
  */
 import { readSync } from 'node:fs';
-import { WORKER_PIPE_FD, type WorkerHello } from '../ipc/protocol.js';
+import { WORKER_PIPE_FD, type WorkerHello } from '../ipc/worker-protocol.js';
 
 const MAX_HELLO = 1024 * 1024;
 

@@ -5,7 +5,7 @@
  * server treats that as robot output, never as log lines.
  */
 import pino from 'pino';
-import { WORKER_PIPE_FD } from '../ipc/protocol.js';
+import { WORKER_PIPE_FD } from '../ipc/worker-protocol.js';
 
 export function createWorkerLogger(level: string, generation: number): pino.Logger {
   // Synchronous: a fatal line written just before exit must reach the supervisor.

@@ -7,7 +7,7 @@
 import { hello } from './boot.js'; // first: it reads the hello and starts the watchdog before the rest loads
 import { RpcDealer } from '../ipc/rpc-dealer.js';
 import { EventPublisher } from '../ipc/publisher.js';
-import { WORKER_EXIT } from '../ipc/protocol.js';
+import { WORKER_EXIT } from '../ipc/worker-protocol.js';
 import { createWorkerLogger } from './logger.js';
 import { makePushMessage } from './push.js';
 import { Worker } from './worker.js';

@@ -5,7 +5,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BrokerError } from '../ipc/errors.js';
-import { MAX_EVENT_NAME, RESERVED_EVENTS, type PushedEvent } from '../ipc/protocol.js';
+import { MAX_EVENT_NAME, RESERVED_EVENTS } from '../ipc/protocol.js';
+import { type PushedEvent } from '../ipc/worker-protocol.js';
 
 /** The request id of the call running now. */
 export const requestContext = new AsyncLocalStorage<number>();

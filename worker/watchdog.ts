@@ -15,7 +15,7 @@
  */
 import { Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { WORKER_LIFELINE_FD } from '../ipc/protocol.js';
+import { WORKER_LIFELINE_FD } from '../ipc/worker-protocol.js';
 
 // CommonJS, no imports: the thread starts in a few milliseconds and holds next to nothing.
 // The socket is the thread's own (its own event loop), so a spinning main thread does not stop it.

@@ -5,7 +5,7 @@
  */
 import type pino from 'pino';
 import { BrokerError } from '../ipc/errors.js';
-import type { ProjectInfo, WorkerCalls, WorkerCommand, WorkerConfig, WorkerRequest } from '../ipc/protocol.js';
+import type { ProjectInfo, WorkerCalls, WorkerCommand, WorkerConfig, WorkerRequest } from '../ipc/worker-protocol.js';
 import { loadProject, warmPython, type ExecutorContext } from './executors/index.js';
 import type { LoadedProject } from './executors/types.js';
 import { requestContext } from './push.js';

@@ -7,7 +7,7 @@
  */
 import { BrokerError } from '../../ipc/errors.js';
 import { abortable, withDeadline } from '../../ipc/promises.js';
-import type { WorkerConfig, WorkerReply } from '../../ipc/protocol.js';
+import type { WorkerConfig, WorkerReply } from '../../ipc/worker-protocol.js';
 import type { RpcRouter } from '../../ipc/rpc-router.js';
 import type { Logger } from '../logger.js';
 import type { WorkerSandbox } from '../sandbox/sandbox.js';

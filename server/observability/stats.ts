@@ -4,7 +4,7 @@
  * count; `snapshot()` is the body of `GET /stats`. Memory is bounded: latencies
  * live in fixed rings, and the method and error-code tables are capped.
  */
-import { REJECT_REASONS, type RejectReason } from '../../ipc/frames.js';
+import { REJECT_REASONS, type RejectReason } from '../../ipc/frame-check.js';
 import type { ProjectType, StartResult, UpdateResult } from '../../ipc/protocol.js';
 import type { BrokerEvents, BrokerEventMap } from '../broker-events.js';
 import type { ClientGate } from '../client-gate.js';

@@ -5,7 +5,7 @@
  * reason, one line at once and then at most one every LOG_EVERY_MS, with how many
  * were not logged in between.
  */
-import type { Rejection } from '../../ipc/frames.js';
+import type { Rejection } from '../../ipc/frame-check.js';
 import type { BrokerEvents } from '../broker-events.js';
 import { EVENTS_CHANNEL, type Logger } from '../logger.js';
 

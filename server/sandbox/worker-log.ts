@@ -14,7 +14,7 @@
  */
 import pino from 'pino';
 import type { Logger } from '../logger.js';
-import { bounded } from '../../ipc/frames.js';
+import { bounded } from '../../ipc/frame-check.js';
 import type { Redactor } from './redact.js';
 
 const LEVELS: ReadonlySet<number> = new Set([10, 20, 30, 40, 50, 60]);

@@ -20,7 +20,8 @@ import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, wri
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BrokerError } from '../../ipc/errors.js';
-import { ENTRY_MODULES, type ProjectInfo, type UpdateResult } from '../../ipc/protocol.js';
+import { ENTRY_MODULES, type UpdateResult } from '../../ipc/protocol.js';
+import { type ProjectInfo } from '../../ipc/worker-protocol.js';
 import { crashPoint } from './crash-points.js';
 import type { UnpackLimits } from './unpack.js';
 import { UnpackThread } from './unpack-thread.js';

@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, expect, it } from 'vitest';
-import type { WorkerConfig } from '../../dist/ipc/protocol.js';
+import type { WorkerConfig } from '../../dist/ipc/worker-protocol.js';
 import { sleep } from '../../dist/ipc/promises.js';
 import { createLogger } from '../../dist/server/logger.js';
 import { paths } from '../../dist/server/paths.js';

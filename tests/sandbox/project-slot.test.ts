@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { WorkerConfig } from '../../dist/ipc/protocol.js';
+import type { WorkerConfig } from '../../dist/ipc/worker-protocol.js';
 import { createLogger } from '../../dist/server/logger.js';
 import { paths } from '../../dist/server/paths.js';
 import { WorkerSandbox } from '../../dist/server/sandbox/sandbox.js';

@@ -4,7 +4,7 @@
  * memory limit and the heartbeat budget).
  */
 import type pino from 'pino';
-import type { WorkerConfig } from '../../ipc/protocol.js';
+import type { WorkerConfig } from '../../ipc/worker-protocol.js';
 
 export interface ExecutorContext {
   onStopError: (hook: string, err: unknown) => void;

@@ -1,5 +1,5 @@
 /** Picks the executor for a project's type. */
-import type { ProjectInfo } from '../../ipc/protocol.js';
+import type { ProjectInfo } from '../../ipc/worker-protocol.js';
 import type { ExecutorContext } from './context.js';
 import { loadJavaScript } from './javascript.js';
 import { discardWarmPython, loadPython } from './python.js';

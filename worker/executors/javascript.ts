@@ -1,7 +1,7 @@
 /** JavaScript projects: main.js (CommonJS, or ESM by the project's package.json), main.mjs, main.cjs. */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ProjectInfo } from '../../ipc/protocol.js';
+import type { ProjectInfo } from '../../ipc/worker-protocol.js';
 import { ObjectTable } from '../object-table.js';
 import { projectLoadError } from '../load-error.js';
 import { projectRoots, trimmedCall } from '../stack.js';

@@ -11,8 +11,9 @@
 import { realpathSync } from 'node:fs';
 import { BrokerError } from '../../ipc/errors.js';
 import { isErrorCode, type ErrorCode } from '../../ipc/errors.js';
-import { WORKER_EXIT, type ProcessParams } from '../../ipc/protocol.js';
-import type { ProjectInfo } from '../../ipc/protocol.js';
+import { type ProcessParams } from '../../ipc/protocol.js';
+import { WORKER_EXIT } from '../../ipc/worker-protocol.js';
+import type { ProjectInfo } from '../../ipc/worker-protocol.js';
 import { requestContext } from '../push.js';
 import { executorSettings, type ExecutorContext } from './context.js';
 import { PythonChild, type PythonError, type RunnerMessage } from './python-child.js';

@@ -10,7 +10,7 @@ import { devNull } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectLoadError } from '../load-error.js';
-import type { ProjectInfo } from '../../ipc/protocol.js';
+import type { ProjectInfo } from '../../ipc/worker-protocol.js';
 import type { ExecutorContext } from './context.js';
 import { moduleProject } from './javascript.js';
 import type { LoadedProject } from './types.js';
