@@ -1,23 +1,12 @@
 /**
- * A real browser for the panel tests: Debian's chromium driven by playwright-core.
- * A missing browser is a failure, never a skip (CI installs it; so must you:
- * `apt-get install chromium`, or set CHROMIUM_PATH).
+ * A real browser for the panel tests: Debian's chromium driven by playwright-core, one
+ * browser for the whole run (chromium.ts); each file gets pages of its own.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { launchBrowser } from './chromium.js';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`No browser at ${CHROMIUM_PATH}: the panel tests need Debian's chromium (apt-get install chromium) or CHROMIUM_PATH`);
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-}
+export { launchBrowser };
 
 /** Page errors and console errors, collected so a test can assert there were none. */
 export function watchErrors(page: Page): string[] {
