@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
+import { OWN_PROCESS, testFiles } from './tests/file-groups.js';
 import LongestFirst from './tests/sequencer.js';
+
+const ALL = ['tests/**/*.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
     // Real brokers, real workers, real ZeroMQ: give them room on a 2-core machine.
     testTimeout: 30_000,
     hookTimeout: 30_000,
@@ -17,5 +19,10 @@ export default defineConfig({
     // natively instead of Vite transforming each one again in every test file's fork
     // (measured: 1.7 s -> 0.5 s to import the broker helpers, per file).
     server: { deps: { external: [/\/dist\//] } },
+    // Which files get a process of their own, and why: tests/file-groups.ts.
+    projects: [
+      { extends: true, test: { name: 'own-process', include: testFiles(OWN_PROCESS) } },
+      { extends: true, test: { name: 'shared', include: ALL, exclude: testFiles(OWN_PROCESS), isolate: false } },
+    ],
   },
 });

@@ -3,28 +3,12 @@
  * long file leaves the other fork idle (seen in a fresh clone: the 34-49 s bench smoke
  * test started last). Vitest orders by the durations of the previous run, which a fresh
  * clone (CI) does not have, and then by file size, which says nothing of a file's time.
- * So the files that took longest in a full run (per-file CPU and wall time measured
- * with process accounting, 2026-11-27) start first, in that order; the rest keep
- * Vitest's order. A file missing from the list only starts later, nothing else.
+ * So the files that took longest in a full run (LONGEST_FIRST, file-groups.ts) start
+ * first, in that order; the rest keep Vitest's order. A file missing from the list only
+ * starts later, nothing else.
  */
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
-
-const LONGEST_FIRST = [
-  'docs/commands',
-  'bench-smoke',
-  'lifecycle/stop-signals',
-  'cli/commands',
-  'lifecycle/crash-steps',
-  'panel/access',
-  'faults',
-  'panel/operator',
-  'executors/python',
-  'executors/twins',
-  'lifecycle/heartbeat',
-  'lifecycle/stop-during-operations',
-  'zip-safety/rollback',
-  'cli/watch-dev',
-];
+import { LONGEST_FIRST } from './file-groups.js';
 
 function rank(spec: TestSpecification): number {
   const i = LONGEST_FIRST.findIndex((name) => spec.moduleId.endsWith(`/tests/${name}.test.ts`));
