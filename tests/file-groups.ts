@@ -7,9 +7,9 @@
  * import the broker, socket.io and zod again, on a CI machine whose two cores the suite
  * keeps busy. Sharing pays for small files (ten of them: 31-33 s of CPU isolated, 18 s
  * shared). It does not for the rest, measured (process accounting, whole runs of
- * `npx vitest run`): every file isolated 736 s of CPU, 446 s; the 45 files below shared
- * 670 s, 411 s; also the 8-15 s files and the fuzzers shared 690 s, 429 s; every file
- * shared 808 s, 467 s and a memory assertion failed. So OWN_PROCESS holds:
+ * `npx vitest run`): every file isolated 736 s of CPU, 446 s; the 44 files not listed
+ * below shared 641 s, 394 s; also the 8-15 s files and the fuzzers shared 690 s, 429 s;
+ * every file shared 808 s, 467 s, and a peak-RSS assertion failed. So OWN_PROCESS holds:
  * - the long files (LONGEST_FIRST and the others over ~8 s): the import is a small part
  *   of them;
  * - the files that measure their own process (peak RSS and bytes written, the worker
