@@ -10,8 +10,8 @@
  * `npx vitest run`): every file isolated 736 s of CPU, 446 s; the 44 files not listed
  * below shared 641 s, 394 s; also the 8-15 s files and the fuzzers shared 690 s, 429 s;
  * every file shared 808 s, 467 s, and a peak-RSS assertion failed. So OWN_PROCESS holds:
- * - the long files (LONGEST_FIRST and the others over ~8 s): the import is a small part
- *   of them;
+ * - the long files (LONGEST_FIRST, every file over 8 s): the import is a small part of
+ *   them;
  * - the files that measure their own process (peak RSS and bytes written, the worker
  *   processes under it) or load it hard (3,000 calls in flight, a full disk, SIGKILL
  *   mid-write);
@@ -23,39 +23,51 @@
  */
 
 /**
- * The files that took longest in a full run (per-file CPU and wall time measured with
- * process accounting, 2026-11-27), in that order: they start first (tests/sequencer.ts).
+ * The files that took longest, longest first: they start first (tests/sequencer.ts), so
+ * that the last minutes are the small files and both forks stay busy to the end. Their
+ * order is what they took in a clean clone's `npm test` (2026-11-27, 23:00): Vitest
+ * orders by the durations of the previous run, which a clean clone does not have.
+ * Every file over 8 s is here: Vitest runs this group before the shared one, and a long
+ * file starting last in it kept one fork idle for ~15 s.
  */
 export const LONGEST_FIRST = [
   'docs/commands',
-  'bench-smoke',
   'lifecycle/stop-signals',
-  'cli/commands',
+  'bench-smoke',
   'lifecycle/crash-steps',
-  'panel/access',
   'faults',
+  'panel/access',
+  'cli/commands',
   'panel/operator',
   'executors/python',
   'executors/twins',
-  'lifecycle/heartbeat',
-  'lifecycle/stop-during-operations',
   'zip-safety/rollback',
+  'executors/seed-python-example',
+  'sandbox/early-kill',
+  'panel/playback',
+  'lifecycle/stop-during-operations',
   'cli/watch-dev',
+  'panel/watch',
+  'lifecycle/heartbeat',
+  'panel/control',
+  'lifecycle/npm-start',
+  'panel/lease',
+  'executors/typescript',
+  'lifecycle/update',
+  'zip-safety/store',
+  'panel/stream',
+  'hostile/zip.fuzz',
+  'http/requests.fuzz',
+  'observability/log-viewer',
+  'token',
+  'http/browser',
+  'hostile/socketio.fuzz',
 ];
 
 export const OWN_PROCESS = [
   ...LONGEST_FIRST,
-  // more than ~8 s in a full run
-  'executors/seed-python-example',
-  'executors/typescript',
-  'lifecycle/npm-start',
-  'observability/log-viewer',
-  'sandbox/early-kill',
-  'token',
-  'zip-safety/store',
   // they measure their own process, or load it hard
   'zip-safety/limits',
-  'lifecycle/update',
   'lifecycle/spare',
   'lifecycle/kill-log',
   'hostile/disk-full',
@@ -64,7 +76,6 @@ export const OWN_PROCESS = [
   // the fuzzers
   '**/*.fuzz',
   // the browser's
-  'http/browser',
   'panel/*',
 ];
 
