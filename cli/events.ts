@@ -4,7 +4,7 @@ import type { ServerToClientEvents } from '../ipc/protocol.js';
 import { err, json, out } from './output.js';
 
 /** The broker's own events (typed: a new one breaks the build). Printed, but not counted by --count unless named. */
-const BROKER_EVENTS: Readonly<Record<keyof ServerToClientEvents, true>> = { worker_status: true, broker_error: true, events_shed: true, robot_log: true, control: true, project: true };
+const BROKER_EVENTS: Readonly<Record<keyof ServerToClientEvents, true>> = { worker_status: true, broker_error: true, events_shed: true, robot_log: true, control: true, project: true, stream: true, replay_gap: true };
 
 export function isBrokerEvent(event: string): boolean {
   return Object.hasOwn(BROKER_EVENTS, event);

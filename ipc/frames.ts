@@ -61,6 +61,7 @@ export const pushedEventSchema = z.strictObject({
   reqId: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   event: z.string().min(1).max(MAX_EVENT_NAME),
   data: z.unknown(),
+  qos: z.literal('latest').optional(),
 });
 
 // ---------------------------------------------------------------- drift checks (compile time)

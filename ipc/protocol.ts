@@ -100,14 +100,68 @@ export interface WorkerStatus {
   exit?: { code: number | null; signal: string | null };
 }
 
-/** Robot pushes shed because the client could not keep up (never silently). */
+/**
+ * Robot pushes this client will not get (never silently): `"all"` events that left the
+ * replay ring before it could take them, and `"latest"` ones a newer event of the same
+ * name replaced while it could not keep up.
+ */
 export interface ShedReport {
   /** Events shed since the previous report. */
   shed: number;
   /** Events shed since the client connected. */
   total: number;
-  /** The client write-buffer limit, in packets, past which events are shed. */
+  /** The client write-buffer limit, in packets, past which it is fed from the replay ring. */
   limit: number;
+}
+
+// ---------------------------------------------------------------- sequence numbers, replay, QoS
+
+/**
+ * The second argument of every pushed event, `socket.on(name, (data, meta) => ...)`, for a
+ * client that asks for it (`auth.meta: true` or `auth.lastSeq`): seed clients get `(data)`
+ * alone, as python-socketio would hand a second argument to a one-argument handler.
+ */
+export interface PushMeta {
+  /** One more per pushed event over the broker's run (a worker restart does not reset it). */
+  seq: number;
+  /** When the broker received the event, ms since the epoch. */
+  ts: number;
+  /** The request whose call caused the push; absent for pushes from timers and loops. */
+  reqId?: number;
+}
+/** How robot code asked an event to be treated when a client cannot keep up. */
+export type PushQos = 'all' | 'latest';
+/** Sent first, on connect, to a client that asked for meta: the stream it is on. */
+export interface StreamInfo {
+  /** This broker run: a reconnect with another epoch's lastSeq gets a `restart` gap. */
+  epoch: string;
+  /** The last seq the broker assigned. */
+  seq: number;
+  /** Retained events about to be replayed to this client (seq > its lastSeq). */
+  replay: number;
+}
+/**
+ * Events this client will never get, sent before the next one it does get: `evicted`, they
+ * left the replay ring (`replay.*`) before it took them; `restart`, the broker restarted
+ * since its lastSeq (seq begins again at 1; `to` may be `from - 1`: nothing of this run
+ * was lost, but what the previous run pushed after lastSeq was).
+ */
+export interface ReplayGap {
+  from: number;
+  to: number;
+  reason: 'evicted' | 'restart';
+}
+/** `subscribe`: receive at most `max_rate_hz` of the `"latest"` event `event` (this client only). */
+export interface SubscribePayload {
+  event: string;
+  max_rate_hz: number;
+}
+export interface UnsubscribePayload {
+  event: string;
+}
+/** This client's throttles after a `subscribe` or `unsubscribe`, by event name. */
+export interface SubscriptionsResult {
+  subscriptions: Record<string, { max_rate_hz: number }>;
 }
 
 /** `record`: switch the session's MCAP recording on or off (docs/FOXGLOVE.md). */
@@ -141,6 +195,12 @@ export interface HandshakeAuth {
   /** Names the client: the `control` event shows it; a controller with the holder's clientId replaces it. */
   clientId?: string;
   role?: ClientRole;
+  /** Pushed events carry `PushMeta` as a second argument; a `stream` event comes first. */
+  meta?: boolean;
+  /** The highest seq this client received: retained events after it are replayed first (implies `meta`). */
+  lastSeq?: number;
+  /** The `stream` epoch lastSeq belongs to. */
+  epoch?: string;
 }
 
 /**
@@ -201,11 +261,15 @@ export interface ClientToServerEvents {
   release_control(payload: Record<string, never>, ack: AckFn<ReleaseControlResult>): void;
   /** Run every stop() hook now: from any client, observers included. */
   emergency_stop(payload: Record<string, never>, ack: AckFn<EmergencyStopResult>): void;
+  /** Throttle a `"latest"` event for this client (any role). */
+  subscribe(payload: SubscribePayload, ack: AckFn<SubscriptionsResult>): void;
+  unsubscribe(payload: UnsubscribePayload, ack: AckFn<SubscriptionsResult>): void;
 }
 
 /**
  * Events the server emits. Pushed robot events use the robot's own names and
- * arrive as `(data)`; the names below are the broker's own and are reserved.
+ * arrive as `(data)`, or `(data, meta: PushMeta)` for a client that asked; the names
+ * below are the broker's own and are reserved.
  */
 export interface ServerToClientEvents {
   worker_status(status: WorkerStatus): void;
@@ -216,6 +280,9 @@ export interface ServerToClientEvents {
   control(state: ControlState): void;
   /** The loaded project's listing (what `start` answers), on connect and whenever it changes; null: none loaded. */
   project(listing: StartResult | null): void;
+  /** First, to a client that asked for meta. */
+  stream(info: StreamInfo): void;
+  replay_gap(gap: ReplayGap): void;
 }
 
 /**
@@ -240,6 +307,7 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
   'reconnect_error', 'reconnect_failed', 'callback',
   'worker_status', 'broker_error', 'events_shed', 'robot_log', 'update', 'start', 'process',
   'control', 'project', 'take_control', 'release_control', 'emergency_stop',
+  'stream', 'replay_gap', 'subscribe', 'unsubscribe',
 ]);
 
 /** The longest event name robot code may push. */
@@ -275,7 +343,10 @@ export interface MonitorPush {
   data: unknown;
   reqId: number;
   at: number;
-  outcome: 'delivered' | 'shed' | 'no_client';
+  /** The event's PushMeta.seq. */
+  seq: number;
+  /** no_client: nobody was connected (the event waits in the replay ring). */
+  outcome: 'delivered' | 'no_client';
 }
 export interface MonitorClient {
   state: 'connected' | 'disconnected' | 'refused';

@@ -14,7 +14,8 @@ export class EventSubscriber {
   private readonly socket = new Subscriber({ receiveHighWaterMark: 100_000, linger: 0 });
 
   constructor(
-    private readonly onEvent: (event: PushedEvent) => void,
+    /** `bytes`: the frame's size, what the replay ring counts. */
+    private readonly onEvent: (event: PushedEvent, bytes: number) => void,
     /** A frame was dropped. */
     private readonly onReject: (rejection: Rejection) => void,
     /** The socket itself failed. */
@@ -43,7 +44,7 @@ export class EventSubscriber {
     if (frames.length !== 1) return this.reject('bad_frame', `${frames.length} parts, expected 1`);
     const decoded = decodeFrame(pushedEventSchema, frames[0]);
     if (!decoded.ok) return this.reject('bad_frame', decoded.detail);
-    this.onEvent(decoded.value);
+    this.onEvent(decoded.value, frames[0]!.length);
   }
 
   private reject(reason: Rejection['reason'], detail: string): void {

@@ -58,6 +58,8 @@ export interface PushedEvent {
   reqId: number;
   event: string;
   data: unknown;
+  /** "latest": under backpressure only the newest of this event name counts (telemetry). Absent: "all", never dropped. */
+  qos?: 'latest';
 }
 
 /** The worker's part of the config, handed over by the server (the worker never reads YAML). */

@@ -27,7 +27,7 @@ import { SessionTap } from './recording/tap.js';
 import { createLogger, flushLogger, type Logger } from './logger.js';
 import { brokerUrl } from './panel-url.js';
 import { paths } from './paths.js';
-import { PushRelay } from './push-relay.js';
+import { PushRelay } from './push/relay.js';
 import { IpcRejections } from './sandbox/rejections.js';
 import { WorkerSandbox } from './sandbox/sandbox.js';
 import { Supervisor } from './supervisor.js';
@@ -81,9 +81,17 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     control?.admitted(change),
   );
   // Pushes, robot output and worker states go to every client: the controller and the observers.
-  const relay = new PushRelay(() => io?.sockets ?? null, () => supervisor?.currentGeneration ?? 0, config.websocket.max_client_backlog, log, events, rejections.note);
+  const relay = new PushRelay(
+    () => io?.sockets ?? null,
+    () => supervisor?.currentGeneration ?? 0,
+    config.websocket.max_client_backlog,
+    { maxEvents: config.replay.max_events, maxBytes: config.replay.max_bytes, maxAgeMs: ms(config.replay.max_age) },
+    log,
+    events,
+    rejections.note,
+  );
   const pushes = new EventSubscriber(
-    (e) => relay.onEvent(e),
+    (e, bytes) => relay.onEvent(e, bytes),
     rejections.note,
     (err) => log.error({ err }, 'event channel error'),
   );
@@ -185,6 +193,8 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     recording.attach(socket);
     socket.emit('worker_status', sup.status());
     hub.attach(socket);
+    // Last: a reconnecting client's replay comes after the state it needs to read it.
+    relay.attach(socket);
     socket.on('disconnect', (reason) => {
       relay.forget(socket.id);
       events.emit('client', { state: 'disconnected', at: Date.now(), address, reason });

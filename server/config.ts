@@ -29,7 +29,7 @@ const schema = z.strictObject({
       host: z.string().min(1).default('0.0.0.0'),
       port: z.number().int().min(0).max(65535).default(8000),
       max_message_size: z.number().int().positive().default(104_857_600), // bytes, 100 MB
-      /** Pushed events waiting in a client's write buffer past which new ones are shed (and counted). */
+      /** Packets waiting in a client's write buffer past which it is fed from the replay ring as it drains (docs/REPLAY.md). */
       max_client_backlog: z.number().int().positive().default(10_000), // packets
       /** Observers (`auth.role: "observer"`) admitted at once beside the controller; 0: none (docs/CONTROL.md). */
       max_observers: z.number().int().min(0).max(10_000).default(32), // connections
@@ -100,6 +100,14 @@ const schema = z.strictObject({
       host: z.string().default(''), // empty: websocket.host
       port: z.number().int().min(0).max(65535).default(8765),
       allow_calls: z.boolean().default(false), // Foxglove clients may call robot methods (services); off: they only observe
+    })
+    .prefault({}),
+  /** Pushed events kept for clients that reconnect or fall behind (docs/REPLAY.md). The first bound reached evicts. */
+  replay: z
+    .strictObject({
+      max_events: z.number().int().min(0).max(10_000_000).default(10_000), // events; 0: none kept (seq and meta still work)
+      max_bytes: z.number().int().min(0).default(16_777_216), // bytes of event JSON as the worker sent it, 16 MiB
+      max_age: z.number().min(0).default(120), // seconds
     })
     .prefault({}),
   /** MCAP recordings of sessions (docs/FOXGLOVE.md). */

@@ -15,14 +15,17 @@
 declare global {
   /**
    * Send `data` (anything JSON can carry) to the connected client as the Socket.IO event
-   * `event`. Pushes made while a call runs carry that call's request id. Returns at once;
-   * with no client connected, the event is dropped.
+   * `event`. Pushes made while a call runs carry that call's request id. Returns at once.
+   * Every event gets a sequence number and is kept in the broker's replay ring for a while
+   * (`replay.*`), so a client that reconnects gets what it missed.
+   * `options.qos`: `"all"` (the default) is never dropped; `"latest"` (telemetry) lets a
+   * client that cannot keep up get only the newest event of this name.
    * @throws BrokerError with code `E_RESERVED_EVENT` for a reserved name
    *   (connect, disconnect, callback, worker_status, ...) and `E_INVALID_PAYLOAD` for a
-   *   name that is not a string of 1 to 200 characters. Uncaught in a method, it fails
+   *   name that is not a string of 1 to 200 characters or a qos other than the two. Uncaught in a method, it fails
    *   the call with that code.
    */
-  function pushMessage(event: string, data?: unknown): void;
+  function pushMessage(event: string, data?: unknown, options?: { qos?: 'all' | 'latest' }): void;
 
   /** The robot-side types, usable without an import (`RobotControl.Stoppable`). */
   namespace RobotControl {
@@ -37,14 +40,16 @@ declare global {
     }
 
     /** The global `pushMessage`. */
-    type PushMessage = (event: string, data?: unknown) => void;
+    type PushMessage = (event: string, data?: unknown, options?: { qos?: 'all' | 'latest' }) => void;
 
     /** Event names robot code may never push: Socket.IO's own, the seed's `callback`, the broker's. */
     type ReservedEvent =
       | 'connect' | 'connect_error' | 'disconnect' | 'disconnecting' | 'error' | 'message'
       | 'newListener' | 'removeListener' | 'ping' | 'pong' | 'reconnect' | 'reconnect_attempt'
       | 'reconnect_error' | 'reconnect_failed' | 'callback'
-      | 'worker_status' | 'broker_error' | 'events_shed' | 'update' | 'start' | 'process';
+      | 'worker_status' | 'broker_error' | 'events_shed' | 'robot_log' | 'update' | 'start' | 'process'
+      | 'control' | 'project' | 'take_control' | 'release_control' | 'emergency_stop'
+      | 'stream' | 'replay_gap' | 'subscribe' | 'unsubscribe';
   }
 }
 

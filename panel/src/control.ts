@@ -18,7 +18,7 @@ import { Uploader } from './upload.js';
 import { WorkerTimeline } from './worker-timeline.js';
 
 /** The broker's own events: everything else on this socket is the robot's. Typed, so a new one breaks the build. */
-const BROKER_EVENTS: Record<keyof ServerToClientEvents, true> = { worker_status: true, broker_error: true, events_shed: true, robot_log: true, control: true, project: true };
+const BROKER_EVENTS: Record<keyof ServerToClientEvents, true> = { worker_status: true, broker_error: true, events_shed: true, robot_log: true, control: true, project: true, stream: true, replay_gap: true };
 
 export function startControl(env: Shared, clientId: string): Link<ServerToClientEvents> {
   const { status, log, plot } = env;

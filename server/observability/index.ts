@@ -14,7 +14,7 @@ import type { BrokerEvents } from '../broker-events.js';
 import type { ClientGate } from '../client-gate.js';
 import type { Config } from '../config.js';
 import { logState, type Logger } from '../logger.js';
-import type { PushRelay } from '../push-relay.js';
+import type { PushRelay } from '../push/relay.js';
 import type { Supervisor } from '../supervisor.js';
 import { installEventsJournal } from './events-journal.js';
 import { healthRoute } from './health.js';

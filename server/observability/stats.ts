@@ -11,7 +11,7 @@ import type { ClientGate } from '../client-gate.js';
 import type { ControlReason } from '../control/lease.js';
 import type { LogState } from '../logger.js';
 import type { FoxgloveStats } from '../foxglove/bridge.js';
-import type { PushRelay } from '../push-relay.js';
+import type { PushRelay } from '../push/relay.js';
 import type { RecordingStatus } from '../recording/recorder.js';
 import type { Supervisor } from '../supervisor.js';
 import { LatencyTable, OTHER, type LatencySummary } from './latency.js';
@@ -188,6 +188,12 @@ export class StatsCollector {
     return this.src.relay.counters;
   }
 
+  /** The replay ring: the last seq, the oldest retained, and what it holds. */
+  private replay(): ReplayState {
+    const ring = this.src.relay.ring;
+    return { epoch: ring.epoch, seq: ring.lastSeq, firstSeq: ring.firstSeq, ...ring.retained };
+  }
+
   /** Pushed events per name, the busiest MAX_EVENT_NAMES, the rest summed as `(other)`. */
   pushedByEvent(): Record<string, number> {
     const sorted = [...this.src.relay.counters.byEvent].sort((a, b) => b[1] - a[1]);
@@ -225,7 +231,7 @@ export class StatsCollector {
       commands: this.commands.summary(),
       methods: this.methods.summary(),
       methodsTracked: { count: this.methods.size, limit: MAX_METHODS },
-      pushes: { delivered: p.delivered, shed: p.shed, noClient: p.noClient, stale: p.stale, unsendable: p.unsendable, byEvent: this.pushedByEvent() },
+      pushes: { delivered: p.delivered, shed: p.shed, noClient: p.noClient, stale: p.stale, unsendable: p.unsendable, byEvent: this.pushedByEvent(), replay: this.replay() },
       monitors: this.monitors(),
       security: {
         authFailures: Object.fromEntries(this.authFailures),
@@ -296,7 +302,7 @@ export interface StatsSnapshot extends Partial<StatsSections> {
   commands: Record<string, LatencySummary>;
   methods: Record<string, LatencySummary>;
   methodsTracked: { count: number; limit: number };
-  pushes: { delivered: number; shed: number; noClient: number; stale: number; unsendable: number; byEvent: Record<string, number> };
+  pushes: { delivered: number; shed: number; noClient: number; stale: number; unsendable: number; byEvent: Record<string, number>; replay: ReplayState };
   monitors: { connected: number; dropped: number };
   security: {
     authFailures: Record<string, number>;
@@ -304,4 +310,12 @@ export interface StatsSnapshot extends Partial<StatsSections> {
     ipcRejected: { total: number; byReason: Record<string, number> };
   };
   logs: LogState;
+}
+
+export interface ReplayState {
+  epoch: string;
+  seq: number;
+  firstSeq: number;
+  events: number;
+  bytes: number;
 }

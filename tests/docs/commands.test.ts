@@ -78,7 +78,7 @@ async function resetBroker(): Promise<void> {
   const c = await connectClient(t.url, { token: t.token });
   try {
     const r = await call(c, 'update', { data: zipDir(join(ROOT, 'storage', 'projects', 'default')) });
-    expect(r.status).toBe('success');
+    expect(r.status, `putting the default robot back: ${JSON.stringify(r)}`).toBe('success');
   } finally {
     c.close();
   }

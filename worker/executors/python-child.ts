@@ -44,7 +44,7 @@ export type RunnerMessage =
   | { t: 'result'; id: number; ok: false; code: string; details?: Record<string, unknown>; error: PythonError }
   | { t: 'stopped'; id: number; ran: string[]; errors: Array<PythonError & { hook: string }> }
   | { t: 'pong'; id: number }
-  | { t: 'push'; req: number; event: string; data: unknown }
+  | { t: 'push'; req: number; event: string; data: unknown; qos?: string }
   | { t: 'log'; level: 'info' | 'warn' | 'error'; msg: string; [field: string]: unknown };
 
 type Reply = Extract<RunnerMessage, { id: number }>;
@@ -62,7 +62,7 @@ export interface PythonChildOptions {
   /** MiB; 0: no limit. */
   maxMemoryMb: number;
   log: pino.Logger;
-  onPush: (reqId: number, event: string, data: unknown) => void;
+  onPush: (reqId: number, event: string, data: unknown, qos: string | undefined) => void;
 }
 
 export class PythonChild {
@@ -207,7 +207,7 @@ export class PythonChild {
     }
     switch (msg.t) {
       case 'push':
-        this.options.onPush(msg.req, msg.event, msg.data);
+        this.options.onPush(msg.req, msg.event, msg.data, msg.qos);
         return;
       case 'pong':
         this.lastPong = Date.now();

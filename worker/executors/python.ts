@@ -30,9 +30,9 @@ function startChild(ctx: ExecutorContext): PythonChild {
     pythonPath: settings.pythonPath,
     maxMemoryMb: settings.maxMemoryMb,
     log,
-    onPush: (reqId, event, data) => {
+    onPush: (reqId, event, data, qos) => {
       try {
-        requestContext.run(reqId, () => globalThis.pushMessage(event, data));
+        requestContext.run(reqId, () => globalThis.pushMessage(event, data, qos === 'latest' ? { qos } : undefined));
       } catch (err) {
         log.warn({ err, event }, 'push from Python refused');
       }

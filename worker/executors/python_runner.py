@@ -115,15 +115,24 @@ def log(level, msg, **fields):
 # ------------------------------------------------------------------ push_message
 
 
-def push_message(event, data=None):
-    """Send `data` to the connected client as the Socket.IO event `event`."""
+def push_message(event, data=None, qos="all"):
+    """Send `data` to the connected client as the Socket.IO event `event`.
+
+    qos="latest" (telemetry): when a client cannot keep up, only the newest event of
+    this name is kept for it. "all" (the default): never dropped.
+    """
+    if qos not in ("all", "latest"):
+        raise RobotControlError("E_INVALID_PAYLOAD", 'push_message: qos must be "all" (the default) or "latest"')
     if not isinstance(event, str) or not 0 < len(event) <= MAX_EVENT_NAME:
         raise RobotControlError(
             "E_INVALID_PAYLOAD", "push_message: the event name must be a string of 1 to %d characters" % MAX_EVENT_NAME
         )
     if event in RESERVED:
         raise RobotControlError("E_RESERVED_EVENT", 'push_message: "%s" is reserved and cannot be pushed' % event, event=event)
-    send({"t": "push", "req": current_request.get(), "event": event, "data": _jsonable(data)})
+    msg = {"t": "push", "req": current_request.get(), "event": event, "data": _jsonable(data)}
+    if qos == "latest":
+        msg["qos"] = "latest"
+    send(msg)
 
 
 # ------------------------------------------------------------------ what is callable

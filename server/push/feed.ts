@@ -1,0 +1,84 @@
+/**
+ * One client's side of the push stream (relay.ts): whether it asked for meta, whether it
+ * is live (in the namespace broadcast) or behind (fed from the replay ring as its write
+ * buffer drains), its throttles (`subscribe`), and what it lost and has not been told yet.
+ */
+import type { ClientToServerEvents, ReplayGap, ServerToClientEvents, SubscriptionsResult } from '../../ipc/protocol.js';
+import type { Socket } from 'socket.io';
+import type { RetainedEvent } from './ring.js';
+
+export type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+
+/** A `subscribe`d event: at most one per interval, the newest held back until its turn. */
+export interface Throttle {
+  readonly maxRateHz: number;
+  readonly intervalMs: number;
+  /** Not before this (ms since the epoch) may the next one go. */
+  nextAt: number;
+  pending: RetainedEvent | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class Feed {
+  /** Fed from the ring from `cursor` on (not in the broadcast) until it catches up. */
+  behind = false;
+  cursor = 0;
+  readonly throttles = new Map<string, Throttle>();
+  /** Events lost for this client, to be told (`replay_gap`) before the next one it gets. */
+  gap: ReplayGap | null = null;
+  /** Lost events (`events_shed`): since the last report, and since it connected. */
+  shedSinceReport = 0;
+  shedTotal = 0;
+
+  constructor(
+    readonly socket: ClientSocket,
+    /** Pushed events carry PushMeta; `stream` and `replay_gap` are sent. */
+    readonly meta: boolean,
+  ) {}
+
+  get id(): string {
+    return this.socket.id;
+  }
+
+  /** Packets waiting in engine.io's write buffer: grows when the client reads slower than we send. */
+  backlog(): number {
+    // engine.io types writeBuffer as private; it is the documented-by-use measure of backpressure.
+    return (this.socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
+  }
+
+  /** An event this client will never get. */
+  lost(seq: number, reason: ReplayGap['reason'] = 'evicted'): void {
+    this.shedSinceReport++;
+    this.shedTotal++;
+    // One gap for a run of losses: from..to may hold "latest" events that were replaced, not lost.
+    if (this.gap && this.gap.reason === reason) this.gap.to = seq;
+    else {
+      this.tellGap();
+      this.gap = { from: seq, to: seq, reason };
+    }
+  }
+
+  /** Tell the client what it lost (meta clients only: the others hear of it in `events_shed`). */
+  tellGap(): void {
+    if (!this.gap) return;
+    if (this.meta) this.socket.emit('replay_gap', this.gap);
+    this.gap = null;
+  }
+
+  /** Send one event to this client alone. */
+  send(e: RetainedEvent): void {
+    this.tellGap();
+    const emit = this.socket.emit as (event: string, ...args: unknown[]) => boolean;
+    if (this.meta) emit.call(this.socket, e.event, e.data, e.meta);
+    else emit.call(this.socket, e.event, e.data);
+  }
+
+  subscriptions(): SubscriptionsResult {
+    return { subscriptions: Object.fromEntries([...this.throttles].map(([name, t]) => [name, { max_rate_hz: t.maxRateHz }])) };
+  }
+
+  close(): void {
+    for (const t of this.throttles.values()) clearTimeout(t.timer);
+    this.throttles.clear();
+  }
+}

@@ -1,0 +1,306 @@
+/**
+ * Robot pushes, from the worker's PUB to every client: the controller and the observers
+ * alike (docs/REPLAY.md).
+ *
+ * Each event gets the next seq and is kept in the replay ring (ring.ts). A client that
+ * keeps up is *live*: the event is encoded once and written to all of them (a namespace
+ * broadcast; clients that asked for meta get `(data, meta)`, the others `(data)`). A
+ * client whose write buffer passes `limit` packets falls *behind*: it leaves the
+ * broadcast and is fed from the ring, in order, as its buffer drains, skipping `"latest"`
+ * events a newer one of the same name replaced, until it has caught up. A reconnecting
+ * client with `auth.lastSeq` starts behind, at lastSeq + 1. What leaves the ring before a
+ * client took it is lost for it, and told: `replay_gap` (exactly which seqs) and
+ * `events_shed` (how many). Memory is so bounded by the ring and `limit` packets a client.
+ */
+import type { Namespace } from 'socket.io';
+import { BrokerError } from '../../ipc/errors.js';
+import type { Rejection } from '../../ipc/frame-check.js';
+import { MAX_EVENT_NAME, RESERVED_EVENTS, type ClientToServerEvents, type ServerToClientEvents, type ShedReport } from '../../ipc/protocol.js';
+import type { PushedEvent } from '../../ipc/worker-protocol.js';
+import type { BrokerEvents } from '../broker-events.js';
+import { errorAck, splitArgs } from '../commands.js';
+import type { Logger } from '../logger.js';
+import { Feed, type ClientSocket, type Throttle } from './feed.js';
+import { EventRing, type RetainedEvent, type RingLimits } from './ring.js';
+
+/** Distinct pushed event names counted one by one; the rest are counted as "(other)". */
+const MAX_EVENT_NAMES = 1000;
+
+/** How often, at most, a shedding client is told about it (ms). */
+const REPORT_EVERY_MS = 250;
+
+/** Throttled event names per client. */
+const MAX_SUBSCRIPTIONS = 100;
+const MAX_RATE_HZ = 1000;
+
+/** The room of the clients that asked for meta: one broadcast for them, one for the rest. */
+const META_ROOM = 'push-meta';
+
+/** Counted per client an event was meant for: with one client, per event. */
+export interface PushCounters {
+  delivered: number;
+  /** Lost for a client: evicted from the ring before it took them, or "latest" ones replaced while it was behind. */
+  shed: number;
+  /** Pushed while no client was connected (kept in the ring for the next one). */
+  noClient: number;
+  /** From a worker generation that is no longer current (a worker being replaced). */
+  stale: number;
+  /** Could not be encoded for the client (nested past what Socket.IO's encoder can recurse). */
+  unsendable: number;
+  byEvent: Map<string, number>;
+}
+
+export type ClientNamespace = Namespace<ClientToServerEvents, ServerToClientEvents>;
+
+type Emitter = { emit(event: string, ...args: unknown[]): boolean };
+
+export class PushRelay {
+  readonly counters: PushCounters = { delivered: 0, shed: 0, noClient: 0, stale: 0, unsendable: 0, byEvent: new Map() };
+  readonly ring: EventRing;
+  private readonly feeds = new Map<string, Feed>();
+  private metaFeeds = 0;
+  private reportTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    /** The main namespace: every connected client (null before the server exists). */
+    private readonly clients: () => ClientNamespace | null,
+    private readonly generation: () => number,
+    private readonly limit: number,
+    ringLimits: RingLimits,
+    private readonly log: Logger,
+    private readonly events: BrokerEvents,
+    /** A push refused here (a reserved name: the worker checks too, but a push may come from anyone). */
+    private readonly onReject: (r: Rejection) => void = () => {},
+  ) {
+    this.ring = new EventRing(ringLimits, (e) => this.evicted(e));
+  }
+
+  /** A client connected: its feed, its replay (`auth.lastSeq`), its `subscribe`/`unsubscribe`. */
+  attach(socket: ClientSocket): void {
+    const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+    const lastSeq = Number.isSafeInteger(auth.lastSeq) && (auth.lastSeq as number) >= 0 ? (auth.lastSeq as number) : undefined;
+    const feed = new Feed(socket, auth.meta === true || lastSeq !== undefined);
+    this.feeds.set(socket.id, feed);
+    socket.conn.on('drain', () => this.pump(feed));
+    for (const command of ['subscribe', 'unsubscribe'] as const) {
+      socket.on(command, (...args: unknown[]) => {
+        const { payload, ack } = splitArgs(args);
+        let response;
+        try {
+          response = { status: 'success' as const, message: `${command}d`, data: this.subscribe(feed, command, payload) };
+        } catch (err) {
+          response = errorAck(BrokerError.from(err));
+        }
+        if (ack) ack(response);
+        else if (response.status === 'error') socket.emit('broker_error', { message: response.message, data: response.data });
+      });
+    }
+    if (!feed.meta) return;
+    this.metaFeeds++;
+    void socket.join(META_ROOM);
+    const ring = this.ring;
+    ring.expire(Date.now());
+    let from = ring.lastSeq + 1;
+    if (lastSeq !== undefined) {
+      const restarted = (typeof auth.epoch === 'string' && auth.epoch !== ring.epoch) || lastSeq > ring.lastSeq;
+      const after = restarted ? 0 : lastSeq;
+      if (restarted) feed.gap = { from: 1, to: ring.firstSeq - 1, reason: 'restart' };
+      else if (after + 1 < ring.firstSeq) feed.gap = { from: after + 1, to: ring.firstSeq - 1, reason: 'evicted' };
+      from = Math.max(after + 1, ring.firstSeq);
+    }
+    socket.emit('stream', { epoch: ring.epoch, seq: ring.lastSeq, replay: ring.lastSeq - from + 1 });
+    if (from <= ring.lastSeq) {
+      feed.behind = true;
+      feed.cursor = from;
+      this.pump(feed);
+    } else feed.tellGap();
+  }
+
+  /** A client left: its feed, throttles and shed count go with it. */
+  forget(socketId: string): void {
+    const feed = this.feeds.get(socketId);
+    if (!feed) return;
+    feed.close();
+    this.feeds.delete(socketId);
+    if (feed.meta) this.metaFeeds--;
+  }
+
+  onEvent(e: PushedEvent, bytes = 0): void {
+    if (RESERVED_EVENTS.has(e.event)) {
+      this.onReject({ channel: 'events', reason: 'reserved_event', detail: `"${e.event}" is the broker's` });
+      return;
+    }
+    if (e.generation !== this.generation()) {
+      this.counters.stale++;
+      return;
+    }
+    const entry = this.ring.append(e, bytes, Date.now());
+    const byEvent = this.counters.byEvent;
+    const name = byEvent.has(e.event) || byEvent.size < MAX_EVENT_NAMES ? e.event : '(other)';
+    byEvent.set(name, (byEvent.get(name) ?? 0) + 1);
+    if (this.feeds.size === 0) {
+      this.counters.noClient++;
+      this.observe(e, entry, 'no_client');
+      return;
+    }
+    let left: string[] | null = null;
+    let live = 0;
+    let liveMeta = 0;
+    for (const feed of this.feeds.values()) {
+      const throttle = entry.latest ? feed.throttles.get(entry.event) : undefined;
+      if (feed.behind) {
+        (left ??= []).push(feed.id);
+      } else if (feed.backlog() >= this.limit) {
+        feed.behind = true;
+        feed.cursor = entry.meta.seq;
+        (left ??= []).push(feed.id);
+      } else if (throttle) {
+        (left ??= []).push(feed.id);
+        this.throttled(feed, throttle, entry);
+      } else {
+        live++;
+        if (feed.meta) liveMeta++;
+      }
+    }
+    if (live > 0) this.broadcast(entry, left, live, liveMeta);
+    this.observe(e, entry, 'delivered');
+  }
+
+  /** Once to every live client: one encode for those with meta, one for those without. */
+  private broadcast(e: RetainedEvent, left: string[] | null, live: number, liveMeta: number): void {
+    const nsp = this.clients();
+    if (!nsp) return;
+    const to = left ? nsp.except(left) : nsp;
+    try {
+      if (liveMeta < live) ((liveMeta > 0 ? to.except(META_ROOM) : to) as unknown as Emitter).emit(e.event, e.data);
+      if (liveMeta > 0) ((liveMeta < live ? to.to(META_ROOM) : to) as unknown as Emitter).emit(e.event, e.data, e.meta);
+      this.counters.delivered += live;
+    } catch (err) {
+      this.unsendable(err, e);
+    }
+  }
+
+  /** Feed a client that is behind from the ring while its write buffer has room; live again once caught up. */
+  private pump(feed: Feed): void {
+    if (!feed.behind || this.feeds.get(feed.id) !== feed) return;
+    const ring = this.ring;
+    ring.expire(Date.now());
+    feed.cursor = Math.max(feed.cursor, ring.firstSeq);
+    feed.tellGap();
+    while (feed.cursor <= ring.lastSeq && feed.backlog() < this.limit) {
+      const e = ring.get(feed.cursor++)!;
+      if (ring.superseded(e)) {
+        this.shed(feed);
+        continue;
+      }
+      const throttle = e.latest ? feed.throttles.get(e.event) : undefined;
+      if (throttle) this.throttled(feed, throttle, e);
+      else this.sendTo(feed, e);
+    }
+    if (feed.cursor > ring.lastSeq) feed.behind = false;
+    if (feed.shedSinceReport > 0) this.scheduleReport();
+  }
+
+  /** At most one per interval: now if its turn has come, else the newest waits for it. */
+  private throttled(feed: Feed, t: Throttle, e: RetainedEvent): void {
+    const now = Date.now();
+    if (!t.timer && now >= t.nextAt) {
+      t.nextAt = now + t.intervalMs;
+      this.sendTo(feed, e);
+      return;
+    }
+    t.pending = e;
+    t.timer ??= setTimeout(() => {
+      t.timer = undefined;
+      const next = t.pending;
+      t.pending = undefined;
+      if (next && this.feeds.get(feed.id) === feed) {
+        t.nextAt = Date.now() + t.intervalMs;
+        this.sendTo(feed, next);
+      }
+    }, Math.max(0, t.nextAt - now));
+  }
+
+  private sendTo(feed: Feed, e: RetainedEvent): void {
+    try {
+      feed.send(e);
+      this.counters.delivered++;
+    } catch (err) {
+      this.unsendable(err, e);
+    }
+  }
+
+  /** An event left the ring: lost for every client still behind it (a replaced "latest" one is not a loss). */
+  private evicted(e: RetainedEvent): void {
+    if (this.feeds.size === 0) return;
+    const replaced = this.ring.superseded(e);
+    for (const feed of this.feeds.values()) {
+      if (!feed.behind || feed.cursor > e.meta.seq) continue;
+      if (replaced) this.shed(feed);
+      else {
+        feed.lost(e.meta.seq);
+        this.counters.shed++;
+      }
+      feed.cursor = e.meta.seq + 1;
+    }
+    this.scheduleReport();
+  }
+
+  private shed(feed: Feed): void {
+    feed.shedSinceReport++;
+    feed.shedTotal++;
+    this.counters.shed++;
+  }
+
+  private subscribe(feed: Feed, command: 'subscribe' | 'unsubscribe', payload: unknown) {
+    const p = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
+    const event = p.event;
+    if (typeof event !== 'string' || event.length === 0 || event.length > MAX_EVENT_NAME) {
+      throw new BrokerError('E_INVALID_PAYLOAD', `${command}: event must be an event name of 1 to ${MAX_EVENT_NAME} characters`, { field: 'event' });
+    }
+    const old = feed.throttles.get(event);
+    clearTimeout(old?.timer);
+    feed.throttles.delete(event);
+    if (old?.pending) this.sendTo(feed, old.pending);
+    if (command === 'subscribe') {
+      const hz = p.max_rate_hz;
+      if (typeof hz !== 'number' || !(hz > 0) || hz > MAX_RATE_HZ) {
+        throw new BrokerError('E_INVALID_PAYLOAD', `subscribe: max_rate_hz must be a number above 0 and at most ${MAX_RATE_HZ}`, { field: 'max_rate_hz', limit: MAX_RATE_HZ });
+      }
+      if (feed.throttles.size >= MAX_SUBSCRIPTIONS) {
+        throw new BrokerError('E_INVALID_PAYLOAD', `subscribe: at most ${MAX_SUBSCRIPTIONS} throttled events per client`, { limit: MAX_SUBSCRIPTIONS });
+      }
+      feed.throttles.set(event, { maxRateHz: hz, intervalMs: 1000 / hz, nextAt: 0, pending: undefined, timer: undefined });
+    }
+    return feed.subscriptions();
+  }
+
+  private unsendable(err: unknown, e: RetainedEvent): void {
+    // Socket.IO's encoder recurses: data nested thousands deep cannot be sent. Counted and logged, never a crash.
+    this.counters.unsendable++;
+    this.log.warn({ err, event: 'push_unsendable', name: e.event.slice(0, 100), seq: e.meta.seq }, 'a pushed event could not be encoded: dropped');
+  }
+
+  private observe(e: PushedEvent, entry: RetainedEvent, outcome: 'delivered' | 'no_client'): void {
+    if (this.events.listenerCount('push') > 0) this.events.emit('push', { event: e.event, data: e.data, reqId: e.reqId, at: entry.meta.ts, seq: entry.meta.seq, outcome });
+  }
+
+  private scheduleReport(): void {
+    if (this.reportTimer) return;
+    this.reportTimer = setTimeout(() => {
+      this.reportTimer = undefined;
+      for (const feed of this.feeds.values()) {
+        if (feed.shedSinceReport === 0) continue;
+        const report: ShedReport = { shed: feed.shedSinceReport, total: feed.shedTotal, limit: this.limit };
+        feed.shedSinceReport = 0;
+        this.log.warn({ event: 'events_shed', socket: feed.id, ...report }, 'client too slow: pushed events shed');
+        feed.socket.emit('events_shed', report);
+      }
+    }, REPORT_EVERY_MS);
+  }
+
+  close(): void {
+    clearTimeout(this.reportTimer);
+    for (const feed of this.feeds.values()) feed.close();
+  }
+}
