@@ -1,6 +1,7 @@
 /**
- * Fan-out keeps shedding per client: an observer that stops reading has pushes shed
- * (and is told), while the controller beside it gets every one, in order.
+ * Fan-out keeps shedding per client: an observer that stops reading falls behind and,
+ * with a replay ring too small for what it missed, has pushes shed (and is told), while
+ * the controller beside it gets every one, in order.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ShedReport } from '../../dist/ipc/protocol.js';
@@ -26,7 +27,8 @@ exports.robot = {
 let t: TestBroker;
 const open: LeaseClient[] = [];
 beforeAll(async () => {
-  t = await startTestBroker({ websocket: { max_client_backlog: LIMIT } });
+  // A ring of 300 events: the observer, behind for most of the 1000, loses what leaves it.
+  t = await startTestBroker({ websocket: { max_client_backlog: LIMIT }, replay: { max_events: 300 } });
 });
 afterAll(async () => {
   for (const c of open) c.close();

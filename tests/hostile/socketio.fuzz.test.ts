@@ -1,7 +1,7 @@
 /**
  * Socket.IO payloads, fuzzed (fast-check) through a real socket.io-client into a
  * real broker, with a /monitor watching: every event (`update`, `start`, `process`,
- * unknown names), every argument shape (payload and ack, ack only, extra arguments,
+ * `subscribe`, `unsubscribe`, unknown names), every argument shape (payload and ack, ack only, extra arguments,
  * no ack, nothing), binary, deep and wide values, odd Unicode, huge numbers,
  * prototype-pollution keys, and raw packets nested far past what the client can
  * encode. Every case is answered exactly once (in its ack, or as `broker_error`
@@ -95,12 +95,16 @@ const updatePayload = fc.record(
   { data: fc.oneof(fc.base64String({ maxLength: 200 }), binary, value), zip_data: fc.oneof(fc.base64String({ maxLength: 200 }), value) },
   { requiredKeys: [] },
 );
-const payload = fc.oneof(processPayload, updatePayload, value);
+const subscribePayload = fc.record(
+  { event: fc.oneof(oddString, fc.constant('tel')), max_rate_hz: fc.oneof(fc.double(), fc.integer(), value) },
+  { requiredKeys: [] },
+);
+const payload = fc.oneof(processPayload, updatePayload, subscribePayload, value);
 
 /** socket.io-client refuses to emit these itself; the raw cases and event-shapes.test.ts cover them. */
 const CLIENT_RESERVED = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
 const eventName = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('process', 'update', 'start') },
+  { weight: 6, arbitrary: fc.constantFrom('process', 'update', 'start', 'subscribe', 'unsubscribe') },
   { weight: 1, arbitrary: fc.oneof(oddString, fc.constantFrom('__proto__', 'constructor', 'toString', 'PROCESS', 'process ', 'update\u0000')).filter((n) => !CLIENT_RESERVED.has(n)) },
 );
 
@@ -134,7 +138,9 @@ const fuzzCase: fc.Arbitrary<Case> = fc
   depth: fc.integer({ min: 65, max: 20_000 }),
   })
   // Past socket.io-parser's maxAttachments (10) the packet closes its connection by design (event-shapes.test.ts).
-  .filter((k) => attachments([k.payload, ...k.extras]) <= 10);
+  .filter((k) => attachments([k.payload, ...k.extras]) <= 10)
+  // subscribe/unsubscribe run without an ack too (an error then comes as broker_error, success silently): acked shapes only.
+  .filter((k) => !((k.event === 'subscribe' || k.event === 'unsubscribe') && (k.shape === 'no ack' || k.shape === 'nothing')));
 
 // ---------------------------------------------------------------- running a case
 
