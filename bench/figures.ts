@@ -36,6 +36,8 @@ export const FIGURES: FigureDef[] = [
   { key: 'flood_rate_socketio', label: 'pushMessage flood vs Socket.IO emitting alone', unit: 'events/s', floor: 'raw Socket.IO emit', combine: 'median', target: { kind: 'ratio>=', value: 0.9 } },
   { key: 'flood_lost', label: 'flood events lost (worst round)', unit: 'events', floor: 'raw chain', combine: 'max', target: { kind: '==', value: 0 } },
   { key: 'flood_disorder', label: 'flood events out of order (worst round)', unit: 'events', floor: 'raw chain', combine: 'max', target: { kind: '==', value: 0 } },
+  { key: 'replay_ms', label: 'replay of 10,000 missed events after a reconnect with lastSeq', unit: 'ms', floor: 'raw Socket.IO: new client sent as many', combine: 'median', target: { kind: 'none' } },
+  { key: 'replay_rss', label: 'replay of 10,000 events: server RSS growth', unit: 'MB', floor: 'raw Socket.IO server, same', combine: 'max', target: { kind: 'none' } },
   { key: 'update_ready', label: 'update -> ready, small project', unit: 'ms', floor: 'spawn node+zeromq, ready', combine: 'median', target: { kind: 'ratio<=', value: 0.5 } },
   { key: 'update_ready_b2b', label: 'update -> ready, 5 back to back, median', unit: 'ms', floor: 'spawn node+zeromq, ready', combine: 'median', target: { kind: 'ratio<=', value: 0.5 } },
   { key: 'upload_ack', label: 'big project upload (binary) -> ack', unit: 'ms', floor: 'raw Socket.IO emit', combine: 'median', target: { kind: 'ratio<=', value: 1.2 } },

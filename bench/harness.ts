@@ -18,6 +18,7 @@ import { childPids, cpuMs, rssBytes, sampleTreePeak, treeRssBytes, workerPids, t
 import { bigProjectZip, smallProjectZip } from './project.js';
 import { max, median, percentile } from './stats.js';
 import { measurePython } from './python.js';
+import { measureBrokerReplay, measureFloorReplay } from './replay.js';
 import { measureStrangers } from './strangers.js';
 import { updatePhases, type UpdatePhases } from './update-phases.js';
 
@@ -256,6 +257,17 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
           add('flood_lost', who(s), r.lost);
           add('flood_disorder', who(s), r.outOfOrder);
           if (r.shedReported) errors.push(`round ${round}, flood, ${s.name}: the broker reported ${r.shedReported} events shed`);
+        });
+      }
+      if (enabled('replay')) {
+        await alternate(round, [S, B], 'replay', async (s) => {
+          const r =
+            s === B
+              ? await measureBrokerReplay(B.server.info.port, B.server.info.token!, B.server.pid, B.socket, options.replayEvents, t)
+              : await measureFloorReplay(S.server.info.port, S.server.pid, options.replayEvents, t);
+          if (r.outOfOrder) errors.push(`round ${round}, replay, ${s.name}: ${r.outOfOrder} out of order`);
+          add('replay_ms', who(s), r.ms);
+          add('replay_rss', who(s), r.rssGrowthMb);
         });
       }
       if (enabled('sandbox')) {

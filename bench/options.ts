@@ -20,6 +20,8 @@ export interface BenchOptions {
   shortCalls: number;
   /** Events pushed per flood round. */
   floodEvents: number;
+  /** Events an observer misses and gets replayed on reconnect (replay.max_events: 10,000 by default). */
+  replayEvents: number;
   /** Rounds of the big upload, and its size in MiB. */
   uploadRounds: number;
   uploadMb: number;
@@ -35,7 +37,7 @@ export interface BenchOptions {
   phaseTimeoutMs: number;
   /** The broker's log level (production default: info). */
   logLevel: string;
-  /** Figures to run (all when empty): seq, pipelined, short, flood, update, upload, idle, strangers, sandbox, recording (a second broker, recording, beside seq and flood), python (the same broker running the bench project in Python). */
+  /** Figures to run (all when empty): seq, pipelined, short, flood, update, upload, idle, strangers, sandbox, recording (a second broker, recording, beside seq and flood), python (the same broker running the bench project in Python), replay (an observer back after missing replayEvents events). */
   only: string[];
   /** Write CPU profiles and GC totals of the broker's processes here (none when null). */
   profileDir: string | null;
@@ -55,6 +57,7 @@ export const FULL: Omit<BenchOptions, 'quick' | 'only' | 'profileDir' | 'brokerD
   longMs: 1000,
   shortCalls: 20,
   floodEvents: 100_000,
+  replayEvents: 10_000,
   uploadRounds: 3,
   uploadMb: 50,
   idleSettleMs: 1500,
@@ -74,6 +77,7 @@ export const QUICK: typeof FULL = {
   longMs: 1000,
   shortCalls: 10,
   floodEvents: 20_000,
+  replayEvents: 10_000,
   uploadRounds: 1,
   uploadMb: 50,
   idleSettleMs: 500,
@@ -85,13 +89,13 @@ export const QUICK: typeof FULL = {
 };
 
 /** What --only can pick. */
-export const PARTS = ['seq', 'pipelined', 'short', 'flood', 'update', 'upload', 'idle', 'strangers', 'sandbox', 'recording', 'python'];
+export const PARTS = ['seq', 'pipelined', 'short', 'flood', 'update', 'upload', 'idle', 'strangers', 'sandbox', 'recording', 'python', 'replay'];
 
 const NUMERIC = Object.keys(FULL) as Array<keyof typeof FULL>;
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const envName = (k: string) => `BENCH_${kebab(k).replace(/-/g, '_').toUpperCase()}`;
 
-export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only seq,pipelined,short,flood,update,upload,idle,strangers,sandbox,recording,python]
+export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only seq,pipelined,short,flood,update,upload,idle,strangers,sandbox,recording,python,replay]
   [--${NUMERIC.filter((k) => k !== 'rounds').map(kebab).join(' N] [--')} N]
   [--log-level info] [--profile DIR] [--broker-dist DIR] [--out FILE]
 Every number may also come from the environment: ${NUMERIC.map(envName).slice(0, 3).join(', ')}, ...

@@ -21,6 +21,7 @@ describe('npm run bench, smoke run', () => {
       longMs: 1000,
       shortCalls: 3,
       floodEvents: 200,
+      replayEvents: 100,
       uploadRounds: 1,
       uploadMb: 1,
       idleSettleMs: 50,
