@@ -54,6 +54,7 @@ export const LONGEST_FIRST = [
   'panel/lease',
   'executors/typescript',
   'lifecycle/update',
+  'push/replay',
   'zip-safety/store',
   'panel/stream',
   'hostile/zip.fuzz',
