@@ -3,7 +3,8 @@
  * is live (in the namespace broadcast) or behind (fed from the replay ring as its write
  * buffer drains), its throttles (`subscribe`), and what it lost and has not been told yet.
  */
-import type { ClientToServerEvents, ReplayGap, ServerToClientEvents, SubscriptionsResult } from '../../ipc/protocol.js';
+import { BrokerError } from '../../ipc/errors.js';
+import { MAX_EVENT_NAME, type ClientToServerEvents, type ReplayGap, type ServerToClientEvents, type SubscriptionsResult } from '../../ipc/protocol.js';
 import type { Socket } from 'socket.io';
 import type { RetainedEvent } from './ring.js';
 
@@ -17,6 +18,23 @@ export interface Throttle {
   nextAt: number;
   pending: RetainedEvent | undefined;
   timer: NodeJS.Timeout | undefined;
+}
+
+const MAX_RATE_HZ = 1000;
+
+/** A `subscribe`/`unsubscribe` payload, checked: the event, and the rate (null: unsubscribe). */
+export function parseSubscription(command: 'subscribe' | 'unsubscribe', payload: unknown): { event: string; maxRateHz: number | null } {
+  const p = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
+  const event = p.event;
+  if (typeof event !== 'string' || event.length === 0 || event.length > MAX_EVENT_NAME) {
+    throw new BrokerError('E_INVALID_PAYLOAD', `${command}: event must be an event name of 1 to ${MAX_EVENT_NAME} characters`, { field: 'event' });
+  }
+  if (command === 'unsubscribe') return { event, maxRateHz: null };
+  const hz = p.max_rate_hz;
+  if (typeof hz !== 'number' || !(hz > 0) || hz > MAX_RATE_HZ) {
+    throw new BrokerError('E_INVALID_PAYLOAD', `subscribe: max_rate_hz must be a number above 0 and at most ${MAX_RATE_HZ}`, { field: 'max_rate_hz', limit: MAX_RATE_HZ });
+  }
+  return { event, maxRateHz: hz };
 }
 
 export class Feed {

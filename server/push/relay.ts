@@ -15,12 +15,12 @@
 import type { Namespace } from 'socket.io';
 import { BrokerError } from '../../ipc/errors.js';
 import type { Rejection } from '../../ipc/frame-check.js';
-import { MAX_EVENT_NAME, RESERVED_EVENTS, type ClientToServerEvents, type ServerToClientEvents, type ShedReport } from '../../ipc/protocol.js';
+import { RESERVED_EVENTS, type ClientToServerEvents, type ServerToClientEvents, type ShedReport, type SubscriptionsResult } from '../../ipc/protocol.js';
 import type { PushedEvent } from '../../ipc/worker-protocol.js';
 import type { BrokerEvents } from '../broker-events.js';
 import { errorAck, splitArgs } from '../commands.js';
 import type { Logger } from '../logger.js';
-import { Feed, type ClientSocket, type Throttle } from './feed.js';
+import { Feed, parseSubscription, type ClientSocket, type Throttle } from './feed.js';
 import { EventRing, type RetainedEvent, type RingLimits } from './ring.js';
 
 /** Distinct pushed event names counted one by one; the rest are counted as "(other)". */
@@ -31,7 +31,6 @@ const REPORT_EVERY_MS = 250;
 
 /** Throttled event names per client. */
 const MAX_SUBSCRIPTIONS = 100;
-const MAX_RATE_HZ = 1000;
 
 /** The room of the clients that asked for meta: one broadcast for them, one for the rest. */
 const META_ROOM = 'push-meta';
@@ -58,7 +57,6 @@ export class PushRelay {
   readonly counters: PushCounters = { delivered: 0, shed: 0, noClient: 0, stale: 0, unsendable: 0, byEvent: new Map() };
   readonly ring: EventRing;
   private readonly feeds = new Map<string, Feed>();
-  private metaFeeds = 0;
   private reportTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -96,7 +94,6 @@ export class PushRelay {
       });
     }
     if (!feed.meta) return;
-    this.metaFeeds++;
     void socket.join(META_ROOM);
     const ring = this.ring;
     ring.expire(Date.now());
@@ -122,7 +119,6 @@ export class PushRelay {
     if (!feed) return;
     feed.close();
     this.feeds.delete(socketId);
-    if (feed.meta) this.metaFeeds--;
   }
 
   onEvent(e: PushedEvent, bytes = 0): void {
@@ -252,25 +248,18 @@ export class PushRelay {
     this.counters.shed++;
   }
 
-  private subscribe(feed: Feed, command: 'subscribe' | 'unsubscribe', payload: unknown) {
-    const p = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
-    const event = p.event;
-    if (typeof event !== 'string' || event.length === 0 || event.length > MAX_EVENT_NAME) {
-      throw new BrokerError('E_INVALID_PAYLOAD', `${command}: event must be an event name of 1 to ${MAX_EVENT_NAME} characters`, { field: 'event' });
-    }
+  /** `subscribe` / `unsubscribe`: a throttle set, replaced or dropped (what it held back goes now). */
+  private subscribe(feed: Feed, command: 'subscribe' | 'unsubscribe', payload: unknown): SubscriptionsResult {
+    const { event, maxRateHz } = parseSubscription(command, payload);
     const old = feed.throttles.get(event);
     clearTimeout(old?.timer);
     feed.throttles.delete(event);
     if (old?.pending) this.sendTo(feed, old.pending);
-    if (command === 'subscribe') {
-      const hz = p.max_rate_hz;
-      if (typeof hz !== 'number' || !(hz > 0) || hz > MAX_RATE_HZ) {
-        throw new BrokerError('E_INVALID_PAYLOAD', `subscribe: max_rate_hz must be a number above 0 and at most ${MAX_RATE_HZ}`, { field: 'max_rate_hz', limit: MAX_RATE_HZ });
-      }
+    if (maxRateHz !== null) {
       if (feed.throttles.size >= MAX_SUBSCRIPTIONS) {
         throw new BrokerError('E_INVALID_PAYLOAD', `subscribe: at most ${MAX_SUBSCRIPTIONS} throttled events per client`, { limit: MAX_SUBSCRIPTIONS });
       }
-      feed.throttles.set(event, { maxRateHz: hz, intervalMs: 1000 / hz, nextAt: 0, pending: undefined, timer: undefined });
+      feed.throttles.set(event, { maxRateHz, intervalMs: 1000 / maxRateHz, nextAt: 0, pending: undefined, timer: undefined });
     }
     return feed.subscriptions();
   }

@@ -102,10 +102,13 @@ describe('the push stream', () => {
     // Cut the transport under it: what was on the wire is gone.
     o.socket.io.engine.close();
     const lastSeq = o.lastSeq();
+    // Away while the robot pushes on: what it misses waits in the ring.
+    const atCut = driver.of('n').length;
+    await waitFor(() => driver.of('n').length >= atCut + 100 || driver.of('n').length - before === N, 30_000, 'more events while it is away');
     const again = await observer({ lastSeq, epoch });
     await waitFor(() => driver.of('n').length - before === N, 30_000, 'the flood to end');
-    const got = [...o.of('n'), ...again.of('n')];
     await waitFor(() => o.of('n').length + again.of('n').length >= N, 30_000, 'the observer to get the whole flood');
+    const got = [...o.of('n'), ...again.of('n')];
     expect(got.map(is)).toEqual(Array.from({ length: N }, (_, i) => i));
     const s = got.map((r) => r.meta!.seq);
     expect(s).toEqual(Array.from({ length: N }, (_, k) => s[0]! + k));
@@ -201,7 +204,7 @@ describe('a ring too small for the outage', () => {
       // While it is away: 500 more, 100 kept.
       await call(driver, 'burst', [10, 500]);
       const back = await openStream(t.url, { token: t.token, role: 'observer', lastSeq, epoch });
-      await waitFor(() => back.of('n').length === 100, 10_000, 'the 100 retained');
+      await waitFor(() => back.of('n').length >= 100, 10_000, 'the 100 retained');
       expect(back.streams()[0]).toMatchObject({ epoch, seq: lastSeq + 500, replay: 100 });
       expect(back.gaps()).toEqual([{ from: lastSeq + 1, to: lastSeq + 400, reason: 'evicted' }]);
       expect(back.all.findIndex((r) => r.event === 'replay_gap')).toBeLessThan(back.all.findIndex((r) => r.event === 'n'));
