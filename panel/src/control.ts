@@ -5,13 +5,14 @@
  * history, STOP (emergency_stop: any role) and teleop parts, every pushed event to the
  * log and plot, and the robot's printed output to its console.
  */
-import type { ServerToClientEvents } from '#protocol';
+import type { PushMeta, ServerToClientEvents } from '#protocol';
 import { parseArgs } from './args.js';
 import { Caller } from './caller.js';
 import type { Shared } from './shared.js';
 import { CallHistory } from './history.js';
 import { LeaseView } from './lease.js';
 import { Link, type LinkState } from './link.js';
+import { showLost, StreamCursor } from './replay.js';
 import { StopButton } from './stop.js';
 import { Teleop } from './teleop.js';
 import { Uploader } from './upload.js';
@@ -22,7 +23,9 @@ const BROKER_EVENTS: Record<keyof ServerToClientEvents, true> = { worker_status:
 
 export function startControl(env: Shared, clientId: string): Link<ServerToClientEvents> {
   const { status, log, plot } = env;
-  const link = new Link<ServerToClientEvents>({ url: location.origin, namespace: '', clientId, role: 'controller', onState });
+  // Where the push stream stopped: every reconnect asks the broker for what came meanwhile.
+  const cursor = new StreamCursor();
+  const link = new Link<ServerToClientEvents>({ url: location.origin, namespace: '', clientId, role: 'controller', auth: () => cursor.auth(), onState });
   const history = new CallHistory(
     (r) => {
       const parsed = parseArgs(r.args);
@@ -85,10 +88,18 @@ export function startControl(env: Shared, clientId: string): Link<ServerToClient
     log.system('broker_error', e);
   });
   link.on('events_shed', (r) => log.shed(r.shed, r.total));
-  link.onAny((name, data) => {
+  link.on('stream', (info) => {
+    cursor.start(info);
+    if (info.replay > 0) log.note('stream', `replaying ${info.replay} missed event${info.replay === 1 ? '' : 's'}`, info);
+  });
+  // Before the next event it gets: from the newest event shown up to that one.
+  link.on('replay_gap', (gap) => showLost(env, gap, cursor.lastAt));
+  link.onAny((name, data, meta) => {
     if (Object.hasOwn(BROKER_EVENTS, name)) return;
-    log.add(name, data);
-    plot.add(name, data);
+    // When it happened, not when it came: replayed events come late.
+    const at = cursor.received(meta as PushMeta | undefined);
+    log.add(name, data, undefined, at);
+    plot.add(name, data, at);
   });
 
   function onState(s: LinkState): void {

@@ -19,6 +19,10 @@ export interface LiveEvent {
   system?: boolean;
   /** A short tag next to the name (a monitor's "shed" or "no client"). */
   tag?: string;
+  /** A notice's sentence, shown instead of its data (which opens with the row). */
+  text?: string;
+  /** Something was lost: the row stands out. */
+  alert?: boolean;
 }
 
 /** Rows in the DOM. */
@@ -73,6 +77,11 @@ export class EventLog {
     this.queue({ seq: ++this.seq, at, name, data, system: true });
   }
 
+  /** A broker notice in words ("⚠ events #51–#130 lost (evicted)"); `alert`: something was lost. */
+  note(name: string, text: string, data: unknown, alert = false): void {
+    this.queue({ seq: ++this.seq, at: Date.now(), name, data, system: true, text, ...(alert ? { alert } : {}) });
+  }
+
   /** The broker shed events because this connection could not keep up. */
   shed(shed: number, total: number): void {
     this.shedNote.hidden = false;
@@ -122,10 +131,10 @@ export class EventLog {
   private row(e: LiveEvent): HTMLElement {
     const li = h(
       'li',
-      { class: e.system ? 'ev system' : 'ev', data: { name: e.name } },
+      { class: e.alert ? 'ev system alert' : e.system ? 'ev system' : 'ev', data: { name: e.name } },
       h('time', { text: clock(e.at) }),
       h('span', { class: 'ev-name', text: e.name }),
-      h('span', { class: 'ev-data', text: jsonLine(e.data) }),
+      h('span', { class: 'ev-data', text: e.text ?? jsonLine(e.data) }),
     );
     if (!e.system) li.style.setProperty('--hue', String(hue(e.name)));
     if (e.tag) li.children[1]!.append(h('em', { class: 'ev-tag', text: e.tag }));

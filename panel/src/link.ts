@@ -9,10 +9,12 @@
  *
  * On the control namespace the link asks for a role in the control lease: `controller`
  * first; refused as busy (someone else holds the lease) it comes straight back as an
- * `observer`, which the broker always admits (up to its observer limit).
+ * `observer`, which the broker always admits (up to its observer limit). Every
+ * (re)connection also says where this tab's push stream stopped (`opts.auth`,
+ * replay.ts), so the broker replays what was pushed while the link was down.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ClientRole, ClientToServerEvents, ConnectErrorData } from '#protocol';
+import type { Ack, ClientRole, ClientToServerEvents, ConnectErrorData, HandshakeAuth } from '#protocol';
 
 export type LinkState =
   /** Not opened yet (no token). */
@@ -36,6 +38,8 @@ export interface LinkOptions {
   clientId?: string;
   /** The role to ask for first (the control namespace); none on /monitor. */
   role?: ClientRole;
+  /** More of the handshake, read at every (re)connection: the push stream's meta and lastSeq (replay.ts). */
+  auth?: () => Partial<HandshakeAuth>;
   onState(state: LinkState): void;
 }
 
@@ -81,7 +85,7 @@ export class Link<Listen extends object> {
       // WebSocket first: binary frames for uploads (long-polling would base64 them).
       transports: ['websocket', 'polling'],
       tryAllTransports: true,
-      auth: (cb) => cb({ token: this.token, ...(opts.clientId ? { clientId: opts.clientId } : {}), ...(this.role ? { role: this.role } : {}) }),
+      auth: (cb) => cb({ ...opts.auth?.(), token: this.token, ...(opts.clientId ? { clientId: opts.clientId } : {}), ...(this.role ? { role: this.role } : {}) }),
     });
     const s = this.socket;
     s.on('connect', () => {

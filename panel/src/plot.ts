@@ -11,12 +11,14 @@
  *
  * It tells the truth: after an upload it starts over with the new project's events
  * (reset); the newest point of each series is drawn, so one sample is a dot on a
- * sane axis; values that stopped coming (or a lost connection) are marked stale. An
+ * sane axis; values that stopped coming (or a lost connection) are marked stale; where
+ * events were lost (replay.ts) the lines break over a marked band (plot-gaps.ts). An
  * event with `x` and `y` (odometry) can also be seen as its XY trajectory.
  */
 import uPlot from 'uplot';
 import { $, h, perFrame, stored } from './dom.js';
-import { newTrack, sample, trim, type Track } from './track.js';
+import { GapMarks } from './plot-gaps.js';
+import { looksLikeEpoch, newTrack, numericFields, rightAxisFields, sample, trim, type Track } from './track.js';
 import { XYView } from './xy-view.js';
 
 const POINTS = 1200;
@@ -31,21 +33,6 @@ const PREFS_KEY = 'robot-control.plot';
 const MIN_SPAN_S = 10;
 /** No new sample for this long (and for 4 of the event's usual gaps) marks the values stale. */
 const STALE_MS = 3000;
-
-/** The numbers in an event's data: top-level fields and one level of nesting (pose.x). */
-export function numericFields(data: unknown): Map<string, number> {
-  const out = new Map<string, number>();
-  if (typeof data === 'number' && Number.isFinite(data)) out.set('value', data);
-  const walk = (obj: Record<string, unknown>, prefix: string, depth: number) => {
-    for (const [k, v] of Object.entries(obj)) {
-      if (out.size >= MAX_FIELDS) return;
-      if (typeof v === 'number' && Number.isFinite(v)) out.set(prefix + k, v);
-      else if (depth === 0 && v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v as Record<string, unknown>, `${prefix}${k}.`, 1);
-    }
-  };
-  if (data !== null && typeof data === 'object' && !Array.isArray(data)) walk(data as Record<string, unknown>, '', 0);
-  return out;
-}
 
 export class LivePlot {
   private readonly box = $('plot');
@@ -74,6 +61,8 @@ export class LivePlot {
   private readonly arrivals = new Map<string, { at: number; gap: number }>();
   /** False while the connection is down: whatever is on screen is the last that came. */
   private live = true;
+  /** Where events were lost: marked, and no line drawn across. */
+  private readonly gaps = new GapMarks();
 
   constructor() {
     const prefs = stored.get<{ event?: string; windowMs?: number }>(localStorage, PREFS_KEY, {});
@@ -120,9 +109,16 @@ export class LivePlot {
     this.renderStale();
   }
 
+  /** Events from `from` (ms) until the next one were lost: a mark on every event's plot. */
+  markGap(from: number, label: string): void {
+    this.gaps.open(from, label);
+    this.schedule();
+  }
+
   /** Sample an event's numbers. Called for every event: no DOM work here. */
   add(name: string, data: unknown, at = Date.now()): void {
-    const values = numericFields(data);
+    this.gaps.close(at);
+    const values = numericFields(data, MAX_FIELDS);
     if (values.size === 0) return;
     const seen = this.arrivals.get(name);
     const gap = seen ? Math.min(at - seen.at, 60_000) : 0;
@@ -193,6 +189,7 @@ export class LivePlot {
     const points = track?.t.length ?? 0;
     this.box.dataset.event = this.event ?? '';
     this.box.dataset.points = String(points);
+    this.box.dataset.gaps = String(this.gaps.count);
     this.empty.hidden = points > 0;
     this.renderStale();
     const xy = track ? this.xyFields(track) : null;
@@ -230,6 +227,7 @@ export class LivePlot {
 
   /** Drop points older than the window. */
   private trim(track: Track | undefined): void {
+    this.gaps.trim(Date.now() - this.windowMs);
     if (track) trim(track, (Date.now() - this.windowMs) / 1000);
   }
 
@@ -276,10 +274,13 @@ export class LivePlot {
           show: !hidden.has(field),
           // The newest value of each series as a dot: a single sample is visible, and "now" is marked.
           points: { show: true, size: 6, filter: lastPoint },
-          spanGaps: true,
+          // Lines join across nulls (a field an event lacked) but break where events were lost.
+          spanGaps: false,
+          gaps: this.gaps.seriesGaps,
         })),
       ],
       hooks: {
+        draw: [this.gaps.draw],
         // The x axis's span in seconds, for tests and for people inspecting the page.
         setScale: [
           (u, key) => {
@@ -312,34 +313,6 @@ export class LivePlot {
   private resize(): void {
     if (this.chart) this.chart.setSize({ width: Math.max(200, this.box.clientWidth), height: this.height() });
   }
-}
-
-function looksLikeEpoch(col: Array<number | null>): boolean {
-  const v = col.find((x) => x !== null);
-  return v !== undefined && v !== null && Math.abs(v) > 1e11;
-}
-
-/**
- * Fields whose size dwarfs the rest (battery % next to metres) go on a right-hand
- * axis: split at the widest gap between magnitudes, if it is over 10x.
- */
-function rightAxisFields(track: Track, hidden: Set<string>): Set<string> {
-  const mags: Array<[string, number]> = [];
-  for (const f of track.fields) {
-    if (hidden.has(f)) continue;
-    let m = 0;
-    for (const v of track.cols.get(f)!) if (v !== null) m = Math.max(m, Math.abs(v));
-    if (m > 0) mags.push([f, Math.log10(m)]);
-  }
-  mags.sort((a, b) => a[1] - b[1]);
-  let gap = 0;
-  let at = -1;
-  for (let i = 1; i < mags.length; i++) {
-    const d = mags[i]![1] - mags[i - 1]![1];
-    if (d > gap) [gap, at] = [d, i];
-  }
-  if (gap < 1 || at < 0) return new Set();
-  return new Set(mags.slice(at).map(([f]) => f));
 }
 
 /** uPlot points filter: only the newest non-null point of a series. */

@@ -5,6 +5,7 @@
  */
 import type { MonitorEvents } from '#protocol';
 import { Link, type LinkState } from './link.js';
+import { showLost } from './replay.js';
 import type { Shared } from './shared.js';
 import { Traffic } from './traffic.js';
 import { WorkerTimeline } from './worker-timeline.js';
@@ -20,7 +21,14 @@ export function startWatch(env: Shared): Link<MonitorEvents> {
     // The controller uploaded a new project: the plot follows it.
     if (a.command === 'update' && a.status === 'success') plot.reset();
   });
+  // /monitor replays nothing, and its seq runs on by one: a jump is what this tab missed
+  // (the link was down, or it could not keep up). A smaller seq: the broker restarted.
+  let lastSeq = 0;
+  let lastAt = 0;
   link.on('push', (p) => {
+    if (lastSeq > 0 && p.seq > lastSeq + 1) showLost(env, { from: lastSeq + 1, to: p.seq - 1, reason: 'not seen' }, lastAt);
+    lastSeq = p.seq;
+    lastAt = Date.now();
     // Arrival time, not p.at: the broker's clock may be far from this one.
     log.add(p.event, p.data, p.outcome === 'delivered' ? undefined : p.outcome.replace('_', ' '));
     plot.add(p.event, p.data);

@@ -1,12 +1,13 @@
 /**
  * The screenshots in docs/screenshots/: a realistic session against a real broker
  * (the default robot walking in a circle, recognition running), desktop and phone, the
- * controlling tab and a second tab observing.
+ * controlling tab and a second tab observing; and an observing tab whose link dropped
+ * for longer than the broker keeps events (panel-gap.png).
  * Not a test. Run after `npm run build`:  npx tsx tests/panel/screenshots.ts
  */
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { startTestBroker } from '../helpers/broker.js';
+import { call, callMethod, startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { callFromPanel, launchBrowser, openPanel, waitForConnection } from './browser.js';
 
 const out = new URL('../../docs/screenshots/', import.meta.url).pathname;
@@ -125,8 +126,57 @@ try {
   await page.waitForTimeout(4000);
   await other.mouse.move(0, 0);
   await other.screenshot({ path: `${out}panel-watch.png` });
+  await gapShot();
   console.log(`screenshots in ${out}`);
 } finally {
   await browser.close();
   await t.close();
+}
+
+/**
+ * An observing tab loses its link for 6 s while a script drives the default robot; the
+ * broker keeps 5 events (`replay.max_events`), so it replays those and the panel marks
+ * the rest as lost, in the events log and the plot.
+ */
+async function gapShot(): Promise<void> {
+  const small: TestBroker = await startTestBroker({ replay: { max_events: 5 } });
+  try {
+    // While set, the broker refuses new connections: the tab stays away.
+    let refusing = false;
+    const engine = small.broker.io.engine as unknown as { opts: { allowRequest?: (req: unknown, answer: (err: string | null, ok: boolean) => void) => void } };
+    const allow = engine.opts.allowRequest;
+    engine.opts.allowRequest = (req, answer) => (refusing ? answer('refusing', false) : allow ? allow(req, answer) : answer(null, true));
+    const driver = await small.connect();
+    await call(driver, 'start', {});
+    await callMethod(driver, 'sport_client', 'StandUp');
+    await callMethod(driver, 'sport_client', 'Move', { vx: 0.6, vyaw: 0.35 });
+    const tab = await (await browser.newContext({ viewport: { width: 1280, height: 1100 }, deviceScaleFactor: 1 })).newPage();
+    await openPanel(tab, small.url, small.token);
+    await waitForConnection(tab, 'connected');
+    await tab.waitForFunction(() => [...document.querySelectorAll<HTMLOptionElement>('#plot-event option')].some((o) => o.value === 'odometry'));
+    await tab.selectOption('#plot-event', 'odometry');
+    await tab.selectOption('#plot-window', '30000');
+    await tab.waitForTimeout(9000);
+    refusing = true;
+    for (const s of small.broker.io.of('/').sockets.values()) if (s.id !== driver.id) s.conn.close();
+    await tab.waitForTimeout(6000);
+    refusing = false;
+    await waitForConnection(tab, 'connected', 20_000);
+    await tab.waitForSelector('#event-log li[data-name="replay_gap"]');
+    await tab.waitForTimeout(4000);
+    // The gap's row in the middle of the log (which keeps it there as new rows come in above).
+    await tab.evaluate(() => {
+      const list = document.getElementById('event-log')!;
+      const row = list.querySelector('li[data-name="replay_gap"]')!;
+      list.scrollTop += row.getBoundingClientRect().top - list.getBoundingClientRect().top - list.clientHeight / 2;
+      window.scrollTo(0, 0);
+    });
+    await tab.mouse.move(0, 0);
+    const plot = (await tab.locator('#plot-card').boundingBox())!;
+    const events = (await tab.locator('#events-card').boundingBox())!;
+    await tab.screenshot({ path: `${out}panel-gap.png`, clip: { x: plot.x - 8, y: plot.y - 8, width: plot.width + 16, height: events.y + events.height - plot.y + 16 } });
+    driver.close();
+  } finally {
+    await small.close();
+  }
 }
