@@ -43,6 +43,7 @@ export const LONGEST_FIRST = [
   'executors/twins',
   'zip-safety/rollback',
   'executors/seed-python-example',
+  'panel/replay',
   'sandbox/early-kill',
   'panel/playback',
   'lifecycle/stop-during-operations',
