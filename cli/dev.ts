@@ -14,8 +14,8 @@ import { EXIT, type Command } from './command.js';
 import { connectClient, createClient } from './connect.js';
 import { watchTree, type TreeWatcher } from './folder-watcher.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connectionSettings, parse, UsageError } from './options.js';
-import { describeError, err, json, out } from './output.js';
-import { lostConnection } from './events.js';
+import { describeError, err, out } from './output.js';
+import { eventLine, lostConnection } from './events.js';
 import type { RobotLogLine } from '../ipc/protocol.js';
 
 const DEFAULT_DEBOUNCE_MS = 100;
@@ -59,8 +59,8 @@ ${CONNECTION_HELP}`,
     // What the robot prints, as it prints it: the point of an edit-save-run loop.
     client.on('robot_log', (l: RobotLogLine) => out(`[robot${l.stream === 'stderr' ? ' stderr' : ''}] ${l.line}`));
     if (values.events) {
-      client.onAny((event, data) => {
-        if (event !== 'robot_log') out(json({ event, data, at: new Date().toISOString() }));
+      client.onAny((event, data, meta) => {
+        if (event !== 'robot_log') out(eventLine(event, data, meta));
       });
     }
     try {

@@ -1,5 +1,5 @@
 /** RobotClient's options, states and events. */
-import type { ClientRole, ServerToClientEvents } from '../ipc/protocol.js';
+import type { ClientRole, PushMeta, ServerToClientEvents } from '../ipc/protocol.js';
 import type { BackoffOptions } from './backoff.js';
 import type { RobotError } from './errors.js';
 
@@ -44,6 +44,12 @@ export interface RobotClientOptions {
   reconnect?: Partial<ReconnectOptions> | false;
   /** Socket.IO transports, in order. Default ['websocket']. */
   transports?: Array<'websocket' | 'polling'>;
+  /**
+   * Resume a stream: a previous client's `lastSeq` and `epoch` (a program that restarted).
+   * The first connection then replays what was pushed after it, as every reconnect does.
+   */
+  lastSeq?: number;
+  epoch?: string;
 }
 
 export interface CallOptions {
@@ -73,5 +79,14 @@ export interface ClientEvents {
   reconnect_failed(error: RobotError): void;
 }
 
-/** Every event with a known payload: the broker's (worker_status, control, project, events_shed, broker_error, robot_log) and the client's. */
+/**
+ * Every event with a known payload: the broker's (worker_status, control, project, events_shed,
+ * broker_error, robot_log, stream, replay_gap) and the client's.
+ */
 export type KnownEvents = ServerToClientEvents & ClientEvents;
+
+/** A robot push's listener: what the robot pushed, and its seq, ts and reqId. */
+export type PushListener = (data: unknown, meta: PushMeta) => void;
+
+/** `onAny`: every packet from the broker; `meta` is undefined for the broker's own events. */
+export type AnyListener = (event: string, data: unknown, meta: PushMeta | undefined) => void;

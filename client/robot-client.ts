@@ -4,7 +4,7 @@
  *   const robot = await RobotClient.connect({ url, token });
  *   await robot.update('./my-robot');           // a folder, a .zip path or ZIP bytes
  *   await robot.call('sport_client', 'StandUp');
- *   robot.on('odometry', (pose) => console.log(pose));
+ *   robot.on('odometry', (pose, meta) => console.log(meta.seq, pose));
  *   await robot.close();
  *
  * The control lease: a client is the `controller` (the default; one at a time) or an
@@ -12,10 +12,11 @@
  *
  * One Socket.IO connection at a time, made fresh for every attempt; the SDK does
  * its own reconnecting (socket.io-client's Manager gives up on middleware refusals
- * such as "busy", and never retries after the server disconnects a socket).
+ * such as "busy", and never retries after the server disconnects a socket). Each
+ * reconnect carries the last seq received, so the broker replays what was pushed
+ * meanwhile (docs/REPLAY.md; stream.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
 import type {
   AckFn,
@@ -26,22 +27,24 @@ import type {
   ReleaseControlResult,
   ServerToClientEvents,
   StartResult,
+  SubscriptionsResult,
   TakeControlResult,
   UpdateResult,
 } from '../ipc/protocol.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
-import { connectError, RobotClientError, type RobotError } from './errors.js';
+import { BrokerError, connectError, RobotClientError, type RobotError } from './errors.js';
 import {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_URL,
   type CallOptions,
   type ClientState,
-  type KnownEvents,
   type ReconnectOptions,
   type RobotClientOptions,
 } from './options.js';
+import { RobotListeners } from './listeners.js';
 import { zipOf, type ProjectSource } from './pack.js';
 import { PendingCalls, type Command, type PendingCall } from './pending-calls.js';
+import { PushStream } from './stream.js';
 
 type Wire = Socket<ServerToClientEvents, ClientToServerEvents>;
 type PayloadOf<K extends Command> = Parameters<ClientToServerEvents[K]>[0];
@@ -52,7 +55,7 @@ interface Waiter {
   reject(error: RobotError): void;
 }
 
-export class RobotClient {
+export class RobotClient extends RobotListeners {
   readonly url: string;
   readonly clientId: string;
   private readonly token: string;
@@ -61,8 +64,7 @@ export class RobotClient {
   private readonly reconnect: ReconnectOptions | null;
   private readonly transports: Array<'websocket' | 'polling'>;
 
-  private readonly emitter = new EventEmitter();
-  private readonly anyListeners = new Set<(event: string, data: unknown) => void>();
+  private readonly stream: PushStream;
   private socket: Wire | null = null;
   private currentState: ClientState = 'idle';
   private readonly pending = new PendingCalls();
@@ -77,6 +79,7 @@ export class RobotClient {
   private lastControl: ControlState | null = null;
 
   constructor(options: RobotClientOptions) {
+    super();
     this.url = options.url ?? DEFAULT_URL;
     this.token = options.token;
     this.clientId = options.clientId ?? randomUUID();
@@ -86,8 +89,7 @@ export class RobotClient {
     this.reconnect =
       options.reconnect === false ? null : { ...DEFAULT_BACKOFF, maxAttempts: Infinity, resetAfterMs: 5_000, ...options.reconnect };
     this.transports = options.transports ?? ['websocket'];
-    // Pushed events fan out to user code; a busy robot may have many listeners per event.
-    this.emitter.setMaxListeners(0);
+    this.stream = new PushStream({ lastSeq: options.lastSeq, epoch: options.epoch });
   }
 
   /** Make a client and wait until it is connected (see connect()). */
@@ -113,6 +115,16 @@ export class RobotClient {
   /** The lease as the broker last told it (the `control` event), or null before the first. */
   get lease(): ControlState | null {
     return this.lastControl;
+  }
+
+  /** The highest seq received (or replayed past); sent at every reconnect so the broker replays what came after. */
+  get lastSeq(): number | undefined {
+    return this.stream.lastSeq;
+  }
+
+  /** The broker run `lastSeq` belongs to (the `stream` event's `epoch`). */
+  get epoch(): string | undefined {
+    return this.stream.epoch;
   }
 
   /**
@@ -190,35 +202,25 @@ export class RobotClient {
     return this.request('emergency_stop', {}, 'emergency_stop', options);
   }
 
-  /** Listen to a pushed robot event, a broker event (worker_status, control, project, ...) or a client event. */
-  on<E extends keyof KnownEvents>(event: E, listener: KnownEvents[E]): this;
-  on(event: string, listener: (data: unknown) => void): this;
-  on(event: string, listener: (...args: never[]) => void): this {
-    this.emitter.on(event, listener as (...args: unknown[]) => void);
-    return this;
+  /**
+   * Throttle the `"latest"` event `event` to at most `maxRateHz` for this client (docs/REPLAY.md).
+   * Kept across reconnects until unsubscribe(). Resolves with this client's throttles; a bad
+   * event name or rate rejects with E_INVALID_PAYLOAD (the throttle stays as it was).
+   */
+  async subscribe(event: string, maxRateHz: number, options?: CallOptions): Promise<SubscriptionsResult> {
+    const previous = this.stream.throttle(event, maxRateHz);
+    try {
+      return await this.request('subscribe', { event, max_rate_hz: maxRateHz }, `subscribe ${event}`, options);
+    } catch (err) {
+      if (err instanceof BrokerError) this.stream.throttle(event, previous);
+      throw err;
+    }
   }
 
-  once<E extends keyof KnownEvents>(event: E, listener: KnownEvents[E]): this;
-  once(event: string, listener: (data: unknown) => void): this;
-  once(event: string, listener: (...args: never[]) => void): this {
-    this.emitter.once(event, listener as (...args: unknown[]) => void);
-    return this;
-  }
-
-  off(event: string, listener: (...args: never[]) => void): this {
-    this.emitter.off(event, listener as (...args: unknown[]) => void);
-    return this;
-  }
-
-  /** Listen to everything the broker sends: robot pushes and worker_status/events_shed/broker_error (not the client's own events). */
-  onAny(listener: (event: string, data: unknown) => void): this {
-    this.anyListeners.add(listener);
-    return this;
-  }
-
-  offAny(listener: (event: string, data: unknown) => void): this {
-    this.anyListeners.delete(listener);
-    return this;
+  /** Drop the throttle on `event`; resolves with this client's throttles. */
+  unsubscribe(event: string, options?: CallOptions): Promise<SubscriptionsResult> {
+    this.stream.throttle(event, undefined);
+    return this.request('unsubscribe', { event }, `unsubscribe ${event}`, options);
   }
 
   /**
@@ -229,7 +231,7 @@ export class RobotClient {
     const socket = this.socket;
     const wasConnected = this.currentState === 'connected';
     this.shutdown(new RobotClientError('E_CLOSED', 'the client was closed'));
-    if (wasConnected) this.emitter.emit('disconnect', 'io client disconnect');
+    if (wasConnected) this.emitOwn('disconnect', 'io client disconnect');
     const engine = socket?.io.engine;
     if (!engine || engine.readyState === 'closed') return;
     await new Promise<void>((resolve) => {
@@ -246,7 +248,7 @@ export class RobotClient {
   private open(): void {
     this.currentState = 'connecting';
     const socket: Wire = io(this.url, {
-      auth: { token: this.token, clientId: this.clientId, role: this.currentRole },
+      auth: { token: this.token, clientId: this.clientId, role: this.currentRole, ...this.stream.handshake() },
       forceNew: true,
       reconnection: false,
       transports: this.transports,
@@ -257,10 +259,9 @@ export class RobotClient {
     socket.on('disconnect', (reason) => this.onDisconnect(socket, reason));
     // Everything the server emits: robot pushes under their own names, and the broker's events.
     socket.onAny((event: string, ...args: unknown[]) => {
-      // Before any listener runs: a listener reading `role` or `lease` sees this state.
+      // Before any listener runs: a listener reading `role`, `lease` or `lastSeq` sees this state.
       if (event === 'control') this.noteControl(args[0] as ControlState);
-      for (const listener of this.anyListeners) listener(event, args[0]);
-      this.emitter.emit(event, ...args);
+      this.deliver(event, args[0], this.stream.receive(event, args));
     });
   }
 
@@ -274,11 +275,15 @@ export class RobotClient {
     this.currentState = 'connected';
     this.connectedAt = Date.now();
     this.lastError = null;
-    // Queued calls go out in the order they were made.
+    // The broker forgets throttles with the connection. Sent without an ack: a refusal comes
+    // back as `broker_error`. Then queued calls, in the order they were made (a queued
+    // subscribe may so go twice: the broker replaces a throttle, never adds one).
+    const resubscribe = socket.emit.bind(socket) as (event: 'subscribe', payload: unknown) => void;
+    for (const payload of this.stream.subscriptions()) resubscribe('subscribe', payload);
     for (const call of this.pending.queued()) this.send(socket, call);
     for (const w of this.waiters) w.resolve();
     this.waiters.clear();
-    this.emitter.emit('connect');
+    this.emitOwn('connect');
   }
 
   private onConnectError(socket: Wire, err: Error): void {
@@ -286,7 +291,7 @@ export class RobotClient {
     this.discard(socket);
     const error = connectError(err, this.url);
     this.lastError = error;
-    this.emitter.emit('connect_error', error);
+    this.emitOwn('connect_error', error);
     // Busy and unreachable may clear up; a wrong token or an unknown role will not.
     if (error.code !== 'E_BUSY' && error.code !== 'E_UNREACHABLE') this.giveUp(error);
     else this.retry(error);
@@ -297,7 +302,7 @@ export class RobotClient {
     this.discard(socket);
     if (Date.now() - this.connectedAt >= (this.reconnect?.resetAfterMs ?? 0)) this.attempts = 0;
     this.pending.failSent(reason);
-    this.emitter.emit('disconnect', reason);
+    this.emitOwn('disconnect', reason);
     this.retry(new RobotClientError('E_DISCONNECTED', `disconnected: ${reason}`, { reason }));
   }
 
@@ -310,7 +315,7 @@ export class RobotClient {
     const delayMs = backoffDelay(this.attempts, this.reconnect);
     this.attempts += 1;
     this.currentState = 'waiting';
-    this.emitter.emit('reconnect_attempt', { attempt: this.attempts, delayMs });
+    this.emitOwn('reconnect_attempt', { attempt: this.attempts, delayMs });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (!this.closedWith) this.open();
@@ -320,7 +325,7 @@ export class RobotClient {
   private giveUp(error: RobotError): void {
     if (this.closedWith) return;
     this.shutdown(error);
-    this.emitter.emit('reconnect_failed', error);
+    this.emitOwn('reconnect_failed', error);
   }
 
   /** Close for good: every waiting call and connect() rejects with `error`. */

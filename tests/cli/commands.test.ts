@@ -55,6 +55,7 @@ describe('usage (exit 2)', () => {
       [['call', 'robot', 'add', '--timeout', 'soon'], /--timeout: expected a number of seconds/],
       [['pack'], /pack takes one folder/],
       [['watch', '--count', '0'], /--count: expected a positive whole number/],
+      [['watch', '--rate', 'odometry'], /--rate: expected EVENT=HZ/],
       [['upload', 'x.zip', '--url', 'ftp://x'], /--url: expected http/],
     ];
     for (const [args, message] of cases) {
@@ -65,7 +66,7 @@ describe('usage (exit 2)', () => {
     const noToken = await cli(['call', 'robot', 'add'], { url: t.url });
     expect(noToken.exitCode).toBe(2);
     expect(noToken.stderr).toMatch(/no token: pass --token TOKEN or set ROBOT_CONTROL_TOKEN/);
-  }, 90_000); // eleven CLI runs on a loaded 2-core machine
+  }, 90_000); // twelve CLI runs on a loaded 2-core machine
 });
 
 describe('pack', () => {

@@ -48,7 +48,7 @@ async function uploadTicker(): Promise<void> {
   expect(r.exitCode, r.stderr).toBe(0);
 }
 
-const parse = (line: string) => JSON.parse(line) as { event: string; data: unknown; at: string };
+const parse = (line: string) => JSON.parse(line) as { event: string; data: unknown; at: string; seq?: number };
 
 describe('watch', () => {
   it('prints the named events as JSON lines and exits after --count', async () => {
@@ -61,9 +61,32 @@ describe('watch', () => {
       expect(line.event).toBe('tick');
       expect(line.data).toMatchObject({ n: expect.any(Number) });
       expect(Number.isNaN(Date.parse(line.at))).toBe(false);
+      expect(line.seq).toEqual(expect.any(Number));
     }
     const ns = lines.map((l) => (l.data as { n: number }).n);
     expect(ns[1]! - ns[0]!).toBe(1);
+    expect(lines[1]!.seq! - lines[0]!.seq!).toBe(1);
+  });
+
+  it('keeps its place across a dropped connection: the broker replays what it missed, no seq lost or repeated', async () => {
+    await uploadTicker();
+    const w = spawn(['watch', 'tick']);
+    await w.waitForLine((l) => parse(l).event === 'tick');
+    for (const socket of t.broker.io.of('/').sockets.values()) socket.conn.close();
+    await waitFor(() => /disconnected: .*\[transport close\]; reconnecting/.test(w.stderr()), 10_000, 'watch to see the drop');
+    const mark = w.lines.length;
+    await waitFor(() => w.stderr().split('robot-control: connected').length === 3, 15_000, 'watch to reconnect');
+    await w.waitForLine((l) => parse(l).event === 'tick', 15_000, mark + 3);
+    const ticks = w.lines.map(parse);
+    const seqs = ticks.map((l) => l.seq!);
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+    expect(ticks.map((l) => (l.data as { n: number }).n)).toEqual(ticks.map((l, i) => (ticks[0]!.data as { n: number }).n + i));
+  });
+
+  it('--rate EVENT=HZ subscribes: a rate the broker refuses exits 1 with its code', async () => {
+    const r = await cli(['watch', '--rate', 'tick=5000', '--count', '1'], conn);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/robot-control: E_INVALID_PAYLOAD: subscribe: max_rate_hz must be/);
   });
 
   it('--count without names counts the robot\'s events: the broker\'s worker_status is printed, not counted', async () => {
