@@ -50,7 +50,7 @@ function countTicks(socket: Socket, n: number, timeoutMs: number, numberOf: (dat
 export async function measureBrokerReplay(port: number, token: string, serverPid: number, driver: Socket, n: number, timeoutMs: number): Promise<Replay> {
   const away = open(port, { token, role: 'observer', meta: true });
   const stream = await new Promise<{ epoch: string; seq: number }>((resolve, reject) => {
-    away.once('stream', resolve);
+    away.once('replay_info', resolve);
     away.once('connect_error', reject);
   });
   away.close();

@@ -1,10 +1,10 @@
 /** Print what the broker pushes as JSON lines, and the connection's ups and downs on stderr. */
-import type { PushMeta, ReplayGap, RobotClient, StreamInfo } from '../client/index.js';
+import type { PushMeta, ReplayGap, RobotClient, ReplayInfo } from '../client/index.js';
 import type { ServerToClientEvents } from '../ipc/protocol.js';
 import { err, json, out } from './output.js';
 
 /** The broker's own events (typed: a new one breaks the build). Printed, but not counted by --count unless named. */
-const BROKER_EVENTS: Readonly<Record<keyof ServerToClientEvents, true>> = { worker_status: true, broker_error: true, events_shed: true, robot_log: true, control: true, project: true, stream: true, replay_gap: true };
+const BROKER_EVENTS: Readonly<Record<keyof ServerToClientEvents, true>> = { worker_status: true, broker_error: true, events_shed: true, robot_log: true, control: true, project: true, replay_info: true, replay_gap: true };
 
 export function isBrokerEvent(event: string): boolean {
   return Object.hasOwn(BROKER_EVENTS, event);
@@ -35,7 +35,7 @@ export function followEvents(client: RobotClient, options: FollowOptions): Promi
       client.offAny(onEvent);
       client.off('disconnect', onDisconnect);
       client.off('connect', onConnect);
-      client.off('stream', onStream);
+      client.off('replay_info', onStream);
       client.off('replay_gap', onGap);
       client.off('reconnect_failed', finish);
       process.off('SIGINT', onSignal);
@@ -54,14 +54,14 @@ export function followEvents(client: RobotClient, options: FollowOptions): Promi
     const onSignal = () => finish();
     const onDisconnect = (reason: string) => err(`robot-control: ${lostConnection(reason)}; reconnecting...`);
     const onConnect = () => err('robot-control: connected');
-    const onStream = (info: StreamInfo) => {
+    const onStream = (info: ReplayInfo) => {
       if (info.replay > 0) err(`robot-control: replaying ${info.replay} events missed while disconnected (seq ${info.seq - info.replay + 1}..${info.seq})`);
     };
     const onGap = (gap: ReplayGap) => err(`robot-control: ${lostEvents(gap)}`);
     client.onAny(onEvent);
     client.on('disconnect', onDisconnect);
     client.on('connect', onConnect);
-    client.on('stream', onStream);
+    client.on('replay_info', onStream);
     client.on('replay_gap', onGap);
     client.on('reconnect_failed', finish);
     process.on('SIGINT', onSignal);

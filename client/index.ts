@@ -26,7 +26,7 @@ export type {
   ReleaseControlResult,
   EmergencyStopResult,
   PushMeta,
-  StreamInfo,
+  ReplayInfo,
   ReplayGap,
   SubscriptionsResult,
 } from '../ipc/protocol.js';

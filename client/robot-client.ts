@@ -122,7 +122,7 @@ export class RobotClient extends RobotListeners {
     return this.stream.lastSeq;
   }
 
-  /** The broker run `lastSeq` belongs to (the `stream` event's `epoch`). */
+  /** The broker run `lastSeq` belongs to (the `replay_info` event's `epoch`). */
   get epoch(): string | undefined {
     return this.stream.epoch;
   }

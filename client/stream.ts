@@ -4,7 +4,7 @@
  * (`auth.lastSeq`, `auth.epoch`) so the broker replays what was missed; and the
  * `subscribe` throttles, which the broker keeps per connection, to send again on each.
  */
-import type { HandshakeAuth, PushMeta, ReplayGap, StreamInfo, SubscribePayload } from '../ipc/protocol.js';
+import type { HandshakeAuth, PushMeta, ReplayGap, ReplayInfo, SubscribePayload } from '../ipc/protocol.js';
 
 export class PushStream {
   private seq: number | undefined;
@@ -17,7 +17,7 @@ export class PushStream {
     this.run = start.epoch;
   }
 
-  /** The highest seq received (or replayed past), undefined before the first `stream`. */
+  /** The highest seq received (or replayed past), undefined before the first `replay_info`. */
   get lastSeq(): number | undefined {
     return this.seq;
   }
@@ -37,11 +37,11 @@ export class PushStream {
    * Runs before any listener, so a listener reading lastSeq sees this packet counted.
    */
   receive(event: string, args: unknown[]): PushMeta | undefined {
-    if (event === 'stream') {
+    if (event === 'replay_info') {
       // The broker's word on this connection's start: everything up to seq - replay was
       // received, replayed past (a `replay_gap` follows) or came before this client. After
       // a broker restart this is lower than the old run's lastSeq, and must be.
-      const info = args[0] as StreamInfo;
+      const info = args[0] as ReplayInfo;
       this.run = info.epoch;
       this.seq = info.seq - info.replay;
       return undefined;

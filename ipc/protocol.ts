@@ -132,7 +132,7 @@ export interface PushMeta {
 /** How robot code asked an event to be treated when a client cannot keep up. */
 export type PushQos = 'all' | 'latest';
 /** Sent first, on connect, to a client that asked for meta: the stream it is on. */
-export interface StreamInfo {
+export interface ReplayInfo {
   /** This broker run: a reconnect with another epoch's lastSeq gets a `restart` gap. */
   epoch: string;
   /** The last seq the broker assigned. */
@@ -195,11 +195,11 @@ export interface HandshakeAuth {
   /** Names the client: the `control` event shows it; a controller with the holder's clientId replaces it. */
   clientId?: string;
   role?: ClientRole;
-  /** Pushed events carry `PushMeta` as a second argument; a `stream` event comes first. */
+  /** Pushed events carry `PushMeta` as a second argument; a `replay_info` event comes first. */
   meta?: boolean;
   /** The highest seq this client received: retained events after it are replayed first (implies `meta`). */
   lastSeq?: number;
-  /** The `stream` epoch lastSeq belongs to. */
+  /** The `replay_info` epoch lastSeq belongs to. */
   epoch?: string;
 }
 
@@ -281,7 +281,7 @@ export interface ServerToClientEvents {
   /** The loaded project's listing (what `start` answers), on connect and whenever it changes; null: none loaded. */
   project(listing: StartResult | null): void;
   /** First, to a client that asked for meta. */
-  stream(info: StreamInfo): void;
+  replay_info(info: ReplayInfo): void;
   replay_gap(gap: ReplayGap): void;
 }
 
@@ -307,7 +307,7 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
   'reconnect_error', 'reconnect_failed', 'callback',
   'worker_status', 'broker_error', 'events_shed', 'robot_log', 'update', 'start', 'process',
   'control', 'project', 'take_control', 'release_control', 'emergency_stop',
-  'stream', 'replay_gap', 'subscribe', 'unsubscribe',
+  'replay_info', 'replay_gap', 'subscribe', 'unsubscribe',
 ]);
 
 /** The longest event name robot code may push. */

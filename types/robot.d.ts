@@ -49,7 +49,7 @@ declare global {
       | 'reconnect_error' | 'reconnect_failed' | 'callback'
       | 'worker_status' | 'broker_error' | 'events_shed' | 'robot_log' | 'update' | 'start' | 'process'
       | 'control' | 'project' | 'take_control' | 'release_control' | 'emergency_stop'
-      | 'stream' | 'replay_gap' | 'subscribe' | 'unsubscribe';
+      | 'replay_info' | 'replay_gap' | 'subscribe' | 'unsubscribe';
   }
 }
 

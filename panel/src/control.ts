@@ -19,7 +19,7 @@ import { Uploader } from './upload.js';
 import { WorkerTimeline } from './worker-timeline.js';
 
 /** The broker's own events: everything else on this socket is the robot's. Typed, so a new one breaks the build. */
-const BROKER_EVENTS: Record<keyof ServerToClientEvents, true> = { worker_status: true, broker_error: true, events_shed: true, robot_log: true, control: true, project: true, stream: true, replay_gap: true };
+const BROKER_EVENTS: Record<keyof ServerToClientEvents, true> = { worker_status: true, broker_error: true, events_shed: true, robot_log: true, control: true, project: true, replay_info: true, replay_gap: true };
 
 export function startControl(env: Shared, clientId: string): Link<ServerToClientEvents> {
   const { status, log, plot } = env;
@@ -88,9 +88,9 @@ export function startControl(env: Shared, clientId: string): Link<ServerToClient
     log.system('broker_error', e);
   });
   link.on('events_shed', (r) => log.shed(r.shed, r.total));
-  link.on('stream', (info) => {
+  link.on('replay_info', (info) => {
     cursor.start(info);
-    if (info.replay > 0) log.note('stream', `replaying ${info.replay} missed event${info.replay === 1 ? '' : 's'}`, info);
+    if (info.replay > 0) log.note('replay_info', `replaying ${info.replay} missed event${info.replay === 1 ? '' : 's'}`, info);
   });
   // Before the next event it gets: from the newest event shown up to that one.
   link.on('replay_gap', (gap) => showLost(env, gap, cursor.lastAt));

@@ -4,7 +4,7 @@
  * replays, in order, what was pushed meanwhile. And what a lost stretch looks like: one
  * line in the events log, one mark in the plot.
  */
-import type { HandshakeAuth, PushMeta, ReplayGap, StreamInfo } from '#protocol';
+import type { HandshakeAuth, PushMeta, ReplayGap, ReplayInfo } from '#protocol';
 import type { Shared } from './shared.js';
 
 /** Events this tab will never see: a `replay_gap`, or (watch mode) a jump in the monitor's seq. */
@@ -28,11 +28,11 @@ export class StreamCursor {
   }
 
   /**
-   * `stream`, first on every connect: what follows starts after seq − replay. That is our
+   * `replay_info`, first on every connect: what follows starts after seq − replay. That is our
    * lastSeq when nothing was lost, the broker's oldest kept event when some were, the
    * present on a first connect, and this run's start after a broker restart (a new epoch).
    */
-  start(info: StreamInfo): void {
+  start(info: ReplayInfo): void {
     this.epoch = info.epoch;
     this.lastSeq = info.seq - info.replay;
   }

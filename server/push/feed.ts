@@ -50,7 +50,7 @@ export class Feed {
 
   constructor(
     readonly socket: ClientSocket,
-    /** Pushed events carry PushMeta; `stream` and `replay_gap` are sent. */
+    /** Pushed events carry PushMeta; `replay_info` and `replay_gap` are sent. */
     readonly meta: boolean,
   ) {}
 

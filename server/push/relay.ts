@@ -105,7 +105,7 @@ export class PushRelay {
       else if (after + 1 < ring.firstSeq) feed.gap = { from: after + 1, to: ring.firstSeq - 1, reason: 'evicted' };
       from = Math.max(after + 1, ring.firstSeq);
     }
-    socket.emit('stream', { epoch: ring.epoch, seq: ring.lastSeq, replay: ring.lastSeq - from + 1 });
+    socket.emit('replay_info', { epoch: ring.epoch, seq: ring.lastSeq, replay: ring.lastSeq - from + 1 });
     if (from <= ring.lastSeq) {
       feed.behind = true;
       feed.cursor = from;

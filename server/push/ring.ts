@@ -29,7 +29,7 @@ export interface RetainedEvent {
 const COMPACT_AFTER = 1024;
 
 export class EventRing {
-  /** This broker run, told to clients in `stream` so a reconnect can tell a restart. */
+  /** This broker run, told to clients in `replay_info` so a reconnect can tell a restart. */
   readonly epoch = randomBytes(6).toString('base64url');
   private slots: Array<RetainedEvent | undefined> = [];
   private head = 0;

@@ -16,7 +16,7 @@ describe('watch across a dropped connection', { timeout: 60_000 }, () => {
   it('names the lost seqs on stderr (and prints the replay_gap), then the retained events in order', async () => {
     const w = spawnCli(['watch', '--client-id', 'watch-replay'], { url: sb.t.url, token: sb.t.token });
     try {
-      await w.waitForLine((l) => parse(l).event === 'stream');
+      await w.waitForLine((l) => parse(l).event === 'replay_info');
       const seen = await sb.flood(5);
       await w.waitForLine((l) => parse(l).data.i === 4);
 

@@ -5,7 +5,7 @@
  * after a reconnect. Every wait is bounded.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { BrokerError, RobotClient, type PushMeta, type ReplayGap, type RobotClientOptions, type StreamInfo } from '../../dist/client/index.js';
+import { BrokerError, RobotClient, type PushMeta, type ReplayGap, type RobotClientOptions, type ReplayInfo } from '../../dist/client/index.js';
 import { waitFor } from '../helpers/broker.js';
 import { useStreamBroker } from './push-stream.js';
 
@@ -41,8 +41,8 @@ describe('replay on reconnect', () => {
   it('a client cut off mid-flood reconnects with its lastSeq and gets every event exactly once, in order', { timeout: 90_000 }, async () => {
     const N = 1000;
     const { c, got } = observer();
-    const streams: StreamInfo[] = [];
-    c.on('stream', (s) => streams.push(s));
+    const streams: ReplayInfo[] = [];
+    c.on('replay_info', (s) => streams.push(s));
     const disconnects: string[] = [];
     c.on('disconnect', (reason) => disconnects.push(reason));
     await c.connect({ timeoutMs: 20_000 });

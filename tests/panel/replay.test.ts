@@ -91,7 +91,7 @@ describe('the panel across a dropped connection', { timeout: 120_000 }, () => {
     expect(await chipCount()).toBe(60);
     expect(rows.some((r) => typeof r === 'string' && r.startsWith('replay_gap'))).toBe(false);
     // The replay is announced where it starts: after the reconnect, before event 31.
-    const note = rows.findIndex((r) => r === 'stream: replaying 15 missed events');
+    const note = rows.findIndex((r) => r === 'replay_info: replaying 15 missed events');
     expect(note).toBeGreaterThan(rows.indexOf(30));
     expect(note).toBeLessThan(rows.indexOf(31));
     expect(await page.getAttribute('#plot', 'data-gaps')).toBe('0');
@@ -114,7 +114,7 @@ describe('the panel across a dropped connection', { timeout: 120_000 }, () => {
     const at = rows.indexOf(gaps[0]!);
     expect(at).toBeGreaterThan(rows.indexOf(60));
     expect(at).toBeLessThan(rows.indexOf(91));
-    expect(rows).toContain(`stream: replaying ${RING} missed events`);
+    expect(rows).toContain(`replay_info: replaying ${RING} missed events`);
     await page.waitForSelector('#event-log li.alert[data-name="replay_gap"]');
     await page.waitForFunction(() => document.getElementById('plot')?.dataset.gaps === '1', undefined, { timeout: 10_000 });
     expect(errors).toEqual([]);

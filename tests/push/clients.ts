@@ -1,6 +1,6 @@
 /** Raw Socket.IO clients for the push-stream tests: any handshake auth, every event with every argument, in order. */
 import { io as connectIo } from 'socket.io-client';
-import type { Ack, PushMeta, ReplayGap, StreamInfo } from '../../dist/ipc/protocol.js';
+import type { Ack, PushMeta, ReplayGap, ReplayInfo } from '../../dist/ipc/protocol.js';
 import { waitFor, type Client } from '../helpers/broker.js';
 
 export interface Received {
@@ -17,7 +17,7 @@ export interface StreamClient {
   all: Received[];
   /** The pushed events named `event`. */
   of(event: string): Received[];
-  streams(): StreamInfo[];
+  streams(): ReplayInfo[];
   gaps(): ReplayGap[];
   /** The highest seq received so far (0: none). */
   lastSeq(): number;
@@ -45,7 +45,7 @@ export function openStream(url: string, auth: StreamAuth): Promise<StreamClient>
       socket,
       all,
       of: (event) => all.filter((r) => r.event === event),
-      streams: () => all.filter((r) => r.event === 'stream').map((r) => r.data as StreamInfo),
+      streams: () => all.filter((r) => r.event === 'replay_info').map((r) => r.data as ReplayInfo),
       gaps: () => all.filter((r) => r.event === 'replay_gap').map((r) => r.data as ReplayGap),
       lastSeq: () => lastSeq,
       emit: (event, payload = {}, timeoutMs = 20_000) =>
