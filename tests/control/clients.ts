@@ -1,7 +1,6 @@
 /** Clients of the control lease for tests: a role in the handshake, and every event recorded from the first packet on. */
-import { io as connectIo } from 'socket.io-client';
 import type { Ack, ControlState, ConnectErrorData } from '../../dist/ipc/protocol.js';
-import { waitFor, type Client } from '../helpers/broker.js';
+import { connectClient, waitFor, type Client } from '../helpers/broker.js';
 
 export interface LeaseClient {
   socket: Client;
@@ -20,34 +19,27 @@ export interface LeaseClient {
 /** A refused connect: Socket.IO's error, with the broker's `data`. */
 export type ConnectRefusal = Error & { data?: ConnectErrorData };
 
-export function connectAs(url: string, auth: { token: string; clientId?: string; role?: unknown }): Promise<LeaseClient> {
-  return new Promise((resolve, reject) => {
-    const socket = connectIo(url, { auth, reconnection: false, forceNew: true, transports: ['websocket'], autoConnect: false }) as unknown as Client;
-    const seen: Array<[string, unknown]> = [];
-    const counts = new Map<string, number>();
-    socket.onAny((event: string, data: unknown) => {
+export async function connectAs(url: string, auth: { token: string; clientId?: string; role?: unknown }): Promise<LeaseClient> {
+  const seen: Array<[string, unknown]> = [];
+  const counts = new Map<string, number>();
+  const socket = await connectClient(url, auth, (s) =>
+    s.onAny((event: string, data: unknown) => {
       seen.push([event, data]);
       counts.set(event, (counts.get(event) ?? 0) + 1);
-    });
-    const controls = () => seen.filter(([e]) => e === 'control').map(([, d]) => d as ControlState);
-    const client: LeaseClient = {
-      socket,
-      seen,
-      count: (event) => counts.get(event) ?? 0,
-      controls,
-      control: async () => {
-        await waitFor(() => controls().length > 0, 5000, 'a control event');
-        return controls().at(-1)!;
-      },
-      emit: (event, payload = {}, timeoutMs = 10_000) =>
-        (socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<never>> }).emitWithAck(event, payload),
-      close: () => socket.close(),
-    };
-    socket.once('connect', () => resolve(client));
-    socket.once('connect_error', (err) => {
-      socket.close();
-      reject(err);
-    });
-    socket.connect();
-  });
+    }),
+  );
+  const controls = () => seen.filter(([e]) => e === 'control').map(([, d]) => d as ControlState);
+  return {
+    socket,
+    seen,
+    count: (event) => counts.get(event) ?? 0,
+    controls,
+    control: async () => {
+      await waitFor(() => controls().length > 0, 5000, 'a control event');
+      return controls().at(-1)!;
+    },
+    emit: (event, payload = {}, timeoutMs = 10_000) =>
+      (socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<never>> }).emitWithAck(event, payload),
+    close: () => socket.close(),
+  };
 }

@@ -114,14 +114,17 @@ export function readLog(file: string): Array<Record<string, unknown>> {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-export function connectClient(url: string, auth: { token?: string; clientId?: string | undefined }): Promise<Client> {
+/** A real client over websocket, no reconnection; `listen` attaches handlers before the first packet can arrive. */
+export function connectClient(url: string, auth: { token?: string; clientId?: string | undefined; [field: string]: unknown }, listen?: (socket: Client) => void): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const socket: Client = connectIo(url, { auth, reconnection: false, forceNew: true, transports: ['websocket'] });
+    const socket: Client = connectIo(url, { auth, reconnection: false, forceNew: true, transports: ['websocket'], autoConnect: false });
+    listen?.(socket);
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (err) => {
       socket.close();
       reject(err);
     });
+    socket.connect();
   });
 }
 

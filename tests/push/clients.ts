@@ -1,7 +1,6 @@
 /** Raw Socket.IO clients for the push-stream tests: any handshake auth, every event with every argument, in order. */
-import { io as connectIo } from 'socket.io-client';
 import type { Ack, PushMeta, ReplayGap, ReplayInfo } from '../../dist/ipc/protocol.js';
-import { waitFor, type Client } from '../helpers/broker.js';
+import { connectClient, waitFor, type Client } from '../helpers/broker.js';
 
 export interface Received {
   event: string;
@@ -30,37 +29,30 @@ export interface StreamClient {
 
 export type StreamAuth = { token: string; role?: 'controller' | 'observer'; clientId?: string; meta?: boolean; lastSeq?: number; epoch?: string };
 
-export function openStream(url: string, auth: StreamAuth): Promise<StreamClient> {
-  return new Promise((resolve, reject) => {
-    const socket = connectIo(url, { auth, reconnection: false, forceNew: true, transports: ['websocket'], autoConnect: false }) as unknown as Client;
-    const all: Received[] = [];
-    let lastSeq = 0;
-    socket.onAny((event: string, ...args: unknown[]) => {
+export async function openStream(url: string, auth: StreamAuth): Promise<StreamClient> {
+  const all: Received[] = [];
+  let lastSeq = 0;
+  const socket = await connectClient(url, auth, (s) =>
+    s.onAny((event: string, ...args: unknown[]) => {
       const meta = args[1] as PushMeta | undefined;
       if (meta && typeof meta.seq === 'number') lastSeq = Math.max(lastSeq, meta.seq);
       all.push({ event, data: args[0], meta, args: args.length });
-    });
-    const tcp = () => (socket.io.engine.transport as unknown as { ws: { _socket: { pause(): void; resume(): void } } }).ws._socket;
-    const client: StreamClient = {
-      socket,
-      all,
-      of: (event) => all.filter((r) => r.event === event),
-      streams: () => all.filter((r) => r.event === 'replay_info').map((r) => r.data as ReplayInfo),
-      gaps: () => all.filter((r) => r.event === 'replay_gap').map((r) => r.data as ReplayGap),
-      lastSeq: () => lastSeq,
-      emit: (event, payload = {}, timeoutMs = 20_000) =>
-        (socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<never>> }).emitWithAck(event, payload),
-      pause: () => tcp().pause(),
-      resume: () => tcp().resume(),
-      close: () => socket.close(),
-    };
-    socket.once('connect', () => resolve(client));
-    socket.once('connect_error', (err) => {
-      socket.close();
-      reject(err);
-    });
-    socket.connect();
-  });
+    }),
+  );
+  const tcp = () => (socket.io.engine.transport as unknown as { ws: { _socket: { pause(): void; resume(): void } } }).ws._socket;
+  return {
+    socket,
+    all,
+    of: (event) => all.filter((r) => r.event === event),
+    streams: () => all.filter((r) => r.event === 'replay_info').map((r) => r.data as ReplayInfo),
+    gaps: () => all.filter((r) => r.event === 'replay_gap').map((r) => r.data as ReplayGap),
+    lastSeq: () => lastSeq,
+    emit: (event, payload = {}, timeoutMs = 20_000) =>
+      (socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<never>> }).emitWithAck(event, payload),
+    pause: () => tcp().pause(),
+    resume: () => tcp().resume(),
+    close: () => socket.close(),
+  };
 }
 
 /** Connect once the broker admits it (a controller that just left may not be released yet). */
