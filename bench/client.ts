@@ -10,10 +10,11 @@ import { FLOOD_EVENT } from './servers/wire.js';
 
 export type Ack = { status: 'success' | 'error'; message: string; data: unknown };
 
-export function connect(port: number, token?: string): Promise<Socket> {
+/** `meta`: ask for pushed events as `(data, meta)`, as the SDK and the panel do. */
+export function connect(port: number, token?: string, meta = false): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = io(`http://127.0.0.1:${port}`, {
-      auth: token ? { token, clientId: 'bench' } : {},
+      auth: token ? { token, clientId: 'bench', ...(meta && { meta: true }) } : {},
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,

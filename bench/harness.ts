@@ -138,10 +138,10 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     meta.sandbox = brokerServer.info.sandbox ?? 'unknown';
     const S: Subject = { name: 'socketio', server: sioServer, socket: await client.connect(sioServer.info.port) };
     const C: Subject = { name: 'chain', server: chainServer, socket: await client.connect(chainServer.info.port) };
-    const B: Subject = { name: 'broker', server: brokerServer, socket: await client.connect(brokerServer.info.port, brokerServer.info.token) };
-    const N: Subject = { name: 'broker, sandbox: none', server: noSandboxServer, socket: await client.connect(noSandboxServer.info.port, noSandboxServer.info.token) };
+    const B: Subject = { name: 'broker', server: brokerServer, socket: await client.connect(brokerServer.info.port, brokerServer.info.token, options.meta) };
+    const N: Subject = { name: 'broker, sandbox: none', server: noSandboxServer, socket: await client.connect(noSandboxServer.info.port, noSandboxServer.info.token, options.meta) };
     // The same broker recording its session: in the rounds right next to B, so their ratio is paired.
-    const R: Subject | null = recServer ? { name: 'recording', server: recServer, socket: await client.connect(recServer.info.port, recServer.info.token) } : null;
+    const R: Subject | null = recServer ? { name: 'recording', server: recServer, socket: await client.connect(recServer.info.port, recServer.info.token, options.meta) } : null;
     sockets.push(S.socket, C.socket, B.socket, N.socket, ...(R ? [R.socket] : []));
     const withR = (subjects: Subject[]) => (R ? [...subjects, R] : subjects);
 

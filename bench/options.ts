@@ -46,9 +46,11 @@ export interface BenchOptions {
   /** Where the JSON goes (null: do not write). */
   out: string | null;
   quick: boolean;
+  /** The broker's clients ask for `(data, meta)` (docs/REPLAY.md), as the SDK and the panel do. */
+  meta: boolean;
 }
 
-export const FULL: Omit<BenchOptions, 'quick' | 'only' | 'profileDir' | 'brokerDist' | 'out' | 'logLevel'> = {
+export const FULL: Omit<BenchOptions, 'quick' | 'meta' | 'only' | 'profileDir' | 'brokerDist' | 'out' | 'logLevel'> = {
   rounds: 9,
   warmupCalls: 2000,
   seqCalls: 2000,
@@ -97,7 +99,7 @@ const envName = (k: string) => `BENCH_${kebab(k).replace(/-/g, '_').toUpperCase(
 
 export const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only seq,pipelined,short,flood,update,upload,idle,strangers,sandbox,recording,python,replay]
   [--${NUMERIC.filter((k) => k !== 'rounds').map(kebab).join(' N] [--')} N]
-  [--log-level info] [--profile DIR] [--broker-dist DIR] [--out FILE]
+  [--log-level info] [--profile DIR] [--broker-dist DIR] [--out FILE] [--meta]
 Every number may also come from the environment: ${NUMERIC.map(envName).slice(0, 3).join(', ')}, ...
 BENCH_KEEP=1 keeps the temp folder (the broker's logs and storage) for a look afterwards.`;
 
@@ -105,6 +107,7 @@ BENCH_KEEP=1 keeps the temp folder (the broker's logs and storage) for a look af
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
   const spec: Record<string, { type: 'string' | 'boolean' }> = {
     quick: { type: 'boolean' },
+    meta: { type: 'boolean' },
     help: { type: 'boolean' },
     only: { type: 'string' },
     profile: { type: 'string' },
@@ -133,6 +136,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   return {
     ...base,
     quick,
+    meta: values.meta === true || env.BENCH_META === '1',
     only,
     logLevel: (values['log-level'] as string | undefined) ?? env.BENCH_LOG_LEVEL ?? 'info',
     profileDir: (values.profile as string | undefined) ?? null,
