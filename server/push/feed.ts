@@ -42,6 +42,8 @@ export class Feed {
   behind = false;
   cursor = 0;
   readonly throttles = new Map<string, Throttle>();
+  /** `"latest"` events held back while its write buffer is backed up, the newest per name, sent on the next drain. */
+  readonly parked = new Map<string, RetainedEvent>();
   /** Events lost for this client, to be told (`replay_gap`) before the next one it gets. */
   gap: ReplayGap | null = null;
   /** Lost events (`events_shed`): since the last report, and since it connected. */
@@ -98,5 +100,6 @@ export class Feed {
   close(): void {
     for (const t of this.throttles.values()) clearTimeout(t.timer);
     this.throttles.clear();
+    this.parked.clear();
   }
 }

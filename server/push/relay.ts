@@ -5,23 +5,25 @@
  * Each event gets the next seq and is kept in the replay ring (ring.ts). A client that
  * keeps up is *live*: the event is encoded once and written to all of them (a namespace
  * broadcast; clients that asked for meta get `(data, meta)`, the others `(data)`). A
- * client whose write buffer passes `limit` packets falls *behind*: it leaves the
+ * `"latest"` event for a client with LATEST_HOLD packets queued is parked instead, the
+ * newest per name, and sent when its buffer drains. A client whose write buffer passes
+ * `limit` packets falls *behind*: it leaves the
  * broadcast and is fed from the ring, in order, as its buffer drains, skipping `"latest"`
  * events a newer one of the same name replaced, until it has caught up. A reconnecting
  * client with `auth.lastSeq` starts behind, at lastSeq + 1. What leaves the ring before a
  * client took it is lost for it, and told: `replay_gap` (exactly which seqs) and
  * `events_shed` (how many). Memory is so bounded by the ring and `limit` packets a client.
+ * Per-client throttles (`subscribe`): throttles.ts.
  */
 import type { Namespace } from 'socket.io';
-import { BrokerError } from '../../ipc/errors.js';
 import type { Rejection } from '../../ipc/frame-check.js';
-import { RESERVED_EVENTS, type ClientToServerEvents, type ServerToClientEvents, type ShedReport, type SubscriptionsResult } from '../../ipc/protocol.js';
+import { RESERVED_EVENTS, type ClientToServerEvents, type ServerToClientEvents, type ShedReport } from '../../ipc/protocol.js';
 import type { PushedEvent } from '../../ipc/worker-protocol.js';
 import type { BrokerEvents } from '../broker-events.js';
-import { errorAck, splitArgs } from '../commands.js';
 import type { Logger } from '../logger.js';
-import { Feed, parseSubscription, type ClientSocket, type Throttle } from './feed.js';
+import { Feed, type ClientSocket } from './feed.js';
 import { EventRing, type RetainedEvent, type RingLimits } from './ring.js';
+import { Throttles } from './throttles.js';
 
 /** Distinct pushed event names counted one by one; the rest are counted as "(other)". */
 const MAX_EVENT_NAMES = 1000;
@@ -29,8 +31,12 @@ const MAX_EVENT_NAMES = 1000;
 /** How often, at most, a shedding client is told about it (ms). */
 const REPORT_EVERY_MS = 250;
 
-/** Throttled event names per client. */
-const MAX_SUBSCRIPTIONS = 100;
+/**
+ * Packets queued for a client past which a `"latest"` event is not written to it but
+ * parked, the newest per name, until its buffer drains: a rare `"all"` event so never
+ * waits behind more than this many packets of telemetry.
+ */
+const LATEST_HOLD = 64;
 
 /** The room of the clients that asked for meta: one broadcast for them, one for the rest. */
 const META_ROOM = 'push-meta';
@@ -56,6 +62,10 @@ type Emitter = { emit(event: string, ...args: unknown[]): boolean };
 export class PushRelay {
   readonly counters: PushCounters = { delivered: 0, shed: 0, noClient: 0, stale: 0, unsendable: 0, byEvent: new Map() };
   readonly ring: EventRing;
+  private readonly throttles = new Throttles(
+    (feed, e) => this.sendTo(feed, e),
+    (feed) => this.feeds.get(feed.id) === feed,
+  );
   private readonly feeds = new Map<string, Feed>();
   private reportTimer: NodeJS.Timeout | undefined;
 
@@ -79,20 +89,11 @@ export class PushRelay {
     const lastSeq = Number.isSafeInteger(auth.lastSeq) && (auth.lastSeq as number) >= 0 ? (auth.lastSeq as number) : undefined;
     const feed = new Feed(socket, auth.meta === true || lastSeq !== undefined);
     this.feeds.set(socket.id, feed);
-    socket.conn.on('drain', () => this.pump(feed));
-    for (const command of ['subscribe', 'unsubscribe'] as const) {
-      socket.on(command, (...args: unknown[]) => {
-        const { payload, ack } = splitArgs(args);
-        let response;
-        try {
-          response = { status: 'success' as const, message: `${command}d`, data: this.subscribe(feed, command, payload) };
-        } catch (err) {
-          response = errorAck(BrokerError.from(err));
-        }
-        if (ack) ack(response);
-        else if (response.status === 'error') socket.emit('broker_error', { message: response.message, data: response.data });
-      });
-    }
+    socket.conn.on('drain', () => {
+      this.unpark(feed);
+      this.pump(feed);
+    });
+    this.throttles.attach(feed);
     if (!feed.meta) return;
     void socket.join(META_ROOM);
     const ring = this.ring;
@@ -142,18 +143,25 @@ export class PushRelay {
     let left: string[] | null = null;
     let live = 0;
     let liveMeta = 0;
+    const hold = Math.min(LATEST_HOLD, this.limit);
     for (const feed of this.feeds.values()) {
       const throttle = entry.latest ? feed.throttles.get(entry.event) : undefined;
+      const backlog = feed.behind ? 0 : feed.backlog();
       if (feed.behind) {
         (left ??= []).push(feed.id);
-      } else if (feed.backlog() >= this.limit) {
+      } else if (backlog >= this.limit) {
         feed.behind = true;
         feed.cursor = entry.meta.seq;
         (left ??= []).push(feed.id);
       } else if (throttle) {
         (left ??= []).push(feed.id);
-        this.throttled(feed, throttle, entry);
+        this.throttles.offer(feed, throttle, entry);
+      } else if (entry.latest && backlog >= hold) {
+        (left ??= []).push(feed.id);
+        this.park(feed, entry);
       } else {
+        // A parked one of this name is older than what it gets now: dropped.
+        if (entry.latest && feed.parked.size > 0 && feed.parked.delete(entry.event)) this.shed(feed);
         live++;
         if (feed.meta) liveMeta++;
       }
@@ -190,31 +198,30 @@ export class PushRelay {
         continue;
       }
       const throttle = e.latest ? feed.throttles.get(e.event) : undefined;
-      if (throttle) this.throttled(feed, throttle, e);
+      if (throttle) this.throttles.offer(feed, throttle, e);
       else this.sendTo(feed, e);
     }
     if (feed.cursor > ring.lastSeq) feed.behind = false;
     if (feed.shedSinceReport > 0) this.scheduleReport();
   }
 
-  /** At most one per interval: now if its turn has come, else the newest waits for it. */
-  private throttled(feed: Feed, t: Throttle, e: RetainedEvent): void {
-    const now = Date.now();
-    if (!t.timer && now >= t.nextAt) {
-      t.nextAt = now + t.intervalMs;
-      this.sendTo(feed, e);
-      return;
+  /** Hold a "latest" event for a backed-up client: the newest per name waits for the drain. */
+  private park(feed: Feed, e: RetainedEvent): void {
+    if (feed.parked.has(e.event)) {
+      this.shed(feed);
+      this.scheduleReport();
     }
-    t.pending = e;
-    t.timer ??= setTimeout(() => {
-      t.timer = undefined;
-      const next = t.pending;
-      t.pending = undefined;
-      if (next && this.feeds.get(feed.id) === feed) {
-        t.nextAt = Date.now() + t.intervalMs;
-        this.sendTo(feed, next);
-      }
-    }, Math.max(0, t.nextAt - now));
+    feed.parked.set(e.event, e);
+  }
+
+  /** Its buffer drained: what was parked goes now, unless a newer one of its name is coming from the ring. */
+  private unpark(feed: Feed): void {
+    if (feed.parked.size === 0 || this.feeds.get(feed.id) !== feed) return;
+    for (const e of feed.parked.values()) {
+      if (feed.behind && this.ring.superseded(e)) this.shed(feed);
+      else this.sendTo(feed, e);
+    }
+    feed.parked.clear();
   }
 
   private sendTo(feed: Feed, e: RetainedEvent): void {
@@ -246,22 +253,6 @@ export class PushRelay {
     feed.shedSinceReport++;
     feed.shedTotal++;
     this.counters.shed++;
-  }
-
-  /** `subscribe` / `unsubscribe`: a throttle set, replaced or dropped (what it held back goes now). */
-  private subscribe(feed: Feed, command: 'subscribe' | 'unsubscribe', payload: unknown): SubscriptionsResult {
-    const { event, maxRateHz } = parseSubscription(command, payload);
-    const old = feed.throttles.get(event);
-    clearTimeout(old?.timer);
-    feed.throttles.delete(event);
-    if (old?.pending) this.sendTo(feed, old.pending);
-    if (maxRateHz !== null) {
-      if (feed.throttles.size >= MAX_SUBSCRIPTIONS) {
-        throw new BrokerError('E_INVALID_PAYLOAD', `subscribe: at most ${MAX_SUBSCRIPTIONS} throttled events per client`, { limit: MAX_SUBSCRIPTIONS });
-      }
-      feed.throttles.set(event, { maxRateHz, intervalMs: 1000 / maxRateHz, nextAt: 0, pending: undefined, timer: undefined });
-    }
-    return feed.subscriptions();
   }
 
   private unsendable(err: unknown, e: RetainedEvent): void {

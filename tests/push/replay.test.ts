@@ -182,6 +182,40 @@ describe('the push stream', () => {
   });
 });
 
+describe('a slow reader with the default backlog (10,000 packets)', () => {
+  let t: TestBroker;
+  beforeAll(async () => {
+    t = await startTestBroker();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('gets every "all" event without waiting behind the "latest" ones: those are parked, the newest per name', async () => {
+    const TICKS = 300;
+    const driver = await openWhenFree(t.url, { token: t.token });
+    const o = await openStream(t.url, { token: t.token, role: 'observer', meta: true });
+    try {
+      expect((await driver.emit('update', { data: zipFiles({ 'main.js': ROBOT }) }, 30_000)).status).toBe('success');
+      o.pause();
+      await call(driver, 'mixed', [TICKS, 32_768]);
+      await waitFor(() => driver.of('state').length >= TICKS / 10, 30_000, 'the robot to finish');
+      // Far under max_client_backlog: the old rule wrote all 300 to the write buffer, queued ahead of the state changes.
+      o.resume();
+      await waitFor(() => o.of('state').length === TICKS / 10 && o.of('odom').some((r) => is(r) === TICKS - 1), 30_000, 'every state change and the newest odom');
+      expect(o.of('state').map((r) => (r.data as { k: number }).k)).toEqual(Array.from({ length: TICKS / 10 }, (_, k) => k));
+      const odom = o.of('odom').length;
+      expect(odom).toBeLessThan(TICKS);
+      await waitFor(() => o.of('events_shed').length > 0 && (o.of('events_shed').at(-1)!.data as ShedReport).total === TICKS - odom, 10_000, 'the shed report');
+      expect(o.gaps()).toEqual([]);
+      expect(driver.of('odom')).toHaveLength(TICKS);
+    } finally {
+      o.close();
+      driver.close();
+    }
+  });
+});
+
 describe('a ring too small for the outage', () => {
   let t: TestBroker;
   beforeAll(async () => {
