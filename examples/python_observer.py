@@ -6,7 +6,9 @@ the panel or another program holds the robot, it receives every event the robot
 pushes, the broker's worker_status, who holds the lease (`control`) and the loaded
 project's methods (`project`). It cannot upload, start or call methods (those answer
 E_NOT_CONTROLLER), but it can press the emergency stop, which runs the project's
-stop() hooks.
+stop() hooks. When the link drops, python-socketio reconnects; the handshake then
+carries the highest sequence number received, so the broker first replays what was
+pushed meanwhile, or says what it no longer has (docs/REPLAY.md).
 
     python3 examples/python_observer.py --token TOKEN
     python3 examples/python_observer.py --token TOKEN --event odometry --count 5 --stop
@@ -37,7 +39,7 @@ except ImportError as exc:
     sys.exit(3)
 
 # The broker's own events; everything else is pushed by the robot.
-BROKER_EVENTS = {"worker_status", "events_shed", "broker_error", "robot_log", "control", "project"}
+BROKER_EVENTS = {"worker_status", "events_shed", "broker_error", "robot_log", "control", "project", "replay_info", "replay_gap"}
 print_lock = threading.Lock()
 
 
@@ -92,21 +94,42 @@ def main():
         # The loaded project's objects and methods (what `start` answers), no start needed.
         say("project", dumps(listing["objects"]) if listing else "none loaded")
 
+    # Where this client is in the broker's push stream: sent back on every reconnect.
+    stream = {"epoch": None, "lastSeq": None}
+
+    @sio.on("replay_info")
+    def on_replay_info(info):
+        # First on every connect: the broker run, its last seq, and how many missed events follow.
+        stream["epoch"] = info["epoch"]
+        stream["lastSeq"] = info["seq"] - info["replay"]
+        if info["replay"]:
+            say(f"replaying {info['replay']} events missed while disconnected")
+
+    @sio.on("replay_gap")
+    def on_replay_gap(gap):
+        say(f"lost events {gap['from']}..{gap['to']} ({gap['reason']})")
+
     @sio.on("*")
-    def on_event(event, data=None):
+    def on_event(event, data=None, meta=None):
+        # With auth "meta", every pushed event comes with {seq, ts, reqId?}.
+        if isinstance(meta, dict) and isinstance(meta.get("seq"), int):
+            stream["lastSeq"] = max(stream["lastSeq"] or 0, meta["seq"])
         named = event in args.event
         if event in BROKER_EVENTS and not named:
             say("event", event, dumps(data))  # shown, not counted: --count counts the robot's events
             return
         if args.event and not named:
             return
-        say("event", event, dumps(data))
+        say("event", event, dumps(data), *([f"#{meta['seq']}"] if isinstance(meta, dict) else []))
         seen[0] += 1
         if args.count is not None and seen[0] >= args.count:
             done.set()
 
-    # The one line that makes this an observer.
-    auth = {"token": args.token, "clientId": args.client_id, "role": "observer"}
+    # role "observer" makes this an observer; python-socketio calls auth() again on every reconnect.
+    def auth():
+        resume = {"lastSeq": stream["lastSeq"], "epoch": stream["epoch"]} if stream["epoch"] else {}
+        return {"token": args.token, "clientId": args.client_id, "role": "observer", "meta": True, **resume}
+
     sio.connect(args.url, auth=auth, transports=["websocket"], wait=False)
     if not connected.wait(timeout=args.timeout) or refused:
         print(f"connection refused: {refused[0] if refused else 'no answer'}", file=sys.stderr)

@@ -1,12 +1,13 @@
 /**
  * examples/python_observer.py against a real broker, with Debian's python3-socketio:
  * admitted as an observer while a controller drives, it is told who holds the lease and
- * what is loaded, prints the robot's odometry, and its emergency stop halts the robot.
+ * what is loaded, prints the robot's odometry, and its emergency stop halts the robot;
+ * cut off, python-socketio reconnects and the broker replays what it missed.
  */
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callMethod, startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { callMethod, startTestBroker, waitFor, type TestBroker } from '../helpers/broker.js';
 
 /** Debian's interpreter: the one that sees python3-socketio (a pyenv `python3` on PATH does not). */
 const PYTHON = process.env.ROBOT_CONTROL_TEST_PYTHON ?? '/usr/bin/python3';
@@ -44,6 +45,28 @@ describe('examples/python_observer.py', { timeout: 60_000 }, () => {
     const stop = lines.find((l) => l.startsWith('emergency_stop -> '));
     expect(JSON.parse(stop!.slice('emergency_stop -> '.length))).toMatchObject({ stopped: expect.arrayContaining(['sport_client.stop']) });
     expect((await callMethod(driver, 'sport_client', 'GetStatus')).data).toMatchObject({ moving: false });
+    driver.close();
+  });
+
+  it('cut off mid-stream, reconnects with its lastSeq and prints every event once, in order', async () => {
+    const driver = await t.connect({ clientId: 'driver' });
+    expect((await callMethod(driver, 'sport_client', 'StandUp')).status).toBe('success');
+    expect((await callMethod(driver, 'sport_client', 'Move', { vx: 0.5 })).status).toBe('success');
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' };
+    const p = execa(PYTHON, [EXAMPLE, '--url', t.url, '--token', t.token, '--event', 'odometry', '--count', '25'], { env, extendEnv: false, reject: false, timeout: 45_000, stdin: 'ignore' });
+    let out = '';
+    p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => /^event odometry /m.test(out), 20_000, 'its first odometry');
+    // Cut its transport from the server's side: python-socketio reconnects by itself.
+    const observer = [...t.broker.io.of('/').sockets.values()].find((s) => (s.handshake.auth as { role?: string }).role === 'observer');
+    observer!.conn.close();
+    const r = await p;
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/^replaying \d+ events missed while disconnected$/m);
+    const seqs = r.stdout.split('\n').filter((l) => l.startsWith('event odometry ')).map((l) => Number(/#(\d+)$/.exec(l)![1]));
+    expect(seqs).toHaveLength(25);
+    expect(seqs).toEqual(seqs.map((_, k) => seqs[0]! + k));
+    expect((await callMethod(driver, 'sport_client', 'StopMove')).status).toBe('success');
     driver.close();
   });
 });
