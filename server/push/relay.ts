@@ -37,6 +37,8 @@ const REPORT_EVERY_MS = 250;
  * waits behind more than this many packets of telemetry.
  */
 const LATEST_HOLD = 64;
+/** Event names parked per client at most (a robot pushing ever new "latest" names cannot grow it): past it, they are written. */
+const MAX_PARKED = 1000;
 
 /** The room of the clients that asked for meta: one broadcast for them, one for the rest. */
 const META_ROOM = 'push-meta';
@@ -156,7 +158,7 @@ export class PushRelay {
       } else if (throttle) {
         (left ??= []).push(feed.id);
         this.throttles.offer(feed, throttle, entry);
-      } else if (entry.latest && backlog >= hold) {
+      } else if (entry.latest && backlog >= hold && (feed.parked.size < MAX_PARKED || feed.parked.has(entry.event))) {
         (left ??= []).push(feed.id);
         this.park(feed, entry);
       } else {
