@@ -35,7 +35,7 @@ export function followEvents(client: RobotClient, options: FollowOptions): Promi
       client.offAny(onEvent);
       client.off('disconnect', onDisconnect);
       client.off('connect', onConnect);
-      client.off('replay_info', onStream);
+      client.off('replay_info', onReplayInfo);
       client.off('replay_gap', onGap);
       client.off('reconnect_failed', finish);
       process.off('SIGINT', onSignal);
@@ -54,14 +54,14 @@ export function followEvents(client: RobotClient, options: FollowOptions): Promi
     const onSignal = () => finish();
     const onDisconnect = (reason: string) => err(`robot-control: ${lostConnection(reason)}; reconnecting...`);
     const onConnect = () => err('robot-control: connected');
-    const onStream = (info: ReplayInfo) => {
+    const onReplayInfo = (info: ReplayInfo) => {
       if (info.replay > 0) err(`robot-control: replaying ${info.replay} events missed while disconnected (seq ${info.seq - info.replay + 1}..${info.seq})`);
     };
     const onGap = (gap: ReplayGap) => err(`robot-control: ${lostEvents(gap)}`);
     client.onAny(onEvent);
     client.on('disconnect', onDisconnect);
     client.on('connect', onConnect);
-    client.on('replay_info', onStream);
+    client.on('replay_info', onReplayInfo);
     client.on('replay_gap', onGap);
     client.on('reconnect_failed', finish);
     process.on('SIGINT', onSignal);

@@ -13,7 +13,7 @@ export const watch: Command = {
 Prints each event the broker sends (all of them, or only the EVENTs named) as one
 JSON line: {"event":"odometry","data":{...},"at":"2024-01-01T00:00:00.000Z","seq":42}.
 seq is the broker's sequence number of a robot event. The broker's own events are
-included: worker_status, events_shed, broker_error, stream, replay_gap, and robot_log
+included: worker_status, events_shed, broker_error, replay_info, replay_gap, and robot_log
 (a line the robot printed: {"stream","line","ts","generation"}).
 Runs until Ctrl-C, or until N events with --count (the robot's events: the broker's
 own are printed but not counted, unless named). Reconnects when the link drops, and

@@ -33,6 +33,12 @@ export type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 type AckCallback = (response: Ack) => void;
 
+/** Answer in the ack, or, without one, an error as `broker_error` (a success needs no word). */
+export function reply(socket: ClientSocket, ack: AckCallback | undefined, response: Ack): void {
+  if (ack !== undefined) ack(response);
+  else if (response.status === 'error') socket.emit('broker_error', { message: response.message, data: response.data });
+}
+
 /** The payload and the ack of an event's arguments, as Socket.IO passes them. */
 export function splitArgs(args: readonly unknown[]): { payload: unknown; ack: AckCallback | undefined } {
   const last = args[args.length - 1];
@@ -155,10 +161,7 @@ export class Commands {
 
   /** Answer in the ack, or as `broker_error` without one. A response that cannot be encoded becomes E_INTERNAL. */
   private answer(socket: ClientSocket, ack: AckCallback | undefined, response: Ack, log: Logger): void {
-    const send = (r: Ack): void => {
-      if (ack !== undefined) ack(r);
-      else if (r.status === 'error') socket.emit('broker_error', { message: r.message, data: r.data });
-    };
+    const send = (r: Ack): void => reply(socket, ack, r);
     try {
       send(response);
     } catch (err) {

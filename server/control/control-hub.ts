@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { BrokerError } from '../../ipc/errors.js';
 import type { Ack, EmergencyStopResult, ReleaseControlResult, TakeControlResult } from '../../ipc/protocol.js';
 import type { BrokerEvents } from '../broker-events.js';
-import { errorAck, splitArgs, type ClientSocket } from '../commands.js';
+import { errorAck, reply, splitArgs, type ClientSocket } from '../commands.js';
 import type { Logger } from '../logger.js';
 import type { Supervisor } from '../supervisor.js';
 import { holderName, type ControlChange, type ControlLease } from './lease.js';
@@ -53,8 +53,7 @@ export class ControlHub {
           .catch((err: unknown) => errorAck(BrokerError.from(err)))
           .then((response) => {
             // Run even without a callback (a STOP is never refused for a missing one); an error then comes as broker_error.
-            if (ack) ack(response);
-            else if (response.status === 'error') socket.emit('broker_error', { message: response.message, data: response.data });
+            reply(socket, ack, response);
           })
           .catch((err: unknown) => log.error({ err, command }, 'lease command handler failed'));
       });

@@ -12,6 +12,7 @@ import type { ControlReason } from '../control/lease.js';
 import type { LogState } from '../logger.js';
 import type { FoxgloveStats } from '../foxglove/bridge.js';
 import type { PushRelay } from '../push/relay.js';
+import type { RingState } from '../push/ring.js';
 import type { RecordingStatus } from '../recording/recorder.js';
 import type { Supervisor } from '../supervisor.js';
 import { LatencyTable, OTHER, type LatencySummary } from './latency.js';
@@ -188,12 +189,6 @@ export class StatsCollector {
     return this.src.relay.counters;
   }
 
-  /** The replay ring: the last seq, the oldest retained, and what it holds. */
-  private replay(): ReplayState {
-    const ring = this.src.relay.ring;
-    return { epoch: ring.epoch, seq: ring.lastSeq, firstSeq: ring.firstSeq, ...ring.retained };
-  }
-
   /** Pushed events per name, the busiest MAX_EVENT_NAMES, the rest summed as `(other)`. */
   pushedByEvent(): Record<string, number> {
     const sorted = [...this.src.relay.counters.byEvent].sort((a, b) => b[1] - a[1]);
@@ -231,7 +226,7 @@ export class StatsCollector {
       commands: this.commands.summary(),
       methods: this.methods.summary(),
       methodsTracked: { count: this.methods.size, limit: MAX_METHODS },
-      pushes: { delivered: p.delivered, shed: p.shed, noClient: p.noClient, stale: p.stale, unsendable: p.unsendable, byEvent: this.pushedByEvent(), replay: this.replay() },
+      pushes: { delivered: p.delivered, shed: p.shed, noClient: p.noClient, stale: p.stale, unsendable: p.unsendable, byEvent: this.pushedByEvent(), replay: this.src.relay.ring.state() },
       monitors: this.monitors(),
       security: {
         authFailures: Object.fromEntries(this.authFailures),
@@ -302,7 +297,7 @@ export interface StatsSnapshot extends Partial<StatsSections> {
   commands: Record<string, LatencySummary>;
   methods: Record<string, LatencySummary>;
   methodsTracked: { count: number; limit: number };
-  pushes: { delivered: number; shed: number; noClient: number; stale: number; unsendable: number; byEvent: Record<string, number>; replay: ReplayState };
+  pushes: { delivered: number; shed: number; noClient: number; stale: number; unsendable: number; byEvent: Record<string, number>; replay: RingState };
   monitors: { connected: number; dropped: number };
   security: {
     authFailures: Record<string, number>;
@@ -310,12 +305,4 @@ export interface StatsSnapshot extends Partial<StatsSections> {
     ipcRejected: { total: number; byReason: Record<string, number> };
   };
   logs: LogState;
-}
-
-export interface ReplayState {
-  epoch: string;
-  seq: number;
-  firstSeq: number;
-  events: number;
-  bytes: number;
 }

@@ -4,11 +4,9 @@
  * buffer drains), its throttles (`subscribe`), and what it lost and has not been told yet.
  */
 import { BrokerError } from '../../ipc/errors.js';
-import { MAX_EVENT_NAME, type ClientToServerEvents, type ReplayGap, type ServerToClientEvents, type SubscriptionsResult } from '../../ipc/protocol.js';
-import type { Socket } from 'socket.io';
+import { MAX_EVENT_NAME, type ReplayGap, type SubscriptionsResult } from '../../ipc/protocol.js';
+import type { ClientSocket } from '../commands.js';
 import type { RetainedEvent } from './ring.js';
-
-export type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 /** A `subscribe`d event: at most one per interval, the newest held back until its turn. */
 export interface Throttle {
@@ -46,6 +44,8 @@ export class Feed {
   readonly parked = new Map<string, RetainedEvent>();
   /** Events lost for this client, to be told (`replay_gap`) before the next one it gets. */
   gap: ReplayGap | null = null;
+  /** It left (close()): a throttle's timer or a late drain finds nothing to do. */
+  closed = false;
   /** Lost events (`events_shed`): since the last report, and since it connected. */
   shedSinceReport = 0;
   shedTotal = 0;
@@ -98,6 +98,7 @@ export class Feed {
   }
 
   close(): void {
+    this.closed = true;
     for (const t of this.throttles.values()) clearTimeout(t.timer);
     this.throttles.clear();
     this.parked.clear();

@@ -21,7 +21,8 @@ import { RESERVED_EVENTS, type ClientToServerEvents, type ServerToClientEvents, 
 import type { PushedEvent } from '../../ipc/worker-protocol.js';
 import type { BrokerEvents } from '../broker-events.js';
 import type { Logger } from '../logger.js';
-import { Feed, type ClientSocket } from './feed.js';
+import type { ClientSocket } from '../commands.js';
+import { Feed } from './feed.js';
 import { EventRing, type RetainedEvent, type RingLimits } from './ring.js';
 import { Throttles } from './throttles.js';
 
@@ -64,10 +65,7 @@ type Emitter = { emit(event: string, ...args: unknown[]): boolean };
 export class PushRelay {
   readonly counters: PushCounters = { delivered: 0, shed: 0, noClient: 0, stale: 0, unsendable: 0, byEvent: new Map() };
   readonly ring: EventRing;
-  private readonly throttles = new Throttles(
-    (feed, e) => this.sendTo(feed, e),
-    (feed) => this.feeds.get(feed.id) === feed,
-  );
+  private readonly throttles = new Throttles((feed, e) => this.sendTo(feed, e));
   private readonly feeds = new Map<string, Feed>();
   private reportTimer: NodeJS.Timeout | undefined;
 
@@ -124,7 +122,7 @@ export class PushRelay {
     this.feeds.delete(socketId);
   }
 
-  onEvent(e: PushedEvent, bytes = 0): void {
+  onEvent(e: PushedEvent, bytes: number): void {
     if (RESERVED_EVENTS.has(e.event)) {
       this.onReject({ channel: 'events', reason: 'reserved_event', detail: `"${e.event}" is the broker's` });
       return;
@@ -188,7 +186,7 @@ export class PushRelay {
 
   /** Feed a client that is behind from the ring while its write buffer has room; live again once caught up. */
   private pump(feed: Feed): void {
-    if (!feed.behind || this.feeds.get(feed.id) !== feed) return;
+    if (!feed.behind || feed.closed) return;
     const ring = this.ring;
     ring.expire(Date.now());
     feed.cursor = Math.max(feed.cursor, ring.firstSeq);
@@ -218,7 +216,7 @@ export class PushRelay {
 
   /** Its buffer drained: what was parked goes now, unless a newer one of its name is coming from the ring. */
   private unpark(feed: Feed): void {
-    if (feed.parked.size === 0 || this.feeds.get(feed.id) !== feed) return;
+    if (feed.parked.size === 0 || feed.closed) return;
     for (const e of feed.parked.values()) {
       if (feed.behind && this.ring.superseded(e)) this.shed(feed);
       else this.sendTo(feed, e);

@@ -25,6 +25,14 @@ export interface RetainedEvent {
   readonly meta: PushMeta;
 }
 
+export interface RingState {
+  epoch: string;
+  seq: number;
+  firstSeq: number;
+  events: number;
+  bytes: number;
+}
+
 /** Past this many dead slots at the front (and half the array), the array is compacted. */
 const COMPACT_AFTER = 1024;
 
@@ -54,8 +62,9 @@ export class EventRing {
     return this.seq - (this.slots.length - this.head) + 1;
   }
 
-  get retained(): { events: number; bytes: number } {
-    return { events: this.slots.length - this.head, bytes: this.bytes };
+  /** What /stats shows (`pushes.replay`): the run, the last seq, the oldest retained, and what it holds. */
+  state(): RingState {
+    return { epoch: this.epoch, seq: this.seq, firstSeq: this.firstSeq, events: this.slots.length - this.head, bytes: this.bytes };
   }
 
   /** Sequence a pushed event and keep it; returns it as clients get it. */

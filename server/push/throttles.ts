@@ -5,7 +5,7 @@
  */
 import { BrokerError } from '../../ipc/errors.js';
 import type { SubscriptionsResult } from '../../ipc/protocol.js';
-import { errorAck, splitArgs } from '../commands.js';
+import { errorAck, reply, splitArgs } from '../commands.js';
 import { parseSubscription, type Feed, type Throttle } from './feed.js';
 import type { RetainedEvent } from './ring.js';
 
@@ -16,8 +16,6 @@ export class Throttles {
   constructor(
     /** Send one event to one client. */
     private readonly send: (feed: Feed, e: RetainedEvent) => void,
-    /** The client is still connected (a throttle's timer may fire after it left). */
-    private readonly current: (feed: Feed) => boolean,
   ) {}
 
   /** `subscribe` and `unsubscribe` on a client's socket, answered like every command (an error without an ack as `broker_error`). */
@@ -31,8 +29,7 @@ export class Throttles {
         } catch (err) {
           response = errorAck(BrokerError.from(err));
         }
-        if (ack) ack(response);
-        else if (response.status === 'error') feed.socket.emit('broker_error', { message: response.message, data: response.data });
+        reply(feed.socket, ack, response);
       });
     }
   }
@@ -50,7 +47,7 @@ export class Throttles {
       t.timer = undefined;
       const next = t.pending;
       t.pending = undefined;
-      if (next && this.current(feed)) {
+      if (next && !feed.closed) {
         t.nextAt = Date.now() + t.intervalMs;
         this.send(feed, next);
       }
