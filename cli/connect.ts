@@ -1,5 +1,6 @@
 /** Make and connect a RobotClient for a command, saying on stderr why it is waiting. */
-import { RobotClient, type ClientRole } from '../client/index.js';
+import { RobotClient } from '../client/robot-client.js';
+import type { ClientRole } from '../ipc/protocol.js';
 import type { ConnectionSettings } from './options.js';
 import { err } from './output.js';
 

@@ -9,7 +9,9 @@
  * the panel meanwhile, and a save made while they hold it waits until they release it.
  */
 import { resolve, sep } from 'node:path';
-import { BrokerError, packProject, RobotClientError, SKIPPED_DIRS, type RobotClient } from '../client/index.js';
+import { BrokerError, RobotClientError } from '../client/errors.js';
+import { packProject, SKIPPED_DIRS } from '../client/pack.js';
+import type { RobotClient } from '../client/robot-client.js';
 import { EXIT, type Command } from './command.js';
 import { connectClient, createClient } from './connect.js';
 import { watchTree, type TreeWatcher } from './folder-watcher.js';

@@ -1,6 +1,6 @@
 /** Print what the broker pushes as JSON lines, and the connection's ups and downs on stderr. */
-import type { PushMeta, ReplayGap, RobotClient, ReplayInfo } from '../client/index.js';
-import type { ServerToClientEvents } from '../ipc/protocol.js';
+import type { RobotClient } from '../client/robot-client.js';
+import type { PushMeta, ReplayGap, ReplayInfo, ServerToClientEvents } from '../ipc/protocol.js';
 import { err, json, out } from './output.js';
 
 /** The broker's own events (typed: a new one breaks the build). Printed, but not counted by --count unless named. */

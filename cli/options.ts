@@ -3,7 +3,7 @@
  * connection options, and the one error that means "exit 2: usage".
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_URL } from '../client/index.js';
+import { DEFAULT_URL } from '../client/options.js';
 
 /** A bad command line: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {

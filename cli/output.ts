@@ -1,5 +1,5 @@
 /** What the CLI prints: results on stdout, diagnostics on stderr, errors with their code. */
-import { BrokerError, PackError, RobotClientError } from '../client/index.js';
+import { BrokerError, PackError, RobotClientError } from '../client/errors.js';
 
 export function out(line: string): void {
   process.stdout.write(`${line}\n`);

@@ -1,7 +1,7 @@
 /** `robot-control pack DIR [-o OUT.zip]`: the seed's `zip -r`, after checking the entry module. */
 import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { ENTRY_MODULES, packProject, SKIPPED_DIRS } from '../client/index.js';
+import { ENTRY_MODULES, packProject, SKIPPED_DIRS } from '../client/pack.js';
 import { EXIT, type Command } from './command.js';
 import { parse, UsageError } from './options.js';
 import { out } from './output.js';

@@ -8,8 +8,9 @@
 import { existsSync, rmSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import pino from 'pino';
-import { io, type Socket } from 'socket.io-client';
-import { BrokerError, RobotClientError } from '../client/index.js';
+import type { Socket } from 'socket.io-client';
+import { io } from '../client/socket-io.js';
+import { BrokerError, RobotClientError } from '../client/errors.js';
 import type { MonitorEvents } from '../ipc/protocol.js';
 import { Recorder, recordingBase } from '../server/recording/recorder.js';
 import { recordingInfo, type RecordingInfo } from '../server/recording/recording-file.js';

@@ -21,6 +21,17 @@ export class RobotClientError extends Error {
   }
 }
 
+/** Packing a project failed before anything was sent (client/pack.ts). */
+export class PackError extends Error {
+  override readonly name = 'PackError';
+  constructor(
+    readonly code: 'E_NO_ENTRY' | 'E_NOT_FOUND',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** What a call rejects with: the broker's answer, or a client-side failure. */
 export type RobotError = BrokerError | RobotClientError;
 export type RobotErrorCode = ErrorCode | ClientErrorCode;

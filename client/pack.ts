@@ -8,6 +8,9 @@ import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { ENTRY_MODULES as ENTRY_KINDS } from '../ipc/protocol.js';
+import { PackError } from './errors.js';
+
+export { PackError };
 
 /** Entry modules in the order the worker looks for them (the one list, in ipc/protocol.ts). */
 export const ENTRY_MODULES: readonly string[] = ENTRY_KINDS.map(([entry]) => entry);
@@ -26,16 +29,6 @@ export interface PackedProject {
 }
 
 /** The folder is not a project: E_NO_ENTRY (the broker's code for the same fault) or E_NOT_FOUND. */
-export class PackError extends Error {
-  override readonly name = 'PackError';
-  constructor(
-    readonly code: 'E_NO_ENTRY' | 'E_NOT_FOUND',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export function findEntry(dir: string): string | null {
   for (const entry of ENTRY_MODULES) {
     try {

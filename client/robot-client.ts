@@ -17,7 +17,8 @@
  * meanwhile (docs/REPLAY.md; stream.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import { io } from './socket-io.js';
 import type {
   AckFn,
   ClientRole,
