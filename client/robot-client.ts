@@ -43,7 +43,7 @@ import {
   type RobotClientOptions,
 } from './options.js';
 import { RobotListeners } from './listeners.js';
-import { zipOf, type ProjectSource } from './pack.js';
+import type { ProjectSource } from './pack.js';
 import { PendingCalls, type Command, type PendingCall } from './pending-calls.js';
 import { PushStream } from './stream.js';
 
@@ -159,6 +159,8 @@ export class RobotClient extends RobotListeners {
 
   /** Upload a project: ZIP bytes, a .zip file's path, or a project folder (packed like `robot-control pack`). */
   async update(source: ProjectSource, options?: CallOptions): Promise<UpdateResult> {
+    // The ZIP library is loaded by the first upload: a program that only calls does not pay for it.
+    const { zipOf } = await import('./pack.js');
     const zip = await zipOf(source);
     return this.request('update', { data: zip }, `update (${zip.length} bytes)`, options);
   }
