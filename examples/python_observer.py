@@ -111,7 +111,10 @@ def main():
 
     @sio.on("*")
     def on_event(event, data=None, meta=None):
-        # With auth "meta", every pushed event comes with {seq, ts, reqId?}.
+        # With auth "meta", every pushed event comes with {seq, ts, reqId?}. python-socketio's
+        # sync client runs each handler on a thread of its own: two events close together may
+        # be handled (and printed) in either order. The seq says which came first, so the
+        # position kept for a reconnect is the highest seen, never the last handled.
         if isinstance(meta, dict) and isinstance(meta.get("seq"), int):
             stream["lastSeq"] = max(stream["lastSeq"] or 0, meta["seq"])
         named = event in args.event

@@ -48,7 +48,7 @@ describe('examples/python_observer.py', { timeout: 60_000 }, () => {
     driver.close();
   });
 
-  it('cut off mid-stream, reconnects with its lastSeq and prints every event once, in order', async () => {
+  it('cut off mid-stream, reconnects with its lastSeq and prints every event once, none missing', async () => {
     const driver = await t.connect({ clientId: 'driver' });
     expect((await callMethod(driver, 'sport_client', 'StandUp')).status).toBe('success');
     expect((await callMethod(driver, 'sport_client', 'Move', { vx: 0.5 })).status).toBe('success');
@@ -65,7 +65,11 @@ describe('examples/python_observer.py', { timeout: 60_000 }, () => {
     expect(r.stdout).toMatch(/^replaying \d+ events missed while disconnected$/m);
     const seqs = r.stdout.split('\n').filter((l) => l.startsWith('event odometry ')).map((l) => Number(/#(\d+)$/.exec(l)![1]));
     expect(seqs).toHaveLength(25);
-    expect(seqs).toEqual(seqs.map((_, k) => seqs[0]! + k));
+    // python-socketio's sync client runs each event's handler on a thread of its own (engine.io's
+    // run_async), so two events close together may print in either order (seen: #24 before #23
+    // beside a CPU hog). Every seq once, none missing, is what the broker owes it.
+    const sorted = [...seqs].sort((a, b) => a - b);
+    expect(sorted).toEqual(sorted.map((_, k) => sorted[0]! + k));
     expect((await callMethod(driver, 'sport_client', 'StopMove')).status).toBe('success');
     driver.close();
   });
