@@ -21,7 +21,7 @@ export class RobotClientError extends Error {
   }
 }
 
-/** Packing a project failed before anything was sent (client/pack.ts). */
+/** Packing failed, nothing was sent: the folder is not a project, E_NO_ENTRY (the broker's code for the same fault) or E_NOT_FOUND (client/pack.ts). */
 export class PackError extends Error {
   override readonly name = 'PackError';
   constructor(

@@ -28,7 +28,6 @@ export interface PackedProject {
   bytes: number;
 }
 
-/** The folder is not a project: E_NO_ENTRY (the broker's code for the same fault) or E_NOT_FOUND. */
 export function findEntry(dir: string): string | null {
   for (const entry of ENTRY_MODULES) {
     try {

@@ -7,7 +7,7 @@
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callMethod, collect, startTestBroker, waitFor, type TestBroker } from '../helpers/broker.js';
+import { callMethod, collect, gateConnections, startTestBroker, waitFor, type TestBroker } from '../helpers/broker.js';
 
 /** Debian's interpreter: the one that sees python3-socketio (a pyenv `python3` on PATH does not). */
 const PYTHON = process.env.ROBOT_CONTROL_TEST_PYTHON ?? '/usr/bin/python3';
@@ -60,15 +60,13 @@ describe('examples/python_observer.py', { timeout: 60_000 }, () => {
     // Cut its transport from the server's side and keep it out until the robot has pushed three
     // more odometry events (a quick machine reconnects before the next one, and misses nothing);
     // then python-socketio reconnects by itself.
-    const engine = t.broker.io.engine as unknown as { opts: { allowRequest?: (req: unknown, answer: (err: string | null, ok: boolean) => void) => void } };
-    const allow = engine.opts.allowRequest;
-    let refusing = true;
-    engine.opts.allowRequest = (req, answer) => (refusing ? answer('test: refusing connections', false) : allow ? allow(req, answer) : answer(null, true));
+    const gate = gateConnections(t.broker);
+    gate.refusing = true;
     const odometry = collect(driver, 'odometry');
     const observer = [...t.broker.io.of('/').sockets.values()].find((s) => (s.handshake.auth as { role?: string }).role === 'observer');
     observer!.conn.close();
     await waitFor(() => odometry.length >= 3, 20_000, 'three odometry events while it is away');
-    refusing = false;
+    gate.refusing = false;
     const r = await p;
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/^replaying \d+ events missed while disconnected$/m);

@@ -169,6 +169,27 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, timeo
   }
 }
 
+/** A switch on a broker's door: while `refusing`, engine.io refuses every new connection (its allowRequest); `refused` counts them. */
+export interface ConnectionGate {
+  refusing: boolean;
+  readonly refused: number;
+}
+
+type AllowRequest = (req: unknown, answer: (err: string | null, ok: boolean) => void) => void;
+
+/** Put a gate in front of the broker's engine.io (its own allowRequest, if any, still decides the rest). */
+export function gateConnections(broker: Broker): ConnectionGate {
+  const engine = broker.io.engine as unknown as { opts: { allowRequest?: AllowRequest } };
+  const allow = engine.opts.allowRequest;
+  const gate = { refusing: false, refused: 0 };
+  engine.opts.allowRequest = (req, answer) => {
+    if (!gate.refusing) return allow ? allow(req, answer) : answer(null, true);
+    gate.refused++;
+    answer('test: refusing connections', false);
+  };
+  return gate;
+}
+
 /** Collect the payloads of `event` on a socket. */
 export function collect<T = unknown>(socket: Client, event: string): T[] {
   const got: T[] = [];

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { call, callMethod, collect, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
+import { call, callMethod, collect, gateConnections, startTestBroker, waitFor, type Client, type ConnectionGate, type TestBroker } from '../helpers/broker.js';
 import { zipFiles } from '../helpers/zip.js';
 import { launchBrowser, openPanel, waitForConnection, watchErrors } from './browser.js';
 
@@ -24,29 +24,20 @@ let page: Page;
 let errors: string[];
 let driver: Client;
 let pushed: Array<{ i: number }>;
-/** While set, the broker refuses new connections (engine.io's allowRequest): the panel stays disconnected. */
-let refusing = false;
-/** How many requests the broker refused while `refusing`: each may leave one console error in the browser. */
-let refused = 0;
+/** While refusing, the broker refuses new connections: the panel stays disconnected. A refused request may leave one console error in the browser. */
+let gate: ConnectionGate;
 /** What a refused request logs: engine.io answers 400 to a WebSocket handshake and 403 to polling. */
 const REFUSAL = /WebSocket handshake: Unexpected response code: 400|status of 403 \(Forbidden\)/;
 
 /** The console errors left once those of the refused requests are taken out (at most one per refusal). */
 function unexpected(errs: string[]): string[] {
-  let allowed = refused;
+  let allowed = gate.refused;
   return errs.filter((e) => !(REFUSAL.test(e) && allowed-- > 0));
 }
 
 beforeAll(async () => {
   [t, browser] = await Promise.all([startTestBroker({ replay: { max_events: RING } }), launchBrowser()]);
-  const engine = t.broker.io.engine as unknown as { opts: { allowRequest?: (req: unknown, answer: (err: string | null, ok: boolean) => void) => void } };
-  const allow = engine.opts.allowRequest;
-  engine.opts.allowRequest = (req, answer) => {
-    if (!refusing) return allow ? allow(req, answer) : answer(null, true);
-    // A loaded machine's reconnect attempt can land here: the browser logs it as an error.
-    refused++;
-    answer('test: refusing connections', false);
-  };
+  gate = gateConnections(t.broker);
   driver = await t.connect();
   pushed = collect<{ i: number }>(driver, 'n');
   expect((await call(driver, 'update', { data: zipFiles({ 'main.js': ROBOT }) })).status).toBe('success');
@@ -70,11 +61,11 @@ async function burst(from: number, n: number): Promise<void> {
 
 /** Drop the panel's connection and push `n` events while it cannot come back; then let it. */
 async function missWhileDown(from: number, n: number): Promise<void> {
-  refusing = true;
+  gate.refusing = true;
   for (const s of t.broker.io.of('/').sockets.values()) if (s.id !== driver.id) s.conn.close();
   await waitForConnection(page, 'reconnecting', 20_000);
   await burst(from, n);
-  refusing = false;
+  gate.refusing = false;
   // Its own backoff brings it back (at most 10 s apart; a loaded machine adds to that).
   await waitForConnection(page, 'connected', 30_000);
 }
@@ -142,11 +133,11 @@ describe('the panel across a dropped connection', { timeout: 120_000 }, () => {
     await waitForConnection(watcher, 'connected', 20_000);
     await burst(131, 5);
     await waitFor(async () => (await watcher.locator('#event-log li[data-name="n"]').count()) === 5, 20_000, 'the watcher to show 5 events');
-    refusing = true;
+    gate.refusing = true;
     for (const s of t.broker.io.of('/monitor').sockets.values()) s.conn.close();
     await waitForConnection(watcher, 'reconnecting', 20_000);
     await burst(136, 10);
-    refusing = false;
+    gate.refusing = false;
     await waitForConnection(watcher, 'connected', 30_000);
     await burst(146, 5);
     await watcher.waitForSelector('#event-log li.alert[data-name="replay_gap"]', { timeout: 20_000 });

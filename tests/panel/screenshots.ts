@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { call, callMethod, startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { call, callMethod, gateConnections, startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { callFromPanel, launchBrowser, openPanel, waitForConnection } from './browser.js';
 
 const out = new URL('../../docs/screenshots/', import.meta.url).pathname;
@@ -141,11 +141,8 @@ try {
 async function gapShot(): Promise<void> {
   const small: TestBroker = await startTestBroker({ replay: { max_events: 5 } });
   try {
-    // While set, the broker refuses new connections: the tab stays away.
-    let refusing = false;
-    const engine = small.broker.io.engine as unknown as { opts: { allowRequest?: (req: unknown, answer: (err: string | null, ok: boolean) => void) => void } };
-    const allow = engine.opts.allowRequest;
-    engine.opts.allowRequest = (req, answer) => (refusing ? answer('refusing', false) : allow ? allow(req, answer) : answer(null, true));
+    // While refusing, the broker refuses new connections: the tab stays away.
+    const gate = gateConnections(small.broker);
     const driver = await small.connect();
     await call(driver, 'start', {});
     await callMethod(driver, 'sport_client', 'StandUp');
@@ -157,10 +154,10 @@ async function gapShot(): Promise<void> {
     await tab.selectOption('#plot-event', 'odometry');
     await tab.selectOption('#plot-window', '30000');
     await tab.waitForTimeout(9000);
-    refusing = true;
+    gate.refusing = true;
     for (const s of small.broker.io.of('/').sockets.values()) if (s.id !== driver.id) s.conn.close();
     await tab.waitForTimeout(6000);
-    refusing = false;
+    gate.refusing = false;
     await waitForConnection(tab, 'connected', 20_000);
     await tab.waitForSelector('#event-log li[data-name="replay_gap"]');
     await tab.waitForTimeout(4000);

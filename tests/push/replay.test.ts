@@ -60,7 +60,7 @@ const shedTotal = (c: StreamClient) => (c.of('events_shed').at(-1)?.data as Shed
  */
 async function keptUp(c: StreamClient, ticks: number, shedBefore: number): Promise<void> {
   await waitFor(() => c.of('odom').some((r) => is(r) === ticks - 1), 10_000, 'the newest odom at the controller');
-  const got = c.of('odom').map(is).filter((i) => i < ticks);
+  const got = c.of('odom').map(is);
   for (let k = 1; k < got.length; k++) expect(got[k]!).toBeGreaterThan(got[k - 1]!);
   await waitFor(() => got.length + shedTotal(c) - shedBefore === ticks, 10_000, `the controller's ${ticks - got.length} missed odom ticks counted as shed`);
 }

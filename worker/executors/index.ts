@@ -23,7 +23,8 @@ export function warmPython(ctx: ExecutorContext): void {
 }
 
 export async function loadProject(project: ProjectInfo, ctx: ExecutorContext): Promise<LoadedProject> {
-  if (project.type !== 'python' && python) (await python).discardWarmPython();
+  // A Python executor that could not be loaded (warmPython logged it) started nothing to discard.
+  if (project.type !== 'python' && python) await python.then((p) => p.discardWarmPython(), () => undefined);
   switch (project.type) {
     case 'javascript':
       return loadJavaScript(project, ctx.onStopError);
