@@ -3,6 +3,7 @@
  * upload a ZIP, start, call, see events and the plot, STOP, history, errors, and
  * recovery after the worker is killed. One browser and one broker for the file.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestBroker, waitFor, type TestBroker } from '../helpers/broker.js';
@@ -169,15 +170,25 @@ describe('the control panel', { timeout: 60_000 }, () => {
 
   it('recovers after the worker is killed: state shown, calls work again', async () => {
     const before = t.broker.supervisor.status();
+    // The pid the broker shows is the worker's own node process (under bwrap too), not bwrap's.
+    expect(readFileSync(`/proc/${before.pid}/cmdline`, 'utf8')).toContain('worker');
+    const logged = t.logLines().length;
     process.kill(before.pid!, 'SIGKILL');
-    await page.waitForFunction(
-      (pid) => {
-        const pill = document.getElementById('worker-pill')!;
-        return pill.dataset.state === 'ready' && !pill.textContent!.includes(`pid ${pid}`);
-      },
-      before.pid,
-      { timeout: 20_000 },
-    );
+    await page
+      .waitForFunction(
+        (pid) => {
+          const pill = document.getElementById('worker-pill')!;
+          return pill.dataset.state === 'ready' && !pill.textContent!.includes(`pid ${pid}`);
+        },
+        before.pid,
+        { timeout: 20_000 },
+      )
+      .catch(async (err: Error) => {
+        // Say what each side saw: the pill, the supervisor, and the broker's log since the kill.
+        const pill = await page.evaluate(() => ({ ...document.getElementById('worker-pill')!.dataset, text: document.getElementById('worker-pill')!.textContent, conn: document.getElementById('conn-pill')!.dataset.state }));
+        const log = t.logLines().slice(logged).map((l) => `${String(l.level)} ${String(l.msg)}`);
+        throw new Error(`${err.message}\nkilled pid ${before.pid}; pill ${JSON.stringify(pill)}; supervisor ${JSON.stringify(t.broker.supervisor.status())}\nlog since the kill:\n${log.join('\n')}`);
+      });
     expect(await page.getAttribute('#worker-pill', 'title')).toMatch(/1 restart\b/);
     expect(await page.locator('#event-log li.system[data-name="worker_status"]').count()).toBeGreaterThan(0);
     expect(await callFromPanel(page, 'rover', 'Add', '[1, 1]')).toContain('✓');
