@@ -94,20 +94,29 @@ function commands(body: string): string[] {
     .map((l) => l.replace(/\bnpx robot-control\b/g, 'robot-control'));
 }
 
+/**
+ * `bash -e -c script` in the work folder. Its stdin is /dev/null, not the socket Node would
+ * give it: bash run with a socket on stdin takes itself for an ssh session and sources
+ * ~/.bashrc (here: pyenv's init, 0.5 s a line, and a PATH of its own).
+ */
+function bash(script: string, fenceEnv: Record<string, string>, timeout: number) {
+  return execa('bash', ['-e', '-c', script], { cwd: work, env: fenceEnv, extendEnv: false, reject: false, stdin: 'ignore', timeout });
+}
+
 async function runBash(f: Fence): Promise<void> {
   // `export` lines run once; what they set is in the environment of the fence's later lines.
   const fenceEnv = { ...env };
   for (const line of commands(f.body)) {
     const exported = /^export\s+([A-Za-z_]\w*)=/.exec(line)?.[1];
     if (exported) {
-      const r = await execa('bash', ['-e', '-c', `${line}\nprintf %s "$${exported}"`], { cwd: work, env: fenceEnv, extendEnv: false, reject: false, timeout: 30_000 });
+      const r = await bash(`${line}\nprintf %s "$${exported}"`, fenceEnv, 30_000);
       expect(r.exitCode, `${f.where}: ${line}\n${r.stderr}`).toBe(0);
       fenceEnv[exported] = r.stdout;
       continue;
     }
     if (/#.*Ctrl-C/i.test(line)) {
       // A long-running command: it must start and say so, then stop cleanly on Ctrl-C.
-      const p = execa('bash', ['-e', '-c', `exec ${line}`], { cwd: work, env: fenceEnv, extendEnv: false, reject: false, timeout: 60_000 });
+      const p = bash(`exec ${line}`, fenceEnv, 60_000);
       let out = '';
       p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
       await waitFor(() => out.includes('\n') || p.exitCode !== null, 30_000, `${f.where}: first output of ${line}`);
@@ -118,7 +127,7 @@ async function runBash(f: Fence): Promise<void> {
       expect(r.exitCode, `${f.where}: ${line} after Ctrl-C\n${r.stderr}`).toBe(0);
       continue;
     }
-    const r = await execa('bash', ['-e', '-c', line], { cwd: work, env: fenceEnv, extendEnv: false, reject: false, timeout: 60_000 });
+    const r = await bash(line, fenceEnv, 60_000);
     expect(r.exitCode, `${f.where}: ${line}\n${r.stdout}\n${r.stderr}`).toBe(0);
   }
 }
