@@ -93,6 +93,12 @@ async function startOne(mode: 'bwrap' | 'none'): Promise<number> {
 }
 
 serveParent({ dist }, async (type, body) => {
+  if (type === 'stop') {
+    router.close();
+    subscriber.close();
+    setImmediate(() => process.exit(0));
+    return null;
+  }
   if (type !== 'measure') return null;
   const { mode, count } = body as { mode: 'bwrap' | 'none'; count: number };
   const times: number[] = [];
