@@ -58,7 +58,11 @@ function code(ack: { data: unknown }): string | undefined {
   return (ack.data as { code?: string } | null)?.code;
 }
 
-describe.each(TWINS)('the $lang twin', (twin) => {
+// The three twins (a broker each) run side by side, each twin's tests in order: most of a
+// twin's time is waiting (a 1.5 s call, a 3 s max_execution_time), and it waits for all three at once.
+const step = it.sequential;
+
+describe.concurrent.each(TWINS)('the $lang twin', (twin) => {
   let t: TestBroker;
   let c: Client;
 
@@ -72,13 +76,13 @@ describe.each(TWINS)('the $lang twin', (twin) => {
     await t?.close();
   });
 
-  it('update installs the ZIP built from the fixture folder', async () => {
+  step('update installs the ZIP built from the fixture folder', async () => {
     const files = fixtureFiles(twin.lang);
     const r = await call(c, 'update', { data: zipFiles(files) });
     expect(r).toMatchObject({ status: 'success', data: { type: twin.type, entry: twin.entry, files: Object.keys(files).length } });
   });
 
-  it('start lists the same objects and methods', async () => {
+  step('start lists the same objects and methods', async () => {
     const r = await call<{ type: string; objects: Record<string, string[]> }>(c, 'start', {});
     expect(r.status).toBe('success');
     const data = r.data as { type: string; objects: Record<string, string[]> };
@@ -87,7 +91,7 @@ describe.each(TWINS)('the $lang twin', (twin) => {
     expect(sorted).toEqual(OBJECTS);
   });
 
-  it('start describes each method alike: parameters, how args carry them, hooks', async () => {
+  step('start describes each method alike: parameters, how args carry them, hooks', async () => {
     const r = await call<{ methods: Record<string, Record<string, { params: Array<{ name: string; optional?: boolean; default?: string }>; args: string; hook?: boolean; doc?: string }>> }>(c, 'start', {});
     const methods = (r.data as { methods: Record<string, Record<string, { params: Array<{ name: string; optional?: boolean; default?: string }>; args: string; hook?: boolean; doc?: string }>> }).methods;
     const shape = (m: { params: Array<{ name: string; optional?: boolean; default?: string }>; args: string; hook?: boolean }) =>
@@ -104,7 +108,7 @@ describe.each(TWINS)('the $lang twin', (twin) => {
     expect(methods.robot!.stream!.doc).toMatch(/^Push `n` `stream` events from/);
   });
 
-  it('spreads array args, passes object args (keyword arguments in Python), and none when absent', async () => {
+  step('spreads array args, passes object args (keyword arguments in Python), and none when absent', async () => {
     expect((await callMethod(c, 'robot', 'add', [2, 3])).data).toBe(5);
     expect((await callMethod(c, 'robot', 'configure', { speed: 2, mode: 'trot' })).data).toEqual({ speed: 2, mode: 'trot' });
     expect((await callMethod(c, 'robot', 'status')).data).toEqual({ speed: 2, mode: 'trot' });
@@ -112,7 +116,7 @@ describe.each(TWINS)('the $lang twin', (twin) => {
     expect((await callMethod(c, 'sensor', 'read')).data).toEqual({ distance: 5 });
   });
 
-  it('a long async call does not block a later short one', async () => {
+  step('a long async call does not block a later short one', async () => {
     let slowDone = false;
     const slow = callMethod(c, 'robot', 'wait', [1500]).then((r) => {
       slowDone = true;
@@ -124,13 +128,13 @@ describe.each(TWINS)('the $lang twin', (twin) => {
     expect((await slow).data).toEqual({ waited: 1500 });
   });
 
-  it('answers robot errors and unknown names with codes', async () => {
+  step('answers robot errors and unknown names with codes', async () => {
     expect(await callMethod(c, 'robot', 'fail')).toMatchObject({ status: 'error', message: 'robot says no', data: { code: 'E_METHOD_FAILED' } });
     expect(code(await callMethod(c, 'nobody', 'add', [1, 2]))).toBe('E_UNKNOWN_OBJECT');
     expect(code(await callMethod(c, 'robot', 'nothing'))).toBe('E_UNKNOWN_METHOD');
   });
 
-  it('a robot error names its project-relative file:line and shows only the project\'s frames', async () => {
+  step('a robot error names its project-relative file:line and shows only the project\'s frames', async () => {
     const r = await callMethod(c, 'robot', 'fail');
     const data = r.data as { location?: { file: string; line: number }; error: { stack: string } };
     expect(data.location).toMatchObject({ file: twin.entry, line: twin.lang === 'js' ? 34 : twin.lang === 'ts' ? 36 : 35 });
@@ -139,7 +143,7 @@ describe.each(TWINS)('the $lang twin', (twin) => {
     expect(data.error.stack).not.toMatch(/\/|\.releases|dist\/worker|node:internal|python_runner/);
   });
 
-  it('never calls dunder, private, inherited or internal names', async () => {
+  step('never calls dunder, private, inherited or internal names', async () => {
     const methods = ['constructor', '__proto__', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', '__defineGetter__', '_secret',
       '__init__', '__class__', '__dict__', '__repr__', '__reduce__', '__getattribute__', '__subclasshook__', '__setattr__', 'mro'];
     for (const method of methods) expect(code(await callMethod(c, 'robot', method, [])), method).toBe('E_UNKNOWN_METHOD');
@@ -148,7 +152,7 @@ describe.each(TWINS)('the $lang twin', (twin) => {
     for (const object of objects) expect(code(await callMethod(c, object, 'add', [1, 2])), object).toBe('E_UNKNOWN_OBJECT');
   });
 
-  it('relays pushes in order, from a call and from the background', async () => {
+  step('relays pushes in order, from a call and from the background', async () => {
     const ticks = collect<{ i: number }>(c, 'tick');
     expect((await callMethod(c, 'robot', 'push', [20])).data).toBe(20);
     await waitFor(() => ticks.length === 20, 5000, '20 ticks');
@@ -160,7 +164,7 @@ describe.each(TWINS)('the $lang twin', (twin) => {
     expect(stream.map((x) => x.i)).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it("tags a push made during a call with that call's request id", async () => {
+  step("tags a push made during a call with that call's request id", async () => {
     const { monitor, seen } = await connectMonitor(t.url, t.token);
     try {
       expect((await callMethod(c, 'robot', 'push', [3])).data).toBe(3);
@@ -174,14 +178,14 @@ describe.each(TWINS)('the $lang twin', (twin) => {
     }
   });
 
-  it('refuses reserved event names with E_RESERVED_EVENT', async () => {
+  step('refuses reserved event names with E_RESERVED_EVENT', async () => {
     for (const name of ['connect', 'disconnect', 'connect_error', 'callback', 'worker_status']) {
       const r = await callMethod(c, 'robot', 'push_reserved', [name]);
       expect(code(r), name).toBe('E_RESERVED_EVENT');
     }
   });
 
-  it('runs the object and module stop() hooks when the client leaves, keeping the project loaded', async () => {
+  step('runs the object and module stop() hooks when the client leaves, keeping the project loaded', async () => {
     const before = (await callMethod<{ robot: number; module: number }>(c, 'robot', 'stop_counts')).data as { robot: number; module: number };
     const lines = t.logLines().length;
     c.close();
@@ -195,7 +199,7 @@ describe.each(TWINS)('the $lang twin', (twin) => {
     expect(t.logLines().filter((l) => l.msg === 'project loaded').length).toBe(loads);
   });
 
-  it('answers a syntax error with E_PROJECT_LOAD at file:line, and keeps the previous project', async () => {
+  step('answers a syntax error with E_PROJECT_LOAD at file:line, and keeps the previous project', async () => {
     const broken = { ...fixtureFiles(twin.lang), [twin.helper]: twin.brokenHelper };
     const r = await call(c, 'update', { data: zipFiles(broken) });
     expect(r.status).toBe('error');
@@ -205,7 +209,7 @@ describe.each(TWINS)('the $lang twin', (twin) => {
     expect(((await call(c, 'start', {})).data as { type: string }).type).toBe(twin.type);
   });
 
-  it('answers a call past max_execution_time with E_TIMEOUT; the next call works', async () => {
+  step('answers a call past max_execution_time with E_TIMEOUT; the next call works', async () => {
     expect(code(await callMethod(c, 'robot', 'wait', [10_000], 15_000))).toBe('E_TIMEOUT');
     expect((await callMethod(c, 'robot', 'add', [4, 5])).data).toBe(9);
   });
