@@ -25,8 +25,12 @@ afterAll(async () => {
 
 const current = () => readlinkSync(join(t.config.worker.storage_dir, 'current'));
 
-describe('a project that fails to load is discarded', () => {
-  it('syntax error: E_PROJECT_LOAD naming the file and line', async () => {
+// The two describes (a broker each) run side by side, each one's tests in order: both wait
+// out an 8 s load deadline, and they wait for them at once.
+const step = it.sequential;
+
+describe.concurrent('a project that fails to load is discarded', () => {
+  step('syntax error: E_PROJECT_LOAD naming the file and line', async () => {
     const before = current();
     const r = await expectRefused(t, c, fixtureZip('bad-projects/syntax-error'), 'E_PROJECT_LOAD', 'v1');
     expect(r.data).toMatchObject({ file: 'lib/broken.js', line: 6 });
@@ -34,46 +38,46 @@ describe('a project that fails to load is discarded', () => {
     expect(current()).toBe(before);
   });
 
-  it('throws at import: E_PROJECT_LOAD naming the line that threw', async () => {
+  step('throws at import: E_PROJECT_LOAD naming the line that threw', async () => {
     const r = await expectRefused(t, c, fixtureZip('bad-projects/throws-at-import'), 'E_PROJECT_LOAD', 'v1');
     expect(r.data).toMatchObject({ file: 'lib/connect.js', line: 5 });
     expect(r.message).toMatch(/cannot reach robot\.local/);
   });
 
-  it('a project in a top-level folder that throws: the file is relative to the project', async () => {
+  step('a project in a top-level folder that throws: the file is relative to the project', async () => {
     const r = await expectRefused(t, c, fixtureZip('bad-projects/throws-at-import', 'my-robot/'), 'E_PROJECT_LOAD', 'v1');
     expect(r.data).toMatchObject({ file: 'lib/connect.js', line: 5 });
   });
 
-  it('process.exit at import: E_PROJECT_LOAD naming the entry module', async () => {
+  step('process.exit at import: E_PROJECT_LOAD naming the entry module', async () => {
     const r = await expectRefused(t, c, fixtureZip('bad-projects/exit-at-import'), 'E_PROJECT_LOAD', 'v1');
     expect((r.data as ErrorData).file).toBe('main.js');
   });
 
-  it('an import that never finishes: E_PROJECT_LOAD caused by E_TIMEOUT', async () => {
+  step('an import that never finishes: E_PROJECT_LOAD caused by E_TIMEOUT', async () => {
     // The load deadline (8 s) and a loaded machine: the ack may take a while.
     const r = await expectRefused(t, c, fixtureZip('bad-projects/hangs-at-import'), 'E_PROJECT_LOAD', 'v1', 45_000);
     expect(r.data).toMatchObject({ file: 'main.mjs', cause: 'E_TIMEOUT' });
   });
 
-  it('no entry module: E_NO_ENTRY before anything is swapped', async () => {
+  step('no entry module: E_NO_ENTRY before anything is swapped', async () => {
     const before = current();
     await expectRefused(t, c, fixtureZip('bad-projects/no-entry'), 'E_NO_ENTRY', 'v1');
     expect(current()).toBe(before);
   });
 
-  it('the same bad project twice in a row still leaves the same good one', async () => {
+  step('the same bad project twice in a row still leaves the same good one', async () => {
     for (let i = 0; i < 2; i++) await expectRefused(t, c, fixtureZip('bad-projects/throws-at-import'), 'E_PROJECT_LOAD', 'v1');
   });
 
-  it('every failed load was logged as discarded, with the upload\'s request id', () => {
+  step('every failed load was logged as discarded, with the upload\'s request id', () => {
     const discarded = t.logLines().filter((l) => l.msg === 'new project failed to load: discarded');
     expect(discarded.length).toBeGreaterThanOrEqual(6);
     const refused = new Set(t.logLines().filter((l) => l.command === 'update' && l.outcome === 'error').map((l) => l.reqId));
     for (const l of discarded) expect(refused).toContain(l.reqId);
   });
 
-  it('after all of them: start answers with the previous project, the next update works, and storage is clean', async () => {
+  step('after all of them: start answers with the previous project, the next update works, and storage is clean', async () => {
     const s = await call<{ objects: Record<string, string[]> }>(c, 'start', {});
     expect(s).toMatchObject({ status: 'success', data: { entry: 'main.js' } });
     expect((s.data as { objects: Record<string, string[]> }).objects.probe?.sort()).toEqual(['add', 'version']);
@@ -90,7 +94,7 @@ describe('a project that fails to load is discarded', () => {
  * The worker that tried to load is wedged in an endless loop: it is killed at the load
  * deadline, and the worker that served before was never touched.
  */
-describe('a project that wedges the worker while it loads', () => {
+describe.concurrent('a project that wedges the worker while it loads', () => {
   let w: TestBroker;
   let wc: Client;
   beforeAll(async () => {
@@ -102,7 +106,7 @@ describe('a project that wedges the worker while it loads', () => {
     await w?.close();
   });
 
-  it('an endless loop at import: E_PROJECT_LOAD, the previous project is back, the next update works', async () => {
+  step('an endless loop at import: E_PROJECT_LOAD, the previous project is back, the next update works', async () => {
     // A load deadline and a kill: give a loaded machine room.
     const r = await expectRefused(w, wc, fixtureZip('bad-projects/loops-at-import'), 'E_PROJECT_LOAD', 'v1', 45_000);
     expect((r.data as ErrorData).file).toBe('main.js');
