@@ -15,6 +15,8 @@ export default defineConfig({
     sequence: { sequencer: LongestFirst },
     // One Chromium for the run, launched when the first panel test asks (tests/panel/chromium.ts).
     globalSetup: ['tests/panel/chromium.ts'],
+    // A failing test prints the logs of the brokers it ran against.
+    setupFiles: ['tests/setup.ts'],
     // The tests import the compiled broker (dist/) as plain ES modules: Node loads them
     // natively instead of Vite transforming each one again in every test file's fork
     // (measured: 1.7 s -> 0.5 s to import the broker helpers, per file).

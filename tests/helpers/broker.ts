@@ -10,6 +10,7 @@ import { io as connectIo, type Socket } from 'socket.io-client';
 import { parseConfig, type Config, type ConfigInput } from '../../dist/server/config.js';
 import type { Broker } from '../../dist/server/broker.js';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../dist/ipc/protocol.js';
+import { unwatchLog, watchLog } from './failure-logs.js';
 
 export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -64,6 +65,7 @@ export async function startTestBroker(overrides: DeepPartial<ConfigInput> = {}):
   // its own, or none) does not load the whole server (measured: ~0.35 s of CPU less per such file).
   const [{ startBroker }, { createLogger }] = await Promise.all([import('../../dist/server/broker.js'), import('../../dist/server/logger.js')]);
   const broker = await startBroker(config, { logger: createLogger(config.log) });
+  watchLog(config.log.file);
   const clients: Client[] = [];
   const url = `http://127.0.0.1:${broker.port}`;
   return {
@@ -98,6 +100,7 @@ export async function startTestBroker(overrides: DeepPartial<ConfigInput> = {}):
       for (const c of clients) c.close();
       await broker.close();
       await new Promise<void>((r) => broker.log.flush(() => r()));
+      unwatchLog(config.log.file);
       rmSync(dir, { recursive: true, force: true });
     },
   };
