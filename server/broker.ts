@@ -24,7 +24,7 @@ import { authorize } from './observability/http-auth.js';
 import { installRecording } from './recording/index.js';
 import type { Recorder } from './recording/recorder.js';
 import { SessionTap } from './recording/tap.js';
-import { createLogger, flushLogger, type Logger } from './logger.js';
+import { closeLogger, createLogger, type Logger } from './logger.js';
 import { brokerUrl } from './panel-url.js';
 import { paths } from './paths.js';
 import { PushRelay } from './push/relay.js';
@@ -272,7 +272,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
         removeEndpointFile(config.ipc.command_socket);
         removeEndpointFile(config.ipc.callback_socket);
         log.info('broker stopped');
-        if (!options.logger) await flushLogger(log);
+        if (!options.logger) await closeLogger(log);
       })()),
   };
   return broker;

@@ -11,6 +11,7 @@
  * should the transport itself fail, its 'error' is caught here and the lines that
  * follow are counted the same way.
  */
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname } from 'node:path';
@@ -54,6 +55,8 @@ export interface LogState {
 }
 
 const states = new WeakMap<Logger, () => LogState>();
+/** Each logger's transport (its thread and open files), ended by closeLogger. */
+const transports = new WeakMap<Logger, ReturnType<typeof pino.transport>>();
 
 /** The log files' state for a logger made by createLogger (any other: written, as far as we know). */
 export function logState(log: Logger): LogState {
@@ -108,6 +111,7 @@ export function createLogger(options: LoggerOptions): Logger {
     { level: options.level, base: { proc: 'server', pid: process.pid }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
     transport,
   );
+  transports.set(log, transport);
   states.set(log, () => {
     let dropped = lost;
     let failing = 0;
@@ -124,4 +128,19 @@ export function createLogger(options: LoggerOptions): Logger {
 /** Flush the transport before the process exits. */
 export function flushLogger(log: Logger): Promise<void> {
   return new Promise((resolve) => log.flush(() => resolve()));
+}
+
+/**
+ * Flush, then end the transport: its thread exits and closes the log files. For a
+ * logger that goes before its process does (an embedded broker closed, a test's broker);
+ * lines logged after this are dropped.
+ */
+export async function closeLogger(log: Logger): Promise<void> {
+  await flushLogger(log);
+  const transport = transports.get(log);
+  if (!transport) return;
+  transports.delete(log); // ended once
+  const closed = once(transport, 'close');
+  transport.end();
+  await closed;
 }

@@ -63,8 +63,9 @@ export async function startTestBroker(overrides: DeepPartial<ConfigInput> = {}):
   const config = testConfig(dir, overrides);
   // Imported here, not at the top: a file that only uses the helpers (its broker a process of
   // its own, or none) does not load the whole server (measured: ~0.35 s of CPU less per such file).
-  const [{ startBroker }, { createLogger }] = await Promise.all([import('../../dist/server/broker.js'), import('../../dist/server/logger.js')]);
-  const broker = await startBroker(config, { logger: createLogger(config.log) });
+  const [{ startBroker }, { closeLogger, createLogger }] = await Promise.all([import('../../dist/server/broker.js'), import('../../dist/server/logger.js')]);
+  const logger = createLogger(config.log);
+  const broker = await startBroker(config, { logger });
   watchLog(config.log.file);
   const clients: Client[] = [];
   const url = `http://127.0.0.1:${broker.port}`;
@@ -99,8 +100,8 @@ export async function startTestBroker(overrides: DeepPartial<ConfigInput> = {}):
     close: async () => {
       for (const c of clients) c.close();
       await broker.close();
-      await new Promise<void>((r) => broker.log.flush(() => r()));
       unwatchLog(config.log.file);
+      await closeLogger(logger); // its thread and files: a shared test process starts many brokers
       rmSync(dir, { recursive: true, force: true });
     },
   };

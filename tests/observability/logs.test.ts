@@ -2,12 +2,11 @@
  * app.log and events.log from a real broker: what goes where, rotation by size,
  * and no token in any file.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import pino from 'pino';
+import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callMethod, connectClient, readLog, startTestBroker, tempDir, waitFor, type TestBroker } from '../helpers/broker.js';
-import { createLogger } from '../../dist/server/logger.js';
+import { callMethod, connectClient, readLog, startTestBroker, tempDir, testConfig, waitFor, type TestBroker } from '../helpers/broker.js';
+import { closeLogger, createLogger } from '../../dist/server/logger.js';
 import { connectMonitor, get } from './helpers.js';
 
 let t: TestBroker | undefined;
@@ -83,7 +82,20 @@ describe('app.log and events.log', () => {
     for (const f of names) expect(readFileSync(join(dir, 'logs', f)).length).toBeLessThan(4096 + 1024);
     // events.log took only the events channel.
     expect(readLog(join(dir, 'logs', 'events.log')).map((l) => l.i)).toEqual([0, 50, 100, 150]);
-    (log as unknown as Record<symbol, { end(): void }>)[pino.symbols.streamSym]!.end();
+    await closeLogger(log);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a broker closed in its process lets its log files go (the logger it made ends with it)', async () => {
+    const dir = tempDir('rc-logclose-');
+    const config = testConfig(dir);
+    const { startBroker } = await import('../../dist/server/broker.js');
+    const broker = await startBroker(config);
+    const open = () => readdirSync('/proc/self/fd').map((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; } }).filter((f) => f.startsWith(dirname(config.log.file)));
+    expect(open().length).toBeGreaterThan(0);
+    await broker.close();
+    expect(open()).toEqual([]);
+    expect(readLog(config.log.file).at(-1)).toMatchObject({ msg: 'broker stopped' });
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { WorkerConfig } from '../../dist/ipc/worker-protocol.js';
-import { createLogger } from '../../dist/server/logger.js';
+import { closeLogger, createLogger, type Logger } from '../../dist/server/logger.js';
 import { paths } from '../../dist/server/paths.js';
 import { WorkerSandbox } from '../../dist/server/sandbox/sandbox.js';
 import { WorkerProcess } from '../../dist/server/worker-process.js';
@@ -18,9 +18,11 @@ import { FIXTURES } from '../helpers/zip.js';
 
 const PROBE_DIR = join(FIXTURES, 'sandbox-probe');
 const running: WorkerProcess[] = [];
+const loggers: Logger[] = [];
 const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(running.map((w) => w.kill(500)));
+  await Promise.all(loggers.map(closeLogger));
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -30,6 +32,7 @@ async function spawnProbe(mode: 'bwrap' | 'none') {
   // The stand-in script is opened to the sandbox the way an operator opens a folder: worker.allow_paths, read-only.
   const config = testConfig(dir, { worker: { sandbox: mode, allow_paths: [`${PROBE_DIR}:ro`] } });
   const log = createLogger(config.log);
+  loggers.push(log);
   const sandbox = await WorkerSandbox.create({ config, secrets: [], onRobotLog: () => {}, packageRoot: paths.root, defaultProject: paths.defaultProject });
   mkdirSync(config.worker.storage_dir, { recursive: true });
   writeFileSync(join(config.worker.storage_dir, 'other-project.txt'), 'not yours');
