@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { paths } from '../../dist/server/paths.js';
 import { startTestBroker, waitFor, type TestBroker } from '../helpers/broker.js';
 import { callFromPanel, launchBrowser, openPanel, waitForConnection, waitForWorker, watchErrors } from './browser.js';
 import { roverZip } from './robots.js';
@@ -170,8 +171,11 @@ describe('the control panel', { timeout: 60_000 }, () => {
 
   it('recovers after the worker is killed: state shown, calls work again', async () => {
     const before = t.broker.supervisor.status();
-    // The pid the broker shows is the worker's own node process (under bwrap too), not bwrap's.
-    expect(readFileSync(`/proc/${before.pid}/cmdline`, 'utf8')).toContain('worker');
+    // The pid the broker shows is the worker's own node process (under bwrap too), not bwrap's:
+    // bwrap's argv holds the worker script too, so its argv[0] tells them apart.
+    const argv = readFileSync(`/proc/${before.pid}/cmdline`, 'utf8').split('\0');
+    expect(argv[0]).toMatch(/node$/);
+    expect(argv).toContain(paths.workerScript);
     process.kill(before.pid!, 'SIGKILL');
     await page
       .waitForFunction(
