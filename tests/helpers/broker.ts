@@ -3,14 +3,16 @@
  * folder, a temp storage folder, JSON logs to a temp file. Tests import the
  * compiled broker (dist/), so they test what ships.
  */
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { io as connectIo, type Socket } from 'socket.io-client';
 import { parseConfig, type Config, type ConfigInput } from '../../dist/server/config.js';
 import type { Broker } from '../../dist/server/broker.js';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../dist/ipc/protocol.js';
 import { unwatchLog, watchLog } from './failure-logs.js';
+import { tempDir } from './temp-dirs.js';
+
+export { tempDir };
 
 export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -31,10 +33,6 @@ export interface TestBroker {
 }
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
-
-export function tempDir(prefix = 'rc-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
 
 /**
  * A test broker's config: loopback, temp folders, fast heartbeats, debug logs. It keeps no
