@@ -9,7 +9,7 @@
  * A missing browser is a failure, never a skip (CI installs it; so must you:
  * `apt-get install chromium`, or set CHROMIUM_PATH).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserServer, type LaunchOptions } from 'playwright-core';
@@ -19,13 +19,40 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where a test file asks for the shared browser's endpoint (set by the global setup). */
 const SHARED_BROWSER_ENV = 'RC_TEST_BROWSER';
 
+/**
+ * The features the browser runs without. Chromium keeps only the last --disable-features
+ * it is given, so this repeats the list Playwright passes (playwright-core 1.65,
+ * chromiumSwitches) and adds two: headless Chromium 156 gives every new window (one per
+ * page here) the omnibox popup of its top chrome, a WebUI page loaded in a renderer of its
+ * own. A panel page opened, connected and closed: 4.9 CPU-s of the browser's processes with
+ * them, 2.5 without (/proc, four pages each). `shareBrowser` checks the launched browser
+ * still gets every feature Playwright disables.
+ */
+const DISABLED_FEATURES = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades', 'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay', 'MediaRouter', 'PaintHolding', 'ThirdPartyStoragePartitioning', 'AvoidCorsURLLoaderRestartOnRedirect',
+  'TcpPortRandomizationWin', 'OptimizationHints', 'NetworkTimeServiceQuerying', 'AimEnabled', 'PreconnectToSearch',
+  'msForceBrowserSignIn', 'msEdgeUpdateLaunchServicesPreferredVersion',
+  'WebUIOmniboxPopup', 'WebUIOmniboxAimPopup',
+];
+
+/** The features Playwright's own --disable-features names that the one in force (the last) does not. */
+function featuresDropped(pid: number): string[] {
+  const lists = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    .split('\0')
+    .filter((arg) => arg.startsWith('--disable-features='))
+    .map((arg) => arg.slice('--disable-features='.length).split(','));
+  const inForce = new Set(lists.at(-1));
+  return lists.slice(0, -1).flat().filter((f) => !inForce.has(f));
+}
+
 function launchOptions(): LaunchOptions {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`No browser at ${CHROMIUM_PATH}: the panel tests need Debian's chromium (apt-get install chromium) or CHROMIUM_PATH`);
   }
   return {
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', `--disable-features=${DISABLED_FEATURES.join(',')}`],
   };
 }
 
@@ -43,7 +70,13 @@ export async function launchBrowser(): Promise<Browser> {
 export default async function shareBrowser(): Promise<() => Promise<void>> {
   let launching: Promise<BrowserServer> | undefined;
   const http = createServer((_req, res) => {
-    launching ??= Promise.resolve().then(() => chromium.launchServer(launchOptions()));
+    launching ??= Promise.resolve().then(async () => {
+      const server = await chromium.launchServer(launchOptions());
+      const dropped = featuresDropped(server.process().pid!);
+      if (dropped.length === 0) return server;
+      await server.close();
+      throw new Error(`Playwright now disables ${dropped.join(', ')} too: add them to DISABLED_FEATURES (tests/panel/chromium.ts)`);
+    });
     launching.then(
       (server) => res.end(server.wsEndpoint()),
       (err: Error) => res.writeHead(500).end(err.message),
