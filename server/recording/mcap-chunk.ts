@@ -81,7 +81,8 @@ export class ChunkBuffer {
     this.used += bytes.byteLength;
   }
 
-  addMessage(channelId: number, sequence: number, at: number, json: string): void {
+  /** One Message record whose data is `data[from, to)`, UTF-8 JSON already encoded (copied, not kept). */
+  addMessage(channelId: number, sequence: number, at: number, data: Buffer, from: number, to: number): void {
     if (at !== this.lastAt) {
       this.lastAt = at;
       this.lastNs = nanoseconds(at);
@@ -91,9 +92,10 @@ export class ChunkBuffer {
     const low = this.lastLow;
     const high = this.lastHigh;
     const start = this.used;
-    this.reserve(MESSAGE_HEAD + json.length * 3); // UTF-8: at most 3 bytes per UTF-16 unit
+    const written = to - from;
+    this.reserve(MESSAGE_HEAD + written);
     const b = this.buffer;
-    const written = b.write(json, start + MESSAGE_HEAD, 'utf8');
+    data.copy(b, start + MESSAGE_HEAD, from, to);
     b[start] = Opcode.MESSAGE;
     b.writeUInt32LE(MESSAGE_HEAD - 9 + written, start + 1); // the record's length, a u64
     b.writeUInt32LE(0, start + 5);

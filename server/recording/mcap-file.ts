@@ -32,6 +32,12 @@ export interface McapRecord {
   json: string;
 }
 
+/** UTF-8 JSON texts laid end to end, as the recorder batches them: message i is `data[ends[i-1] ?? 0, ends[i])`. */
+export interface EncodedMessages {
+  data: Buffer;
+  ends: Uint32Array;
+}
+
 export class McapFile {
   /** Messages written so far. */
   messages = 0;
@@ -82,17 +88,27 @@ export class McapFile {
 
   /** Append one message to the chunk. Synchronous: nothing is written until flushChunk(). */
   add(r: McapRecord): void {
-    let channel = this.channels.get(r.topic);
+    const data = Buffer.from(r.json, 'utf8');
+    this.addEncoded(r.topic, r.source, r.at, data, 0, data.length);
+  }
+
+  /** Append message `i` of `m` (the recorder's batches: no text decoded or encoded again here). */
+  addFrom(m: EncodedMessages, i: number, topic: string, source: string, at: number): void {
+    this.addEncoded(topic, source, at, m.data, i === 0 ? 0 : m.ends[i - 1]!, m.ends[i]!);
+  }
+
+  private addEncoded(topic: string, source: string, at: number, data: Buffer, from: number, to: number): void {
+    let channel = this.channels.get(topic);
     if (!channel) {
-      channel = { id: this.channels.size, schemaId: 0, topic: r.topic, messageEncoding: 'json', metadata: new Map([['source', r.source]]) };
-      this.channels.set(r.topic, channel);
+      channel = { id: this.channels.size, schemaId: 0, topic, messageEncoding: 'json', metadata: new Map([['source', source]]) };
+      this.channels.set(topic, channel);
       // A channel's record comes before its first message, in the same chunk (as McapWriter does).
       this.records.writeChannel(channel);
       this.chunk.addRecord(this.records.buffer);
       this.records.reset();
     }
     this.sequence = (this.sequence + 1) >>> 0;
-    this.chunk.addMessage(channel.id, this.sequence, r.at, r.json);
+    this.chunk.addMessage(channel.id, this.sequence, at, data, from, to);
     this.counts.set(channel.id, (this.counts.get(channel.id) ?? 0) + 1);
     this.messages++;
   }

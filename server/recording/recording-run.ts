@@ -1,7 +1,7 @@
 /**
  * One recording in progress: the bounded queue in front of the writer thread.
  *
- * The hot path (`offer`) turns a record into JSON text and appends it to the queue; the
+ * The hot path (`offer`) turns a record into JSON text and appends its UTF-8 to the queue; the
  * queue goes to the thread as one batch every FLUSH_MS, or as soon as it holds FLUSH_BYTES
  * (a thread woken per command, or per event-loop turn of a flood, cost the hot path more
  * than the recording itself). The bound counts every
@@ -25,17 +25,24 @@ const OPEN_TIMEOUT_MS = 15_000;
 /** How long the thread may take to write what is queued and finish the file, ms. */
 const CLOSE_TIMEOUT_MS = 30_000;
 
-/** A batch being filled: its typed arrays grow by doubling and go as they are (transferred). */
+/** A batch being filled: its arrays and its bytes grow by doubling and go as they are (transferred). */
 interface Filling {
+  count: number;
   topicIds: Uint32Array<ArrayBuffer>;
   at: Float64Array<ArrayBuffer>;
-  json: string[];
+  ends: Uint32Array<ArrayBuffer>;
+  /** The JSON texts, UTF-8, end to end; `used` bytes of it so far. */
+  data: Buffer;
+  used: number;
   topics: Batch['topics'];
   cost: number;
 }
 
-function emptyBatch(capacity = 256): Filling {
-  return { topicIds: new Uint32Array(capacity), at: new Float64Array(capacity), json: [], topics: [], cost: 0 };
+/** A buffer of its own (not a slice of Node's pool), so that it can be transferred. */
+const ownBuffer = (bytes: number): Buffer => Buffer.from(new ArrayBuffer(bytes));
+
+function emptyBatch(): Filling {
+  return { count: 0, topicIds: new Uint32Array(256), at: new Float64Array(256), ends: new Uint32Array(256), data: ownBuffer(64 * 1024), used: 0, topics: [], cost: 0 };
 }
 
 export class RecordingRun {
@@ -141,25 +148,32 @@ export class RecordingRun {
       json = JSON.stringify({ unserializable: String(r.data) });
     }
     json ??= 'null';
-    const cost = json.length + RECORD_OVERHEAD;
+    const b = this.batch;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: room for the worst case, then the real size.
+    if (b.used + json.length * 3 > b.data.length) {
+      const bigger = ownBuffer(Math.max(b.data.length * 2, b.used + json.length * 3));
+      b.data.copy(bigger, 0, 0, b.used);
+      b.data = bigger;
+    }
+    const bytes = b.data.write(json, b.used, 'utf8');
+    const cost = bytes + RECORD_OVERHEAD;
     if (this.pending + cost > this.maxQueueBytes) return this.drop(r.at);
     this.pending += cost;
-    const b = this.batch;
     let topicId = this.topicIds.get(r.topic);
     if (topicId === undefined) {
       this.topicIds.set(r.topic, (topicId = this.topicIds.size));
       b.topics.push({ id: topicId, topic: r.topic, source: r.source });
     }
-    const i = b.json.length;
+    const i = b.count++;
     if (i === b.at.length) {
-      const bigger = emptyBatch(i * 2);
-      bigger.topicIds.set(b.topicIds);
-      bigger.at.set(b.at);
-      [b.topicIds, b.at] = [bigger.topicIds, bigger.at];
+      b.topicIds = grown(b.topicIds, new Uint32Array(i * 2));
+      b.at = grown(b.at, new Float64Array(i * 2));
+      b.ends = grown(b.ends, new Uint32Array(i * 2));
     }
+    b.used += bytes;
     b.topicIds[i] = topicId;
     b.at[i] = r.at;
-    b.json.push(json);
+    b.ends[i] = b.used;
     b.cost += cost;
     if (b.cost >= FLUSH_BYTES) {
       if (!this.flushNow) {
@@ -218,11 +232,12 @@ export class RecordingRun {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     this.flushNow = false;
-    if (this.batch.json.length === 0 || this.finished) return;
+    if (this.batch.count === 0 || this.finished) return;
     const b = this.batch;
     this.batch = emptyBatch();
-    const { topicIds, at } = b;
-    this.writer.post({ type: 'batch', topicIds, at, json: b.json.join('\n'), topics: b.topics, cost: b.cost }, [topicIds.buffer, at.buffer]);
+    const { topicIds, at, ends } = b;
+    const data = b.data.buffer as ArrayBuffer;
+    this.writer.post({ type: 'batch', count: b.count, topicIds, at, ends, data, topics: b.topics, cost: b.cost }, [topicIds.buffer, at.buffer, ends.buffer, data]);
   };
 
   private stopQueue(): void {
@@ -236,6 +251,12 @@ export class RecordingRun {
   private post(m: ToWriter): void {
     this.writer.post(m);
   }
+}
+
+/** `to`, holding what `from` held. */
+function grown<T extends Uint32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(from: T, to: T): T {
+  to.set(from as never);
+  return to;
 }
 
 function withDeadline<T>(p: Promise<T>, ms: number, message: string): Promise<T> {

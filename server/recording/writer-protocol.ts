@@ -1,6 +1,6 @@
 /**
  * The recorder (main thread) and its writer thread talk in these messages. The main
- * thread only queues and posts batches of JSON text; the thread does the MCAP work
+ * thread only queues and posts batches of JSON (UTF-8); the thread does the MCAP work
  * (chunking, zstd, indexes, file writes, rotation), so none of it runs on the event
  * loop that relays commands and pushes. One thread serves recording after recording
  * (starting one is then instant); every answer names the recording it is about.
@@ -19,18 +19,23 @@ export interface WriterSetup {
 }
 
 /**
- * A batch, built for a cheap postMessage (measured: cloning arrays of small strings was
- * the recorder's largest cost on the broker's thread): the JSON texts joined by newlines
- * (JSON.stringify never writes one) in one string, times and topic numbers in typed
- * arrays that are transferred, not copied, and the topics first seen in this batch.
+ * A batch, built for a cheap postMessage: every buffer in it is transferred, not copied.
+ * The main thread encodes each JSON text to UTF-8 once, end to end in one buffer; the
+ * thread copies those bytes into its chunk. (Measured, 200,000 odometry-sized records:
+ * with the texts joined in one string, cloned, split and encoded again in the thread,
+ * 5.3 µs of CPU a record, most of it the thread's and the garbage collector's.)
  */
 export interface Batch {
-  /** Topic numbers (see `topics`), one per message (the array may be longer: read as many as `json` holds). */
+  /** Messages in the batch (the arrays may be longer). */
+  count: number;
+  /** Topic numbers (see `topics`), one per message. */
   topicIds: Uint32Array<ArrayBuffer>;
   /** ms since the epoch, one per message. */
   at: Float64Array<ArrayBuffer>;
-  /** One JSON text per message, joined by "\n". */
-  json: string;
+  /** Where each message's bytes end in `data`; each starts where the one before ends. */
+  ends: Uint32Array<ArrayBuffer>;
+  /** The messages' JSON texts, UTF-8. */
+  data: ArrayBuffer;
   /** Topics numbered in this batch for the first time. */
   topics: Array<{ id: number; topic: string; source: string }>;
   /** Queue bytes this batch held (the main thread's budget, returned once written). */

@@ -54,13 +54,13 @@ async function handle(m: ToWriter, rec: Recording): Promise<void> {
   switch (m.type) {
     case 'batch': {
       for (const t of m.topics) rec.topics[t.id] = t;
-      const texts = m.json.split('\n');
-      for (let i = 0; i < texts.length; i++) {
+      const encoded = { data: Buffer.from(m.data), ends: m.ends };
+      for (let i = 0; i < m.count; i++) {
         const t = rec.topics[m.topicIds[i]!]!;
-        file.add({ topic: t.topic, source: t.source, at: m.at[i]!, json: texts[i]! });
+        file.addFrom(encoded, i, t.topic, t.source, m.at[i]!);
         if (file.chunkFull) await file.flushChunk();
       }
-      rec.messages += texts.length;
+      rec.messages += m.count;
       let current = file;
       if (file.bytes >= rec.setup.maxBytes) {
         rec.file = null;

@@ -54,7 +54,7 @@ describe('a recording', () => {
     expect(started?.file).toMatch(/^robot-control-\d{8}-\d{6}-\d{3}\.mcap$/);
     const mark = seen.length;
 
-    expect((await call(client, 'process', { params: { object: 'probe', method: 'echo', args: [{ hello: 1 }] } })).status).toBe('success');
+    expect((await call(client, 'process', { params: { object: 'probe', method: 'echo', args: [{ hello: 1, text: 'Größe · ロボット · 🤖' }] } })).status).toBe('success'); // UTF-8 of 2, 3 and 4 bytes
     expect((await call(client, 'process', { params: { object: 'probe', method: 'flood', args: [300] } })).status).toBe('success');
     expect((await call(client, 'process', { params: { object: 'nope', method: 'x' } })).status).toBe('error');
     await waitFor(() => seen.filter((s) => s.event === 'push').length >= 300, 10_000, 'the monitor to see the flood');
