@@ -24,14 +24,6 @@ import { ChunkBuffer, TimeRange } from './mcap-chunk.js';
  * 16 ms at the library default (3), for the same size within 1%.
  */
 export const ZSTD_LEVEL = 1;
-/** One message to write: its channel, when it happened (ms since the epoch) and its JSON text. */
-export interface McapRecord {
-  topic: string;
-  source: string;
-  at: number;
-  json: string;
-}
-
 /** UTF-8 JSON texts laid end to end, as the recorder batches them: message i is `data[ends[i-1] ?? 0, ends[i])`. */
 export interface EncodedMessages {
   data: Buffer;
@@ -86,18 +78,11 @@ export class McapFile {
     return this.chunk.length >= this.chunkBytes;
   }
 
-  /** Append one message to the chunk. Synchronous: nothing is written until flushChunk(). */
-  add(r: McapRecord): void {
-    const data = Buffer.from(r.json, 'utf8');
-    this.addEncoded(r.topic, r.source, r.at, data, 0, data.length);
-  }
-
-  /** Append message `i` of `m` (the recorder's batches: no text decoded or encoded again here). */
+  /**
+   * Append message `i` of `m` (a batch of the recorder's: its UTF-8 is copied as it is, no
+   * text decoded or encoded here) on `topic`. Synchronous: nothing is written until flushChunk().
+   */
   addFrom(m: EncodedMessages, i: number, topic: string, source: string, at: number): void {
-    this.addEncoded(topic, source, at, m.data, i === 0 ? 0 : m.ends[i - 1]!, m.ends[i]!);
-  }
-
-  private addEncoded(topic: string, source: string, at: number, data: Buffer, from: number, to: number): void {
     let channel = this.channels.get(topic);
     if (!channel) {
       channel = { id: this.channels.size, schemaId: 0, topic, messageEncoding: 'json', metadata: new Map([['source', source]]) };
@@ -108,7 +93,7 @@ export class McapFile {
       this.records.reset();
     }
     this.sequence = (this.sequence + 1) >>> 0;
-    this.chunk.addMessage(channel.id, this.sequence, at, data, from, to);
+    this.chunk.addMessage(channel.id, this.sequence, at, m.data, i === 0 ? 0 : m.ends[i - 1]!, m.ends[i]!);
     this.counts.set(channel.id, (this.counts.get(channel.id) ?? 0) + 1);
     this.messages++;
   }

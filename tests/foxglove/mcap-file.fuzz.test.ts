@@ -37,8 +37,12 @@ it('writes what McapIndexedReader and McapStreamReader read back', { timeout: 90
       const file = await McapFile.create(path, chunkBytes);
       // A channel has one source (its first message's), as in a session.
       const written = records.map((r) => ({ ...r, source: r.topic.startsWith('/') ? 'broker' : 'robot', json: JSON.stringify(r.data) }));
+      // Laid out as the recorder's batches are: the UTF-8 texts end to end, and where each ends.
+      const texts = written.map((r) => Buffer.from(r.json, 'utf8'));
+      let end = 0;
+      const batch = { data: Buffer.concat(texts), ends: Uint32Array.from(texts, (t) => (end += t.length)) };
       for (const [i, r] of written.entries()) {
-        file.add(r);
+        file.addFrom(batch, i, r.topic, r.source, r.at);
         if (file.chunkFull) await file.flushChunk();
         if (withMetadata && i === 5) await file.metadata('robot-control.drops', { count: 1, total: 1 });
       }
