@@ -96,8 +96,8 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
     this.heartbeat = new Heartbeat(router, options.heartbeatIntervalMs, options.heartbeatTimeoutMs, (id, why) => this.killWedged(id, why));
     this.standby = new Standby(options.standby, {
       // A spare for a Python project starts its interpreter too: the next load only imports the project.
-      spawn: () => this.pool.spawn('standby', { warmPython: this.project?.type === 'python' }),
-      allowed: () => this.state === 'ready' && this.ops.current === null,
+      spawn: (type = this.project?.type) => this.pool.spawn('standby', { warmPython: type === 'python' }),
+      allowed: () => this.state !== 'stopping' && this.state !== 'stopped',
       ping: (w, timeoutMs) => router.request(w.id, 'ping', {}, { timeoutMs }).then(() => true, () => false),
       discard: (w) => void this.pool.retire(w, 'unresponsive spare', 0),
     }, log);
@@ -162,7 +162,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
           store: this.store,
           router: this.router,
           log: this.log,
-          freshWorker: (s) => this.freshWorker('update', s),
+          freshWorker: (s, type) => this.freshWorker('update', s, type),
           promote: (w, release, listing) => this.promote(w, release, 'update', null, listing),
           discard: (w) => void this.pool.retire(w, 'update discarded', 0),
         },
@@ -255,8 +255,8 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
   }
 
   /** A ready worker with nothing loaded: the spare if it proves alive, else a fresh process. */
-  private freshWorker(reason: string, signal: AbortSignal): Promise<WorkerHandle> {
-    return this.pool.fresh(reason, this.standby, this.options.startTimeoutMs, signal);
+  private freshWorker(reason: string, signal: AbortSignal, type = this.project?.type): Promise<WorkerHandle> {
+    return this.pool.fresh(reason, this.standby, type, this.options.startTimeoutMs, signal);
   }
 
   /**

@@ -5,8 +5,12 @@
  * Node and ZeroMQ. A spare must prove it is alive before it is used: it answers a ping
  * within SPARE_PING_TIMEOUT_MS or it is discarded (a frozen spare would otherwise turn
  * a 40 ms recovery into a heartbeat timeout). A spare that keeps dying is given up on.
+ *
+ * Taking the spare spawns the next one at once, so an operation may briefly have three
+ * workers: the one serving, the spare it took, and the next spare booting.
  */
 import { withDeadline } from '../../ipc/promises.js';
+import type { ProjectType } from '../../ipc/protocol.js';
 import type { Logger } from '../logger.js';
 import type { WorkerHandle } from './worker-handle.js';
 
@@ -23,9 +27,9 @@ export const SPARE_BOOT_WAIT_MS = 2000;
 const MAX_FAILURES = 3;
 
 export interface StandbyHooks {
-  /** Spawn a worker process. */
-  spawn(): WorkerHandle;
-  /** May a spare be spawned now? (Not while an operation runs: it would be a second extra process.) */
+  /** Spawn a worker process, ready for a project of `type` (absent: the current project's). */
+  spawn(type?: ProjectType): WorkerHandle;
+  /** May a spare be spawned now? (Not once the broker stops.) */
   allowed(): boolean;
   /** Does `w` answer a ping within `timeoutMs`? */
   ping(w: WorkerHandle, timeoutMs: number): Promise<boolean>;
@@ -50,22 +54,32 @@ export class Standby {
     if (!this.enabled || this.stopped || this.spare || this.timer || this.failures >= MAX_FAILURES) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.stopped || this.spare || !this.hooks.allowed()) return;
-      this.spare = this.hooks.spawn();
-      this.log.debug({ gen: this.spare.generation, workerPid: this.spare.pid }, 'standby worker spawned');
+      this.spawnNow();
     }, delayMs);
     this.timer.unref();
+  }
+
+  private spawnNow(type?: ProjectType): void {
+    if (!this.enabled || this.stopped || this.spare || this.failures >= MAX_FAILURES || !this.hooks.allowed()) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.spare = this.hooks.spawn(type);
+    this.log.debug({ gen: this.spare.generation, workerPid: this.spare.pid }, 'standby worker spawned');
   }
 
   /**
    * The spare, handed over once it has proved it is alive; null when there is none or
    * it failed the test (then it is discarded). A spare still booting is waited for, up
-   * to SPARE_BOOT_WAIT_MS.
+   * to SPARE_BOOT_WAIT_MS. `next`: the type of project the worker taken is for (the
+   * next spare is made ready for the same).
    */
-  async take(): Promise<WorkerHandle | null> {
+  async take(next?: ProjectType): Promise<WorkerHandle | null> {
     const spare = this.spare;
     if (!spare) return null;
     this.spare = null;
+    // The next spare boots now, while this one does the work it was taken for: operations
+    // back to back (updates, a crash loop) each find a spare booted, or booting since the last.
+    this.spawnNow(next);
     const booted = spare.isReady || (await withDeadline(spare.ready, SPARE_BOOT_WAIT_MS, () => new Error('boot timeout')).then(() => true, () => false));
     if (booted && (await this.hooks.ping(spare, SPARE_PING_TIMEOUT_MS))) return spare;
     this.log.warn({ gen: spare.generation, workerPid: spare.pid, booted }, `standby worker did not answer (${booted ? `a ping within ${SPARE_PING_TIMEOUT_MS} ms` : `ready within ${SPARE_BOOT_WAIT_MS} ms`}): discarded`);

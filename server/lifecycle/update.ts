@@ -8,12 +8,13 @@
  *
  * A bad upload is "discard the staged release and the worker that tried it": `current`
  * and the worker serving calls were never touched, so calls during a failing update
- * succeed, and at most one extra worker process ever existed for it. The upload's
+ * succeed, and at most one extra worker process ever existed for it (the candidate: the
+ * spare, whose taking starts the next spare, standby.ts). The upload's
  * request id is the load's request id, so the worker's log lines carry it too.
  */
 import { BrokerError } from '../../ipc/errors.js';
 import { abortable } from '../../ipc/promises.js';
-import type { StartResult, UpdateResult } from '../../ipc/protocol.js';
+import type { ProjectType, StartResult, UpdateResult } from '../../ipc/protocol.js';
 import type { RpcRouter } from '../../ipc/rpc-router.js';
 import type { Logger } from '../logger.js';
 import { crashPoint } from '../storage/crash-points.js';
@@ -32,8 +33,8 @@ export interface UpdateContext {
   store: ProjectStore;
   router: RpcRouter;
   log: Logger;
-  /** A ready worker with nothing loaded: the spare if it proves alive, else a new one. */
-  freshWorker(signal: AbortSignal): Promise<WorkerHandle>;
+  /** A ready worker with nothing loaded, for a project of `type`: the spare if it proves alive, else a new one. */
+  freshWorker(signal: AbortSignal, type: ProjectType): Promise<WorkerHandle>;
   /** Make `w` (which has loaded `release`, answering `listing`) the current worker; resolves once the worker it replaced has gone. */
   promote(w: WorkerHandle, release: StagedRelease, listing: StartResult): Promise<void>;
   /** Get rid of a worker that holds a project that failed (it may be wedged): no polite step. */
@@ -47,7 +48,7 @@ export async function verifyBeforeSwap(ctx: UpdateContext, zip: Buffer, reqId: n
   let candidate: WorkerHandle | null = null;
   let swapped = false;
   try {
-    candidate = await ctx.freshWorker(signal);
+    candidate = await ctx.freshWorker(signal, staged.type);
     log.info({ gen: candidate.generation, workerPid: candidate.pid }, 'update: loading the staged release');
     const project = { dir: await candidate.proc.projectPath(staged.dir), type: staged.type, entry: staged.entry };
     const listing = await abortable(loadOrExplain(ctx.router, candidate, project, reqId, t.loadTimeoutMs, staged.entry), signal);

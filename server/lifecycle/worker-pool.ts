@@ -7,6 +7,7 @@
  */
 import { BrokerError } from '../../ipc/errors.js';
 import { abortable, withDeadline } from '../../ipc/promises.js';
+import type { ProjectType } from '../../ipc/protocol.js';
 import type { WorkerConfig, WorkerReply } from '../../ipc/worker-protocol.js';
 import type { RpcRouter } from '../../ipc/rpc-router.js';
 import type { Logger } from '../logger.js';
@@ -59,11 +60,11 @@ export class WorkerPool {
   }
 
   /**
-   * A ready worker with nothing loaded: the spare if it proves alive, else a new
-   * process, which must say ready within `startTimeoutMs` (else it is killed).
+   * A ready worker with nothing loaded, for a project of `type`: the spare if it proves
+   * alive, else a new process, which must say ready within `startTimeoutMs` (else it is killed).
    */
-  async fresh(reason: string, standby: Standby, startTimeoutMs: number, signal: AbortSignal): Promise<WorkerHandle> {
-    const spare = await abortable(standby.take(), signal);
+  async fresh(reason: string, standby: Standby, type: ProjectType | undefined, startTimeoutMs: number, signal: AbortSignal): Promise<WorkerHandle> {
+    const spare = await abortable(standby.take(type), signal);
     if (spare) {
       standby.proved();
       this.log.info({ gen: spare.generation, workerPid: spare.pid, reason }, 'standby worker taken');

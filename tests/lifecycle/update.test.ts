@@ -1,6 +1,7 @@
 /**
  * Verify before swap, seen from outside (issue #11, part 2): the worker serving calls is
- * never touched by an update, a bad upload costs at most one extra worker process, the
+ * never touched by an update, a bad upload costs at most one extra worker process (the
+ * candidate; taking the spare for it starts the next spare), the
  * client hears one status change for a good update and none for a bad one, the upload's
  * request id reaches the worker's load, and an update survives a crash beside it.
  */
@@ -32,6 +33,7 @@ describe('an update that fails to load', () => {
     const pid = servingPid();
     const instance = (await callMethod(c, 'probe', 'instance')).data;
     const statuses = collect<WorkerStatus>(c, 'worker_status');
+    const linesBefore = t.logLines().length;
     let done = false;
     const update = call(c, 'update', { data: hangingProject() }, 45_000).finally(() => (done = true));
     let calls = 0;
@@ -45,7 +47,15 @@ describe('an update that fails to load', () => {
     }
     expect((await update).data).toMatchObject({ code: 'E_PROJECT_LOAD', cause: 'E_TIMEOUT' });
     expect(calls).toBeGreaterThan(10);
-    expect(most).toBeLessThanOrEqual(2); // the serving worker and the candidate (the spare it was)
+    // The serving worker, the candidate (the spare it was) and the next spare, booted as the candidate was taken.
+    expect(most).toBeLessThanOrEqual(3);
+    await settled(); // the candidate discarded: the serving worker and one spare
+    const lines = t.logLines().slice(linesBefore);
+    const spawned = lines.filter((l) => l.msg === 'worker spawned');
+    expect(spawned.map((l) => l.reason)).toEqual(['standby']); // the candidate was the spare: no other process
+    // The next spare was started as the candidate was taken, not after the update ended.
+    const acked = lines.findIndex((l) => l.event === 'command' && l.command === 'update');
+    expect(lines.indexOf(spawned[0]!)).toBeLessThan(acked);
     expect(statuses).toEqual([]);
     expect(servingPid()).toBe(pid);
   });
