@@ -6,11 +6,14 @@
  *  - a handshake from a foreign `Origin` is refused (origin.ts);
  *  - a message may be PRE_AUTH_FRAME_LIMIT bytes until the main namespace admits the
  *    client, then the full transport limit (frame-limit.ts);
- *  - a connection that has joined no namespace within `authTimeoutMs` is closed
- *    (Socket.IO's `connectTimeout`).
+ *  - a connection that has joined no namespace within `authTimeoutMs` is closed and
+ *    forgotten at once (closeUnadmitted). Socket.IO's own `connectTimeout` closes it
+ *    politely: a polling session then waits for a GET that a stranger never sends and
+ *    stays in engine.io's table for 30 s more (measured: ~4,800 sessions, 33 MB of heap
+ *    after 10 s of 8 strangers reconnecting).
  */
 import type { Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type Namespace, type Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../ipc/protocol.js';
 import type { Logger } from '../logger.js';
 import { depthLimitedParser } from '../socket-parser.js';
@@ -44,7 +47,8 @@ export function createSocketServer(http: HttpServer, o: SocketServerOptions): So
     parser: depthLimitedParser(o.maxPayloadDepth),
     transports: ['polling', 'websocket'],
     maxHttpBufferSize: Math.min(PRE_AUTH_FRAME_LIMIT, fullLimit),
-    connectTimeout: o.authTimeoutMs,
+    // A backstop only: closeUnadmitted acts first.
+    connectTimeout: o.authTimeoutMs + 1000,
     allowRequest: (req, answer) => {
       const v = verdict(req);
       if (v.allowed) return answer(null, true);
@@ -59,5 +63,20 @@ export function createSocketServer(http: HttpServer, o: SocketServerOptions): So
       o.log.error({ transport }, 'cannot raise the frame limit of this transport (engine.io internals changed?): large uploads will fail'),
     ),
   );
+  closeUnadmitted(io, o.authTimeoutMs);
   return io;
+}
+
+/** Close, discarding its transport, every connection that has joined no namespace `ms` after it opened. */
+function closeUnadmitted(io: SocketServer, ms: number): void {
+  const admitted = new WeakSet<Socket['conn']>();
+  const watch = (nsp: Namespace): void => void nsp.on('connection', (socket: Socket) => admitted.add(socket.conn));
+  watch(io.of('/'));
+  io.on('new_namespace', watch);
+  io.engine.on('connection', (conn: Socket['conn']) => {
+    const timer = setTimeout(() => {
+      if (!admitted.has(conn)) conn.close(true);
+    }, ms);
+    conn.once('close', () => clearTimeout(timer));
+  });
 }

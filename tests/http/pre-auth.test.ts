@@ -151,4 +151,25 @@ describe('websocket.auth_timeout', () => {
       await quick.close();
     }
   });
+
+  it('forgets a polling session whose peer never polls again (a stranger that moved on), not 30 s later', async () => {
+    const quick = await startTestBroker({ websocket: { auth_timeout: 0.5 } });
+    try {
+      const engine = quick.broker.io.engine;
+      const before = engine.clientsCount;
+      // The handshake by hand: no client library polls for the answer afterwards.
+      const sids = await Promise.all(
+        Array.from({ length: 5 }, async () => {
+          const text = await (await fetch(`${quick.url}/socket.io/?EIO=4&transport=polling`)).text();
+          return /"sid":"([^"]+)"/.exec(text)![1]!;
+        }),
+      );
+      expect(sids).toHaveLength(5);
+      expect(engine.clientsCount).toBe(before + 5);
+      // engine.io's polite close would keep each for its 30 s closeTimeout, waiting for a GET.
+      await waitFor(() => engine.clientsCount === before, 10_000, 'the abandoned sessions to be forgotten');
+    } finally {
+      await quick.close();
+    }
+  });
 });
