@@ -97,7 +97,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
     this.standby = new Standby(options.standby, {
       // A spare for a Python project starts its interpreter too: the next load only imports the project.
       spawn: (type = this.project?.type) => this.pool.spawn('standby', { warmPython: type === 'python' }),
-      allowed: () => this.state !== 'stopping' && this.state !== 'stopped',
+      allowed: () => this.state === 'ready' && this.ops.current === null,
       ping: (w, timeoutMs) => router.request(w.id, 'ping', {}, { timeoutMs }).then(() => true, () => false),
       discard: (w) => void this.pool.retire(w, 'unresponsive spare', 0),
     }, log);

@@ -29,7 +29,11 @@ const MAX_FAILURES = 3;
 export interface StandbyHooks {
   /** Spawn a worker process, ready for a project of `type` (absent: the current project's). */
   spawn(type?: ProjectType): WorkerHandle;
-  /** May a spare be spawned now? (Not once the broker stops.) */
+  /**
+   * May a spare be spawned now, on the timer? (Not while an operation runs: it may be
+   * loading a project of another type, which the spare must be made ready for.) Taking
+   * the spare spawns the next one whatever this says, ready for the type being loaded.
+   */
   allowed(): boolean;
   /** Does `w` answer a ping within `timeoutMs`? */
   ping(w: WorkerHandle, timeoutMs: number): Promise<boolean>;
@@ -54,13 +58,13 @@ export class Standby {
     if (!this.enabled || this.stopped || this.spare || this.timer || this.failures >= MAX_FAILURES) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.spawnNow();
+      if (this.hooks.allowed()) this.spawnNow();
     }, delayMs);
     this.timer.unref();
   }
 
   private spawnNow(type?: ProjectType): void {
-    if (!this.enabled || this.stopped || this.spare || this.failures >= MAX_FAILURES || !this.hooks.allowed()) return;
+    if (!this.enabled || this.stopped || this.spare || this.failures >= MAX_FAILURES) return;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.spare = this.hooks.spawn(type);
