@@ -5,6 +5,7 @@
  */
 export const ERROR_CODES = {
   E_UNAUTHORIZED: 'The token is missing or wrong (connect_error "unauthorized", `err.data.code`).',
+  E_TOO_MANY_PENDING: 'A Socket.IO handshake refused (HTTP 403, the code at the start of the message): the address holds `websocket.max_pending_per_address` connections that have not shown a token yet.',
   E_BUSY: 'Another client holds the control lease (connect_error "busy" for a controller, `take_control` without `force`), or every observer slot (`websocket.max_observers`) is taken (connect_error "busy").',
   E_INVALID_PAYLOAD: 'The payload does not match the event schema, or nests deeper or weighs more than allowed; `data.field` names the bad field (and `data.limit` the limit).',
   E_UNKNOWN_EVENT: 'The client emitted an event the broker does not know.',

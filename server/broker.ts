@@ -158,9 +158,11 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     maxMessageSize: config.websocket.max_message_size,
     maxPayloadDepth: config.websocket.max_payload_depth,
     authTimeoutMs: ms(config.websocket.auth_timeout),
+    maxPendingPerAddress: config.websocket.max_pending_per_address,
     allowedOrigins: config.websocket.allowed_origins,
     log,
     onOriginRefused: (address, origin) => observability?.authFailed('origin', address, `origin ${origin} is not allowed`),
+    onPendingRefused: (address) => observability?.authFailed('pending', address, `${config.websocket.max_pending_per_address} connections without a token already (E_TOO_MANY_PENDING)`),
   });
   io.use(gate.middleware);
   const nsp = io.sockets;

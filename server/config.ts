@@ -36,6 +36,7 @@ const schema = z.strictObject({
       /** Browser origins admitted besides the panel's own and clients that send no Origin; "*" admits any. */
       allowed_origins: z.array(z.string().refine(isOriginPattern, 'expected an origin such as "https://panel.example:8443", or "*"')).default([]),
       auth_timeout: seconds.default(5), // seconds a new connection has to present a valid token before it is dropped
+      max_pending_per_address: z.number().int().min(1).max(100_000).default(32), // connections an address may hold before it shows a token
       /** Nesting levels of arrays and objects in a payload, the payload counting as one. Socket.IO's encoder overflows near 4,000. */
       max_payload_depth: z.number().int().min(4).max(1000).default(64), // levels
     })

@@ -173,3 +173,30 @@ describe('websocket.auth_timeout', () => {
     }
   });
 });
+
+describe('websocket.max_pending_per_address', () => {
+  it('refuses the next handshake from an address holding that many connections without a token: 403 E_TOO_MANY_PENDING, logged; free again once they go', async () => {
+    const capped = await startTestBroker({ websocket: { auth_timeout: 1, max_pending_per_address: 3 } });
+    try {
+      const handshake = async () => {
+        const res = await fetch(`${capped.url}/socket.io/?EIO=4&transport=polling`);
+        return { status: res.status, text: await res.text() };
+      };
+      const held = [await handshake(), await handshake(), await handshake()];
+      expect(held.map((h) => h.status)).toEqual([200, 200, 200]);
+      const refused = await handshake();
+      expect(refused.status).toBe(403);
+      expect(JSON.parse(refused.text).message).toMatch(/^E_TOO_MANY_PENDING: 3 connections from /);
+      // A session's own requests are not handshakes: the held ones still get their packets.
+      const sid = /"sid":"([^"]+)"/.exec(held[0]!.text)![1]!;
+      expect((await fetch(`${capped.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, { method: 'POST', body: '40' })).status).toBe(200);
+      await waitFor(() => capped.logLines().some((l) => l.event === 'auth_failed' && l.surface === 'pending'), 5000, 'the refusal logged');
+      // The held ones are dropped at auth_timeout; then a client with the token gets in.
+      await waitFor(async () => (await handshake()).status === 200, 10_000, 'the address to be let in again');
+      const c = await capped.connect();
+      expect((await callMethod(c, 'sport_client', 'GetStatus')).status).toBe('success');
+    } finally {
+      await capped.close();
+    }
+  });
+});
