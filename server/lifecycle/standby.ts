@@ -55,7 +55,7 @@ export class Standby {
 
   /** Spawn a spare soon, unless one exists, the standby is off, or spawning is not allowed then. */
   schedule(delayMs = RESPAWN_DELAY_MS): void {
-    if (!this.enabled || this.stopped || this.spare || this.timer || this.failures >= MAX_FAILURES) return;
+    if (!this.wanted() || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.hooks.allowed()) this.spawnNow();
@@ -63,8 +63,13 @@ export class Standby {
     this.timer.unref();
   }
 
+  /** Is a spare missing, and may one be had? */
+  private wanted(): boolean {
+    return this.enabled && !this.stopped && !this.spare && this.failures < MAX_FAILURES;
+  }
+
   private spawnNow(type?: ProjectType): void {
-    if (!this.enabled || this.stopped || this.spare || this.failures >= MAX_FAILURES) return;
+    if (!this.wanted()) return;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.spare = this.hooks.spawn(type);
