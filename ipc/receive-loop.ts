@@ -2,7 +2,18 @@
  * The one receive loop every ZeroMQ socket of ours runs: each message is handled on its
  * own, so nothing a peer sends, and no failure handling it, ends the loop (one `null`
  * frame once stopped every push for good). Only closing the socket ends it.
+ *
+ * A socket that also sends receives with `receiveTimeout: WAKE_UP_MS`. zeromq.js waits
+ * for a message on ZeroMQ's edge-triggered file descriptor, and anything that asks the
+ * socket for its events in between (zeromq.js itself does, when a send that waited for
+ * room goes out) can take the one wake-up a message brings: the message then sits in the
+ * socket, unread, until some other event comes. Seen once as a worker's `ready` unheard
+ * for 10 s after a crash (nothing else was talking). The timeout bounds that to
+ * WAKE_UP_MS: an idle receive ends with EAGAIN and the loop asks again, which finds the
+ * message.
  */
+import { zmqErrorCode } from './send-queue.js';
+
 interface Receiving {
   receive(): Promise<Buffer[]>;
   readonly closed: boolean;
@@ -20,6 +31,9 @@ export interface ReceiveHandlers {
 /** Pause after a failed receive, so a broken socket cannot spin the event loop. */
 const RETRY_MS = 10;
 
+/** The longest a message can wait unread in a socket whose wake-up was taken (see above). */
+export const WAKE_UP_MS = 1000;
+
 export async function receiveEach(socket: Receiving, h: ReceiveHandlers): Promise<void> {
   while (!socket.closed) {
     let frames: Buffer[];
@@ -27,6 +41,7 @@ export async function receiveEach(socket: Receiving, h: ReceiveHandlers): Promis
       frames = await socket.receive();
     } catch (err) {
       if (socket.closed) return;
+      if (zmqErrorCode(err) === 'EAGAIN') continue; // receiveTimeout: nothing came, look again
       h.onSocketError(err);
       await new Promise((r) => setTimeout(r, RETRY_MS));
       continue;

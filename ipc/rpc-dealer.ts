@@ -11,7 +11,7 @@ import { Dealer } from 'zeromq';
 import { BrokerError } from './errors.js';
 import { bounded, decodeRequest, type Rejection } from './frame-check.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
-import { messageOf, receiveEach } from './receive-loop.js';
+import { messageOf, receiveEach, WAKE_UP_MS } from './receive-loop.js';
 import { SendQueue } from './send-queue.js';
 
 export type RequestHandler = (request: WorkerRequest, frames: Buffer[]) => unknown;
@@ -27,7 +27,7 @@ export class RpcDealer {
     /** A request was dropped. */
     private readonly onReject: (rejection: Rejection) => void = () => {},
   ) {
-    this.socket = new Dealer({ routingId, linger: 1000 });
+    this.socket = new Dealer({ routingId, linger: 1000, receiveTimeout: WAKE_UP_MS }); // its replies may wait for room: receive-loop.ts
     this.queue = new SendQueue(this.socket, onError);
   }
 

@@ -8,7 +8,7 @@ import { BrokerError } from './errors.js';
 import { bounded, type Rejection } from './frame-check.js';
 import { decodeFrame, resultSchemas, workerReplySchema } from './frames.js';
 import type { WorkerCalls, WorkerCommand, WorkerReply, WorkerRequest } from './worker-protocol.js';
-import { messageOf, receiveEach } from './receive-loop.js';
+import { messageOf, receiveEach, WAKE_UP_MS } from './receive-loop.js';
 import { SendQueue, zmqErrorCode } from './send-queue.js';
 
 type Params<K extends WorkerCommand> = WorkerCalls[K]['params'];
@@ -53,11 +53,13 @@ export const CONTROL_HEADROOM = 1000;
 
 export class RpcRouter {
   /**
-   * With `mandatory`, a request to a worker whose pipe is full fails with EAGAIN at
-   * once rather than waiting: a ROUTER counts as writable while *any* peer's pipe has
-   * room (the standby spare's always has), so zeromq.js never waits for this one's.
-   * Hence the high-water mark is sized from the in-flight limit (libzmq's default, 1000
-   * messages, gave spurious failures past ~2,000 calls queued to a busy worker).
+   * A send never waits (`sendTimeout: 0`): with `mandatory`, a request to a worker whose
+   * pipe is full fails with EAGAIN and one to a worker that has gone with EHOSTUNREACH,
+   * at once. Hence the high-water mark is sized from the in-flight limit (libzmq's
+   * default, 1000 messages, gave spurious failures past ~2,000 calls queued to a busy
+   * worker). A send that waited for room (a ping to a worker that had just died, with no
+   * other peer) went out from zeromq.js's poll callback, which can take the wake-up of
+   * a message arriving then: a new worker's `ready` went unheard (receive-loop.ts).
    */
   private readonly socket: Router;
   private readonly queue: SendQueue;
@@ -67,7 +69,13 @@ export class RpcRouter {
   constructor(
     private readonly options: RpcRouterOptions,
   ) {
-    this.socket = new Router({ mandatory: true, linger: 0, sendHighWaterMark: options.maxInFlight + CONTROL_HEADROOM });
+    this.socket = new Router({
+      mandatory: true,
+      linger: 0,
+      sendTimeout: 0,
+      receiveTimeout: WAKE_UP_MS,
+      sendHighWaterMark: options.maxInFlight + CONTROL_HEADROOM,
+    });
     this.queue = new SendQueue(this.socket);
   }
 
