@@ -14,19 +14,40 @@ import { zipFiles } from '../helpers/zip.js';
 const limits = { maxUnpackedBytes: 64 * 1024 * 1024, maxEntries: 10_000 };
 
 it('unpacks in a thread; a broken archive and an out-of-memory thread are coded errors; the next unpack works', async () => {
-  const good = zipFiles({ 'main.js': 'exports.x = {};\n', 'lib/a.txt': 'a' });
+  const good = (): Buffer => zipFiles({ 'main.js': 'exports.x = {};\n', 'lib/a.txt': 'a' }); // each unpack may take its buffer (below)
   const dir = tempDir('rc-unpack-');
   const thread = new UnpackThread();
-  expect(await thread.unpack(good, join(dir, 'one'), limits, 60_000)).toEqual({ files: 2, bytes: 17 });
+  expect(await thread.unpack(good(), join(dir, 'one'), limits, 60_000)).toEqual({ files: 2, bytes: 17 });
   expect(readFileSync(join(dir, 'one', 'lib', 'a.txt'), 'utf8')).toBe('a');
   await expect(thread.unpack(Buffer.from('not a zip at all'), join(dir, 'two'), limits, 60_000)).rejects.toMatchObject({ code: 'E_INVALID_ZIP' });
   // A deadline too short: the thread is given up on, and the next job gets a fresh one.
-  await expect(thread.unpack(good, join(dir, 'late'), limits, 0)).rejects.toMatchObject({ code: 'E_TIMEOUT' });
-  expect(await thread.unpack(good, join(dir, 'four'), limits, 60_000)).toEqual({ files: 2, bytes: 17 });
+  await expect(thread.unpack(good(), join(dir, 'late'), limits, 0)).rejects.toMatchObject({ code: 'E_TIMEOUT' });
+  expect(await thread.unpack(good(), join(dir, 'four'), limits, 60_000)).toEqual({ files: 2, bytes: 17 });
   await thread.close();
 
   // A heap far too small for the thread: it dies of it, the server does not.
   const starved = new UnpackThread(2);
-  await expect(starved.unpack(good, join(dir, 'three'), limits, 60_000)).rejects.toMatchObject({ code: 'E_ZIP_LIMIT', details: { limit: 'memory' } });
+  await expect(starved.unpack(good(), join(dir, 'three'), limits, 60_000)).rejects.toMatchObject({ code: 'E_ZIP_LIMIT', details: { limit: 'memory' } });
   expect(readdirSync(dir).filter((n) => n !== 'late').sort()).toEqual(['four', 'one']);
+});
+
+it('an upload that owns its memory is moved to the thread, not copied; a slice of a bigger buffer is copied and left alone', async () => {
+  const dir = tempDir('rc-unpack-');
+  const thread = new UnpackThread();
+  try {
+    const owned = zipFiles({ 'main.js': 'exports.x = {};\n', 'big.bin': 'x'.repeat(100_000) });
+    expect(owned.byteOffset === 0 && owned.byteLength === owned.buffer.byteLength).toBe(true);
+    expect(await thread.unpack(owned, join(dir, 'moved'), limits, 60_000)).toEqual({ files: 2, bytes: 100_016 });
+    expect(owned.byteLength).toBe(0); // moved: the server holds no second copy while the thread unpacks
+
+    const whole = zipFiles({ 'main.js': 'exports.y = {};\n' });
+    const framed = Buffer.concat([Buffer.from('head'), whole, Buffer.from('tail')]);
+    const slice = framed.subarray(4, 4 + whole.length);
+    expect(await thread.unpack(slice, join(dir, 'copied'), limits, 60_000)).toEqual({ files: 1, bytes: 16 });
+    expect(slice.equals(whole)).toBe(true); // its neighbours' memory was not taken along
+    expect(framed.subarray(0, 4).toString()).toBe('head');
+    expect(readFileSync(join(dir, 'moved', 'big.bin'), 'utf8')).toHaveLength(100_000);
+  } finally {
+    await thread.close();
+  }
 });
