@@ -134,10 +134,11 @@ export class Commands {
       if (counted) this.inFlight--;
     }
     const ms = performance.now() - started;
+    // The client first: the observers below (the log line, the metrics) run in the same tick, after the answer is on its way.
+    this.answer(socket, ack, response, log);
     const code = response.status === 'success' ? undefined : response.data.code;
     // The events journal (observability/events-journal.ts) logs every command from this event.
     this.notify('ack', { reqId, command, at: Date.now(), ms, status: response.status, message: response.message, data: response.data, ...detail, ...(code ? { code } : {}) }, log);
-    this.answer(socket, ack, response, log);
   }
 
   /** A result the client can be sent: nested no deeper than payloads may be (Socket.IO's encoder recurses). */

@@ -20,7 +20,12 @@ const { startBroker } = await load<typeof import('../../server/broker.js')>('ser
 const config: Config = parseConfig(
   {
     websocket: { host: '127.0.0.1', port: 0 },
-    worker: { storage_dir: join(dir, 'projects'), ...(process.env.BENCH_SANDBOX ? { sandbox: process.env.BENCH_SANDBOX as Config['worker']['sandbox'] } : {}) },
+    worker: {
+      storage_dir: join(dir, 'projects'),
+      ...(process.env.BENCH_SANDBOX ? { sandbox: process.env.BENCH_SANDBOX as Config['worker']['sandbox'] } : {}),
+      // --profile: the worker's profile goes where the others go (it writes there only outside bwrap: BENCH_SANDBOX=none).
+      ...(process.env.BENCH_PROFILE_DIR ? { env_allow: ['BENCH_PROFILE_DIR'] } : {}),
+    },
     ipc: { command_socket: `ipc://${join(dir, 'cmd.ipc')}`, callback_socket: `ipc://${join(dir, 'cb.ipc')}` },
     auth: { token: 'bench-token' },
     log: { file: join(dir, 'logs', 'app.log'), level: (process.env.BENCH_LOG_LEVEL || 'info') as Config['log']['level'], console: false },
