@@ -1,5 +1,5 @@
 /** What every zip-safety test checks after a bad upload: the broker serves, the project survives, the refusal is logged. */
-import { existsSync, lstatSync, readdirSync, readlinkSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { expect } from 'vitest';
 import { call, callMethod, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
@@ -54,18 +54,34 @@ export function updateErrors(t: TestBroker, code: string): number {
   return t.logLines().filter((l) => l.command === 'update' && l.outcome === 'error' && l.code === code).length;
 }
 
-/** Every path under `dir` (relative), links not followed. */
+/**
+ * Every path under `dir` (relative), links not followed. The broker may be removing
+ * something meanwhile (a retired worker's project slot goes as its process exits,
+ * after the update's ack): what vanishes between listing and looking is left out.
+ */
 export function walk(dir: string): string[] {
   const out: string[] = [];
   const visit = (d: string): void => {
-    for (const name of readdirSync(d)) {
+    for (const name of gone(() => readdirSync(d)) ?? []) {
       const path = join(d, name);
+      const stat = gone(() => lstatSync(path));
+      if (!stat) continue;
       out.push(relative(dir, path));
-      if (lstatSync(path).isDirectory()) visit(path);
+      if (stat.isDirectory()) visit(path);
     }
   };
-  if (existsSync(dir)) visit(dir);
+  visit(dir);
   return out;
+}
+
+/** `fn()`, or undefined when what it reads no longer exists (ENOENT). */
+function gone<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
 }
 
 /**
