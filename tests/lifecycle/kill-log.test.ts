@@ -1,7 +1,7 @@
 /**
  * Every command is logged (events.log and app.log), and a server killed with SIGKILL
  * loses none of the lines of commands it had answered more than LOG_WINDOW_MS before:
- * the journal hands a command's line to the log thread before the ack leaves, and the
+ * the journal hands a command's line to the logger in the turn its ack leaves in, and the
  * thread writes it out within that window (docs/OBSERVABILITY.md, "Log files"). A real server
  * process, a real client, SIGKILL `LOG_WINDOW_MS` after the last ack.
  */
