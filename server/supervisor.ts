@@ -14,8 +14,8 @@
  * not allow. Every operation that changes which worker runs what (start, crash
  * recovery, update, `start` after `failed`) runs in one queue; `stop()` closes that
  * queue, so nothing queued runs and nothing spawns after it. Processes live in the
- * worker pool; readiness, heartbeat, shutdown escalation and the update's steps each
- * have a file of their own in lifecycle/.
+ * worker pool; readiness, heartbeat, shutdown escalation, the restart count and the
+ * update's steps each have a file of their own in lifecycle/.
  */
 import { EventEmitter } from 'node:events';
 import { BrokerError } from '../ipc/errors.js';
@@ -25,7 +25,7 @@ import type { ProjectInfo, WorkerCalls, WorkerCommand, WorkerReply } from '../ip
 import type { RequestOptions, RpcRouter } from '../ipc/rpc-router.js';
 import { Heartbeat, type HeartbeatFacts } from './lifecycle/heartbeat.js';
 import { OperationQueue, type Operation } from './lifecycle/operation-queue.js';
-import { decideRestart, type RestartHistory, type RestartPolicy } from './lifecycle/restart-policy.js';
+import { Restarts, type RestartPolicy } from './lifecycle/restart-policy.js';
 import { STOP_POLITE_MAX_MS, TERM_GRACE_MS } from './lifecycle/shutdown.js';
 import { Standby } from './lifecycle/standby.js';
 import { StateMachine, type CrashReport } from './lifecycle/state-machine.js';
@@ -74,8 +74,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
   private project: ProjectInfo | null = null;
   /** What the current worker's `load` answered: its objects and methods (the clients' `project` event). */
   private listed: StartResult | null = null;
-  private restarts = { history: { count: 0 } as RestartHistory, total: 0, upSince: 0 };
-  private lastCrash: (CrashReport & { exitReason: string }) | null = null;
+  private readonly restarts: Restarts;
   private stopping: Promise<void> | null = null;
   private readonly ops = new OperationQueue();
   private readonly store: ProjectStore;
@@ -89,6 +88,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
     private readonly log: Logger,
   ) {
     super();
+    this.restarts = new Restarts(options.policy);
     this.lifecycle = new StateMachine(log, () => ({ generation: this.current?.generation ?? 0, pid: this.current?.pid ?? null, restarts: this.restarts.total }));
     this.lifecycle.on('status', (status) => this.emit('status', status));
     this.store = new ProjectStore(options.storage.dir, options.storage.defaultProjectDir, options.storage.limits);
@@ -111,7 +111,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
 
   health(): WorkerHealth {
     const hb = this.heartbeat.snapshot;
-    const c = this.lastCrash;
+    const c = this.restarts.lastCrash;
     return {
       ...this.status(),
       lastExit: c && { ...c.exit, reason: c.exitReason },
@@ -229,7 +229,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
         if (!clearFailed) throw new BrokerError('E_WORKER_FAILED', `the worker failed (${this.reason}); send update or start to try again`, { reason: this.reason });
         await this.run('start after failed', async (signal) => {
           if (this.state !== 'failed') return;
-          this.restarts.history = { count: 0 };
+          this.restarts.cleared();
           this.transition('restarting', 'failed state cleared');
           await this.replaceCurrent('failed state cleared', signal);
         });
@@ -273,9 +273,9 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
     const old = this.current;
     this.current = w;
     this.project = { dir: project.dir, type: project.type, entry: project.entry };
-    this.restarts.upSince = Date.now();
+    this.restarts.serving();
     // An update that lands while `failed` clears it: the crash count starts again, as after `start`.
-    if (this.state === 'failed') this.restarts.history = { count: 0 };
+    if (this.state === 'failed') this.restarts.cleared();
     if (dir !== null) this.assign(w, { dir, type: project.type, entry: project.entry });
     this.heartbeat.watch(w.id);
     this.transition('ready', reason);
@@ -316,7 +316,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
     this.log.error({ gen: w.generation, ...exit, callsFailed: failed }, 'worker died');
     this.heartbeat.unwatch();
     const crash: CrashReport = { at: Date.now(), reason: `crash: ${exit.reason}`, exit: { code: exit.code, signal: exit.signal }, stateLost: true };
-    this.lastCrash = { ...crash, exitReason: exit.reason };
+    this.restarts.crashed(crash, exit.reason);
     if (this.judge(crash.reason, Date.now() - this.restarts.upSince, crash)) {
       this.run('recover', (signal) => this.replaceCurrent(crash.reason, signal), true).catch((err: unknown) => {
         if (BrokerError.from(err).code !== 'E_SHUTTING_DOWN') this.log.warn({ err }, 'recovery did not complete');
@@ -326,13 +326,11 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
 
   /** Restart or give up (Jupyter's restarter policy); true when a restart is due. */
   private judge(reason: string, upForMs: number, crash: CrashReport | null = null): boolean {
-    const decision = decideRestart(this.restarts.history, upForMs, this.options.policy);
-    this.restarts.history = decision.history;
-    if (decision.action === 'fail') {
-      this.transition('failed', `${reason} (${decision.history.count - 1} restarts in a row)`, crash);
+    const decision = this.restarts.decide(upForMs);
+    if (!decision.restart) {
+      this.transition('failed', `${reason} (${decision.inARow} restarts in a row)`, crash);
       return false;
     }
-    this.restarts.total++;
     this.transition('restarting', reason, crash);
     return true;
   }
