@@ -21,6 +21,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../ipc/proto
 import type { Logger } from '../logger.js';
 import { depthLimitedParser } from '../socket-parser.js';
 import { admitLargeFrames, PRE_AUTH_FRAME_LIMIT } from './frame-limit.js';
+import { batchWrites } from './write-batch.js';
 import { originPolicy } from './origin.js';
 
 export type SocketServer = Server<ClientToServerEvents, ServerToClientEvents>;
@@ -74,11 +75,12 @@ export function createSocketServer(http: HttpServer, o: SocketServerOptions): So
   });
   // First listener of the main namespace: it runs after the client gate admitted the
   // socket and in the same tick as the CONNECT answer, before the client can send more.
-  io.on('connection', (socket) =>
+  io.on('connection', (socket) => {
     admitLargeFrames(socket.conn, fullLimit, (transport) =>
       o.log.error({ transport }, 'cannot raise the frame limit of this transport (engine.io internals changed?): large uploads will fail'),
-    ),
-  );
+    );
+    batchWrites(socket.conn);
+  });
   unadmitted.watch(io);
   return io;
 }
