@@ -75,12 +75,13 @@ export function createSocketServer(http: HttpServer, o: SocketServerOptions): So
   });
   // First listener of the main namespace: it runs after the client gate admitted the
   // socket and in the same tick as the CONNECT answer, before the client can send more.
-  io.on('connection', (socket) => {
+  io.on('connection', (socket) =>
     admitLargeFrames(socket.conn, fullLimit, (transport) =>
       o.log.error({ transport }, 'cannot raise the frame limit of this transport (engine.io internals changed?): large uploads will fail'),
-    );
-    batchWrites(socket.conn);
-  });
+    ),
+  );
+  // Every connection, whichever namespaces it joins (/, /monitor): its bursts in one write each.
+  io.engine.on('connection', batchWrites);
   unadmitted.watch(io);
   return io;
 }
