@@ -5,7 +5,7 @@
  */
 import { Dealer, XPublisher } from 'zeromq';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { call, callMethod, collect, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
+import { call, callMethod, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
 import { zipFiles } from '../helpers/zip.js';
 
 type Frames = Array<Buffer | string>;
@@ -35,11 +35,22 @@ export const ECHO_PROJECT = zipFiles({
 
 /** The broker still answers calls and still delivers pushes (a fresh value each time), from `object.echo`. */
 export async function stillServing(c: Client, label: string, timeoutMs = 10_000, object = 'probe'): Promise<void> {
-  const got = collect<string>(c, 'echo');
   const marker = `${label}-${Date.now()}-${Math.random()}`;
-  const ack = await callMethod(c, object, 'echo', [marker], timeoutMs);
-  if (ack.status !== 'success' || ack.data !== marker) throw new Error(`${label}: the call failed: ${JSON.stringify(ack)}`);
-  await waitFor(() => got.includes(marker), timeoutMs, `${label}: the push to arrive`);
+  let arrived = false;
+  // Its own listener, removed after: a soak calls this 200,000 times (a listener kept per call
+  // collected every later push, and the test process ran out of heap).
+  const socket = c as unknown as { on(e: string, fn: (d: unknown) => void): void; off(e: string, fn: (d: unknown) => void): void };
+  const onEcho = (d: unknown): void => {
+    if (d === marker) arrived = true;
+  };
+  socket.on('echo', onEcho);
+  try {
+    const ack = await callMethod(c, object, 'echo', [marker], timeoutMs);
+    if (ack.status !== 'success' || ack.data !== marker) throw new Error(`${label}: the call failed: ${JSON.stringify(ack)}`);
+    await waitFor(() => arrived, timeoutMs, `${label}: the push to arrive`);
+  } finally {
+    socket.off('echo', onEcho);
+  }
 }
 
 /** A broker for this test file, with ECHO_PROJECT installed and a client connected (closed after the file). */
