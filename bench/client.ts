@@ -5,6 +5,7 @@
  * possible, and each is bounded by a count and a deadline.
  */
 import { io, type Socket } from 'socket.io-client';
+import { sendInPieces } from '../ipc/upload-pieces.js';
 import { BENCH_OBJECT } from './project.js';
 import { FLOOD_EVENT } from './servers/wire.js';
 
@@ -221,11 +222,18 @@ export function flood(socket: Socket, n: number, timeoutMs: number, quietMs = 10
   });
 }
 
-/** Upload a ZIP as binary; ms to the ack. */
-export async function upload(socket: Socket, zip: Buffer, timeoutMs: number): Promise<number> {
+/** Upload a ZIP as binary, in one `update` (`pieces`: in `update_chunk` pieces, as the SDK does); ms to the ack. */
+export async function upload(socket: Socket, zip: Buffer, timeoutMs: number, how: 'whole' | 'pieces' = 'whole'): Promise<number> {
   const t0 = performance.now();
-  const ack = await call(socket, 'update', { data: zip }, timeoutMs);
-  const ms = performance.now() - t0;
-  if (ack.status !== 'success') throw failed('update', ack);
-  return ms;
+  if (how === 'pieces') {
+    await sendInPieces(zip, async (piece) => {
+      const ack = await call(socket, 'update_chunk', piece, timeoutMs);
+      if (ack.status !== 'success') throw failed('update_chunk', ack);
+      return ack;
+    });
+  } else {
+    const ack = await call(socket, 'update', { data: zip }, timeoutMs);
+    if (ack.status !== 'success') throw failed('update', ack);
+  }
+  return performance.now() - t0;
 }

@@ -46,6 +46,7 @@ import { RobotListeners } from './listeners.js';
 import type { ProjectSource } from './pack.js';
 import { PendingCalls, type Command, type PendingCall } from './pending-calls.js';
 import { PushStream } from './stream.js';
+import { sendInPieces } from '../ipc/upload-pieces.js';
 
 type Wire = Socket<ServerToClientEvents, ClientToServerEvents>;
 type PayloadOf<K extends Command> = Parameters<ClientToServerEvents[K]>[0];
@@ -162,7 +163,17 @@ export class RobotClient extends RobotListeners {
     // The ZIP library is loaded by the first upload: a program that only calls does not pay for it.
     const { zipOf } = await import('./pack.js');
     const zip = await zipOf(source);
-    return this.request('update', { data: zip }, `update (${zip.length} bytes)`, options);
+    const label = `update (${zip.length} bytes)`;
+    if (zip.length === 0) return this.request('update', { data: zip }, label, options);
+    // In pieces (`update_chunk`): the broker holds one copy of it, not two. A broker from before pieces answers
+    // E_UNKNOWN_EVENT to the first: then the ZIP goes whole, as it always did.
+    try {
+      const result = await sendInPieces(zip, (piece) => this.request('update_chunk', piece, label, options));
+      return result as UpdateResult;
+    } catch (err) {
+      if (err instanceof BrokerError && err.code === 'E_UNKNOWN_EVENT') return this.request('update', { data: zip }, label, options);
+      throw err;
+    }
   }
 
   /** Load the current project; lists each object and its methods. */

@@ -34,6 +34,21 @@ export interface UpdatePayload {
   data?: string | Uint8Array | ArrayBuffer;
   zip_data?: string | Uint8Array | ArrayBuffer;
 }
+/**
+ * A piece of a project ZIP (`update_chunk`): the pieces are sent in order, each starting
+ * where the last ended; the first (offset 0) declares the whole ZIP's size. The last
+ * piece's ack is the update's (`UpdateResult`); the others answer `UpdateChunkProgress`.
+ */
+export interface UpdateChunkPayload {
+  offset: number;
+  total: number;
+  data: Uint8Array | ArrayBuffer | string;
+}
+/** What an `update_chunk` that is not the last answers. */
+export interface UpdateChunkProgress {
+  received: number;
+  total: number;
+}
 export interface UpdateResult {
   type: ProjectType;
   entry: string;
@@ -252,6 +267,8 @@ export interface EmergencyStopResult {
 /** Events a client emits. Each takes an ack callback. */
 export interface ClientToServerEvents {
   update(payload: UpdatePayload, ack: AckFn<UpdateResult>): void;
+  /** A project ZIP in pieces: one copy held by the server, not two; an oversized one refused at its first piece. */
+  update_chunk(payload: UpdateChunkPayload, ack: AckFn<UpdateChunkProgress | UpdateResult>): void;
   start(payload: Record<string, never>, ack: AckFn<StartResult>): void;
   process(payload: ProcessPayload, ack: AckFn<unknown>): void;
   record(payload: RecordPayload, ack: AckFn<RecordResult>): void;
@@ -305,7 +322,7 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
   'connect', 'connect_error', 'disconnect', 'disconnecting', 'error', 'message',
   'newListener', 'removeListener', 'ping', 'pong', 'reconnect', 'reconnect_attempt',
   'reconnect_error', 'reconnect_failed', 'callback',
-  'worker_status', 'broker_error', 'events_shed', 'robot_log', 'update', 'start', 'process',
+  'worker_status', 'broker_error', 'events_shed', 'robot_log', 'update', 'update_chunk', 'start', 'process',
   'control', 'project', 'take_control', 'release_control', 'emergency_stop',
   'replay_info', 'replay_gap', 'subscribe', 'unsubscribe',
 ]);

@@ -19,6 +19,8 @@ try {
   const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', 'panel/tsconfig.json', '--outDir', next], { stdio: 'inherit' });
   cpSync('panel/static', next, { recursive: true });
+  // The upload in pieces, shared with the SDK (the server's tsc built it: it imports nothing).
+  cpSync('dist/ipc/upload-pieces.js', join(next, 'upload-pieces.js'));
 
   const socketIoDist = join(dirname(require.resolve('socket.io-client/package.json')), 'dist');
   const uplotDist = join(dirname(require.resolve('uplot/package.json')), 'dist');

@@ -13,8 +13,9 @@ import type { Ack, ClientToServerEvents, MonitorCommand, ServerToClientEvents, S
 import type { BrokerEventMap, BrokerEvents } from './broker-events.js';
 import { EVENTS_CHANNEL, type Logger } from './logger.js';
 import { checkShape } from './payload-shape.js';
-import { COMMANDS, checkPayload, parseProcess, parseStart, parseUpdate, type CommandName } from './payloads.js';
+import { COMMANDS, checkPayload, parseProcess, parseStart, parseUpdate, parseUpdateChunk, type CommandName } from './payloads.js';
 import type { Supervisor } from './supervisor.js';
+import { UploadAssembly } from './upload-assembly.js';
 
 export interface CommandLimits {
   maxMessageSize: number;
@@ -50,13 +51,17 @@ export function splitArgs(args: readonly unknown[]): { payload: unknown; ack: Ac
 export class Commands {
   /** Commands received and not answered yet (worker.max_in_flight bounds it). */
   private inFlight = 0;
+  /** The upload arriving in pieces (`update_chunk`), if any. */
+  private readonly uploads: UploadAssembly;
 
   constructor(
     private readonly supervisor: Supervisor,
     private readonly limits: CommandLimits,
     private readonly log: Logger,
     private readonly events: BrokerEvents,
-  ) {}
+  ) {
+    this.uploads = new UploadAssembly(limits.maxMessageSize);
+  }
 
   /**
    * Wire the three commands (and the guard for unknown events) onto a client socket.
@@ -65,6 +70,7 @@ export class Commands {
    */
   attach(socket: ClientSocket, observing: () => { controller: string | null } | null = () => null): void {
     const log = this.log.child({ socket: socket.id });
+    socket.on('disconnect', () => this.uploads.dropFor(socket.id));
     for (const command of COMMANDS) {
       socket.on(command, (...args: unknown[]) => {
         this.run(socket, command, args, log, observing).catch((err: unknown) => log.error({ err, command }, 'command handler failed'));
@@ -85,14 +91,17 @@ export class Commands {
     const { payload, ack } = splitArgs(args);
     const reqId = this.supervisor.allocateId();
     const started = performance.now();
+    // An upload in pieces is one `update` to the log, the metrics and the monitors: its last piece, or a piece refused.
+    const shownAs = command === 'update_chunk' ? 'update' : command;
     let response: Ack;
     let detail: { object?: string; method?: string } = {};
     let counted = false;
+    let piece: { offset: number; bytes: number } | null = null;
     // Monitors see every command, but never a payload whose shape was refused.
     let announced = false;
     const announce = (shown: unknown): void => {
       announced = true;
-      this.notify('command', describe(command, reqId, shown), log);
+      this.notify('command', describe(shownAs, reqId, shown), log);
     };
     try {
       if (ack === undefined) {
@@ -110,11 +119,23 @@ export class Commands {
       this.inFlight++;
       counted = true;
       checkPayload(command, payload, { maxDepth: this.limits.maxPayloadDepth, maxBytes: this.limits.maxMessageSize });
-      announce(payload);
+      if (command !== 'update_chunk') announce(payload);
       switch (command) {
         case 'update':
-          response = success('Project updated; the worker restarted', await this.update(payload, reqId));
+          response = success('Project updated; the worker restarted', await this.update(parseUpdate(payload), reqId));
           break;
+        case 'update_chunk': {
+          const p = parseUpdateChunk(payload);
+          const got = this.uploads.add(socket.id, p);
+          if (!Buffer.isBuffer(got)) {
+            piece = { offset: p.offset, bytes: p.data.length };
+            response = success('piece received', got);
+            break;
+          }
+          announce({ data: got });
+          response = success('Project updated; the worker restarted', await this.update(got, reqId));
+          break;
+        }
         case 'start':
           parseStart(payload);
           response = success('Project started', this.sendable(await this.start(reqId)));
@@ -136,9 +157,13 @@ export class Commands {
     const ms = performance.now() - started;
     // The client first: the observers below (the log line, the metrics) run in the same tick, after the answer is on its way.
     this.answer(socket, ack, response, log);
+    if (piece !== null && response.status === 'success') {
+      log.debug({ reqId, command, ...piece }, 'update: piece received');
+      return;
+    }
     const code = response.status === 'success' ? undefined : response.data.code;
     // The events journal (observability/events-journal.ts) logs every command from this event.
-    this.notify('ack', { reqId, command, at: Date.now(), ms, status: response.status, message: response.message, data: response.data, ...detail, ...(code ? { code } : {}) }, log);
+    this.notify('ack', { reqId, command: shownAs, at: Date.now(), ms, status: response.status, message: response.message, data: response.data, ...detail, ...(code ? { code } : {}) }, log);
   }
 
   /** A result the client can be sent: nested no deeper than payloads may be (Socket.IO's encoder recurses). */
@@ -175,8 +200,7 @@ export class Commands {
     }
   }
 
-  private async update(payload: unknown, reqId: number): Promise<UpdateResult> {
-    const zip = parseUpdate(payload);
+  private async update(zip: Buffer, reqId: number): Promise<UpdateResult> {
     if (zip.length > this.limits.maxMessageSize) {
       throw new BrokerError('E_TOO_LARGE', `the project is ${zip.length} bytes; the limit is ${this.limits.maxMessageSize}`, {
         bytes: zip.length,
@@ -210,7 +234,7 @@ function text<K extends string>(key: K, value: unknown): Partial<Record<K, strin
 }
 
 /** A command as the monitor shows it: never the ZIP bytes, only their size. */
-function describe(command: CommandName, reqId: number, payload: unknown): MonitorCommand {
+function describe(command: Exclude<CommandName, 'update_chunk'>, reqId: number, payload: unknown): MonitorCommand {
   const at = Date.now();
   const p = isRecord(payload) ? payload : {};
   if (command === 'process') {

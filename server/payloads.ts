@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { BrokerError } from '../ipc/errors.js';
 import type { ProcessParams } from '../ipc/protocol.js';
 import { checkShape } from './payload-shape.js';
+import type { Piece } from './upload-assembly.js';
 
 /** Longest object or method name accepted, in characters. */
 const MAX_NAME = 200;
@@ -17,6 +18,11 @@ const schemas = {
   update: z
     .object({ data: zipData.optional(), zip_data: zipData.optional() })
     .refine((p) => p.data !== undefined || p.zip_data !== undefined, { message: 'data (or zip_data) is required', path: ['data'] }),
+  update_chunk: z.object({
+    offset: z.number().int().min(0),
+    total: z.number().int().min(1),
+    data: zipData,
+  }),
   start: z.union([z.object({}), z.null(), z.undefined()]),
   process: z.object({
     params: z.object({
@@ -61,7 +67,18 @@ function invalid(error: z.ZodError): BrokerError {
 export function parseUpdate(payload: unknown): Buffer {
   const r = schemas.update.safeParse(payload ?? {});
   if (!r.success) throw invalid(r.error);
-  const data = (r.data.data ?? r.data.zip_data)!;
+  return bytesOf((r.data.data ?? r.data.zip_data)!);
+}
+
+/** A piece of a ZIP sent by `update_chunk`. */
+export function parseUpdateChunk(payload: unknown): Piece {
+  const r = schemas.update_chunk.safeParse(payload ?? {});
+  if (!r.success) throw invalid(r.error);
+  return { offset: r.data.offset, total: r.data.total, data: bytesOf(r.data.data) };
+}
+
+/** Binary as it is (a view, no copy), or base64 text decoded. */
+function bytesOf(data: z.infer<typeof zipData>): Buffer {
   if (typeof data === 'string') {
     if (!/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(data.length > 4096 ? data.slice(0, 4096) : data)) {
       throw new BrokerError('E_INVALID_PAYLOAD', 'data: expected base64 text or binary', { field: 'data' });

@@ -161,15 +161,6 @@ export class Link<Listen extends object> {
     });
   }
 
-  /**
-   * Bytes handed to the WebSocket but not yet on the network: the only honest
-   * measure of upload progress (Socket.IO reports none). Null on long-polling.
-   */
-  bufferedAmount(): number | null {
-    const transport = this.socket.io.engine?.transport as { name?: string; ws?: WebSocket } | undefined;
-    return transport?.name === 'websocket' && transport.ws ? transport.ws.bufferedAmount : null;
-  }
-
   private transport(): string {
     return this.socket.io.engine?.transport?.name ?? 'unknown';
   }

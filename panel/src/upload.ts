@@ -1,13 +1,15 @@
 /**
  * Upload a project ZIP: drag and drop (anywhere on the page) or the file picker.
- * The file goes as one binary Socket.IO attachment (an ArrayBuffer: no base64).
+ * The file goes in binary pieces (`update_chunk`, a few unanswered at once), the
+ * SDK's way: the broker holds one copy of it, and an oversized one is refused at
+ * its first piece.
  *
- * Progress, honestly: Socket.IO reports none, so the bar follows the WebSocket's
- * `bufferedAmount` (bytes handed over but not yet on the network) while sending,
- * and turns indeterminate while the broker unpacks and restarts the worker, which
- * is the part that takes time on a robot. On long-polling it says "sending N MB".
+ * Progress, honestly: the bar follows the pieces the broker has answered, and turns
+ * indeterminate once all are out while the broker unpacks and restarts the worker,
+ * which is the part that takes time on a robot.
  */
-import type { ServerToClientEvents, UpdateResult } from '#protocol';
+import type { Ack, ServerToClientEvents, UpdateChunkProgress, UpdateResult } from '#protocol';
+import { sendInPieces } from 'robot-control/upload-pieces';
 import { $, bytes, duration, h } from './dom.js';
 import { whereOf } from './error-view.js';
 import type { Link } from './link.js';
@@ -84,15 +86,13 @@ export class Uploader {
     this.busy = true;
     this.zone.classList.add('working');
     const size = file.size;
-    let poll: ReturnType<typeof setInterval> | undefined;
     try {
       this.show('reading', `Reading ${file.name} (${bytes(size)})…`);
       const data = await file.arrayBuffer();
       this.show('sending', `Sending ${bytes(size)}…`, 0);
-      const answer = this.link.call('update', { data });
-      poll = setInterval(() => this.track(size), 100);
-      this.track(size);
-      const { ack, ms } = await answer;
+      const started = performance.now();
+      const ack = await this.send(new Uint8Array(data));
+      const ms = performance.now() - started;
       if (ack.status === 'success') {
         const r = ack.data;
         this.show('done', '', 1);
@@ -120,31 +120,43 @@ export class Uploader {
       }
     } catch (err) {
       const message = (err as Error).message;
-      this.show(
-        'failed',
-        `✗ ${file.name}: ${message}. If the file is larger than the broker's websocket.max_message_size, the broker closes the connection instead of answering.`,
-      );
+      this.show('failed', `✗ ${file.name}: ${message}; the previous project is still in place.`);
     } finally {
-      clearInterval(poll);
       this.busy = false;
       this.zone.classList.remove('working');
     }
   }
 
-  /** Move the bar while sending; once the bytes are out, the broker is unpacking. */
-  private track(size: number): void {
-    if (this.bar.dataset.phase !== 'sending') return;
-    const left = this.link.bufferedAmount();
-    if (left === null) {
-      this.show('sending', `Sending ${bytes(size)} (no progress over long-polling)…`, null);
-      return;
+  /** The ZIP in pieces; the answer of the last piece (the update's), or the first refusal. */
+  private async send(zip: Uint8Array): Promise<Ack<UpdateResult>> {
+    const size = zip.byteLength;
+    if (size === 0) return (await this.link.call('update', { data: zip })).ack;
+    const refused = new Error('refused');
+    let refusal: Ack<never> | null = null;
+    try {
+      const last = await sendInPieces(
+        zip,
+        async (piece) => {
+          const answer = this.link.call('update_chunk', piece);
+          if (piece.offset + (piece.data as Uint8Array).byteLength === size) this.track(size, size); // the last is out
+          const { ack } = await answer;
+          if (ack.status === 'success') return ack as Ack<UpdateChunkProgress | UpdateResult>;
+          refusal ??= ack;
+          throw refused;
+        },
+        { onProgress: (received) => this.track(received, size) },
+      );
+      return last as Ack<UpdateResult>;
+    } catch (err) {
+      if (err === refused && refusal) return refusal;
+      throw err;
     }
-    if (left === 0) {
-      this.show('unpacking', `Sent ${bytes(size)}. The broker is unpacking it and restarting the worker…`, null);
-      return;
-    }
-    const sent = Math.max(0, size - left);
-    this.show('sending', `Sending ${bytes(sent)} of ${bytes(size)}…`, sent / size);
+  }
+
+  /** Move the bar as pieces are answered; once the last is sent, the broker is unpacking. */
+  private track(received: number, size: number): void {
+    if (received >= size) this.show('unpacking', `Sent ${bytes(size)}. The broker is unpacking it and restarting the worker…`, null);
+    else if (this.bar.dataset.phase === 'sending') this.show('sending', `Sending ${bytes(received)} of ${bytes(size)}…`, received / size);
   }
 
   /** `fraction` null: indeterminate. */

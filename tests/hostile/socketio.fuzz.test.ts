@@ -1,6 +1,6 @@
 /**
  * Socket.IO payloads, fuzzed (fast-check) through a real socket.io-client into a
- * real broker, with a /monitor watching: every event (`update`, `start`, `process`,
+ * real broker, with a /monitor watching: every event (`update`, `update_chunk`, `start`, `process`,
  * `subscribe`, `unsubscribe`, unknown names), every argument shape (payload and ack, ack only, extra arguments,
  * no ack, nothing), binary, deep and wide values, odd Unicode, huge numbers,
  * prototype-pollution keys, and raw packets nested far past what the client can
@@ -95,16 +95,22 @@ const updatePayload = fc.record(
   { data: fc.oneof(fc.base64String({ maxLength: 200 }), binary, value), zip_data: fc.oneof(fc.base64String({ maxLength: 200 }), value) },
   { requiredKeys: [] },
 );
+/** Pieces of an upload: mostly small and near each other, so some fit and a few complete (an invalid ZIP, refused). */
+const smallInt = fc.oneof(fc.integer({ min: 0, max: 64 }), fc.constantFrom(-1, 0.5, 2 ** 53, 1e9, Number.NaN));
+const chunkPayload = fc.record(
+  { offset: fc.oneof(smallInt, value), total: fc.oneof(smallInt, value), data: fc.oneof(binary, fc.base64String({ maxLength: 40 }), value) },
+  { requiredKeys: [] },
+);
 const subscribePayload = fc.record(
   { event: fc.oneof(oddString, fc.constant('tel')), max_rate_hz: fc.oneof(fc.double(), fc.integer(), value) },
   { requiredKeys: [] },
 );
-const payload = fc.oneof(processPayload, updatePayload, subscribePayload, value);
+const payload = fc.oneof(processPayload, updatePayload, chunkPayload, subscribePayload, value);
 
 /** socket.io-client refuses to emit these itself; the raw cases and event-shapes.test.ts cover them. */
 const CLIENT_RESERVED = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
 const eventName = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('process', 'update', 'start', 'subscribe', 'unsubscribe') },
+  { weight: 6, arbitrary: fc.constantFrom('process', 'update', 'update_chunk', 'start', 'subscribe', 'unsubscribe') },
   { weight: 1, arbitrary: fc.oneof(oddString, fc.constantFrom('__proto__', 'constructor', 'toString', 'PROCESS', 'process ', 'update\u0000')).filter((n) => !CLIENT_RESERVED.has(n)) },
 );
 
