@@ -11,14 +11,17 @@ import { Dealer } from 'zeromq';
 import { BrokerError } from './errors.js';
 import { bounded, decodeRequest, type Rejection } from './frame-check.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
+import { PartBatch } from './part-batch.js';
 import { messageOf, receiveEach, WAKE_UP_MS } from './receive-loop.js';
 import { SendQueue } from './send-queue.js';
 
-export type RequestHandler = (request: WorkerRequest, frames: Buffer[]) => unknown;
+export type RequestHandler = (request: WorkerRequest) => unknown;
 
 export class RpcDealer {
   private readonly socket: Dealer;
   private readonly queue: SendQueue;
+  /** Replies of one turn go as one message (part-batch.ts). */
+  private readonly batch: PartBatch;
 
   constructor(
     routingId: string,
@@ -29,6 +32,7 @@ export class RpcDealer {
   ) {
     this.socket = new Dealer({ routingId, linger: 1000, receiveTimeout: WAKE_UP_MS }); // its replies may wait for room: receive-loop.ts
     this.queue = new SendQueue(this.socket, onError);
+    this.batch = new PartBatch(this.queue, () => []);
   }
 
   connect(endpoint: string): void {
@@ -52,17 +56,20 @@ export class RpcDealer {
     });
   }
 
-  /** [JSON request, ...binary frames (an update's ZIP)]. */
-  private accept([body, ...frames]: Buffer[]): void {
-    const request = decodeRequest(body);
-    if (!request.ok) return this.onReject({ channel: 'command', reason: 'bad_frame', detail: request.detail });
-    void this.handle(request.value, frames);
+  /** [JSON request, ...more requests (part-batch.ts)]: each handled on its own. */
+  private accept(bodies: Buffer[]): void {
+    if (bodies.length === 0) return this.onReject({ channel: 'command', reason: 'bad_frame', detail: 'empty message' });
+    for (const body of bodies) {
+      const request = decodeRequest(body);
+      if (!request.ok) this.onReject({ channel: 'command', reason: 'bad_frame', detail: request.detail });
+      else void this.handle(request.value);
+    }
   }
 
-  private async handle(request: WorkerRequest, frames: Buffer[]): Promise<void> {
+  private async handle(request: WorkerRequest): Promise<void> {
     let reply: WorkerReply;
     try {
-      const result = await this.handler(request, frames);
+      const result = await this.handler(request);
       reply = { type: 'reply', id: request.id, ok: true, result: result === undefined ? null : result };
     } catch (err) {
       const wire = BrokerError.from(err).toWire();
@@ -76,6 +83,6 @@ export class RpcDealer {
       const wire = new BrokerError('E_METHOD_FAILED', `the return value cannot be sent: ${(err as Error).message}`).toWire();
       encoded = JSON.stringify({ type: 'reply', id: request.id, ok: false, message: wire.message, error: wire.data });
     }
-    this.queue.post([encoded]); // a failed send reaches onError through the queue
+    this.batch.add('', encoded); // a failed send reaches onError through the queue
   }
 }

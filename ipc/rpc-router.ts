@@ -8,6 +8,7 @@ import { BrokerError } from './errors.js';
 import { bounded, type Rejection } from './frame-check.js';
 import { decodeFrame, resultSchemas, workerReplySchema } from './frames.js';
 import type { WorkerCalls, WorkerCommand, WorkerReply, WorkerRequest } from './worker-protocol.js';
+import { PartBatch } from './part-batch.js';
 import { messageOf, receiveEach, WAKE_UP_MS } from './receive-loop.js';
 import { SendQueue, zmqErrorCode } from './send-queue.js';
 
@@ -25,8 +26,6 @@ interface Pending {
 export interface RequestOptions {
   /** Answer E_TIMEOUT after this many ms (undefined: wait for the reply or the worker's death). */
   timeoutMs?: number;
-  /** Binary frames sent after the JSON header (the ZIP of an update). */
-  frames?: Buffer[];
   /** Pick the request id (so a caller can log it before sending). */
   id?: number;
   /** Told the request's size in bytes, and how long it took to encode, as it is queued (the heartbeat allows for big frames). */
@@ -62,7 +61,8 @@ export class RpcRouter {
    * a message arriving then: a new worker's `ready` went unheard (receive-loop.ts).
    */
   private readonly socket: Router;
-  private readonly queue: SendQueue;
+  /** Requests to a worker queued in one turn go as one message (part-batch.ts). */
+  private readonly batch: PartBatch;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
@@ -76,7 +76,7 @@ export class RpcRouter {
       receiveTimeout: WAKE_UP_MS,
       sendHighWaterMark: options.maxInFlight + CONTROL_HEADROOM,
     });
-    this.queue = new SendQueue(this.socket);
+    this.batch = new PartBatch(new SendQueue(this.socket), (worker) => [Buffer.from(worker)]);
   }
 
   async bind(endpoint: string): Promise<void> {
@@ -109,8 +109,7 @@ export class RpcRouter {
       const encodeStart = performance.now();
       const body = Buffer.from(JSON.stringify(message));
       options.onSend?.(body.length, performance.now() - encodeStart);
-      const frames: Buffer[] = [Buffer.from(worker), body, ...(options.frames ?? [])];
-      this.queue.post(frames, (err) => {
+      this.batch.add(worker, body, (err) => {
         if (err !== undefined) this.settle(id, (p) => p.reject(sendError(err, worker, this.socket.sendHighWaterMark)));
       });
     });
@@ -156,11 +155,21 @@ export class RpcRouter {
     });
   }
 
-  /** One message from a peer: [routing id, JSON body]. */
+  /** One message from a peer: [routing id, JSON reply, ...more replies (part-batch.ts)]. */
   private accept(frames: Buffer[]): void {
-    const [identity, body, ...extra] = frames;
+    const [identity, ...bodies] = frames;
     if (!identity) return;
-    if (extra.length > 0) return this.reject('bad_frame', `${frames.length - 1} parts, expected 1`, identity);
+    if (bodies.length === 0) return this.reject('bad_frame', 'no reply in the message', identity);
+    for (const body of bodies) {
+      try {
+        this.acceptOne(identity, body);
+      } catch (err) {
+        this.reject('handler_error', bounded(messageOf(err)), identity); // and on with the next reply
+      }
+    }
+  }
+
+  private acceptOne(identity: Buffer, body: Buffer): void {
     const decoded = decodeFrame(workerReplySchema, body);
     if (!decoded.ok) return this.reject('bad_frame', decoded.detail, identity);
     const msg = decoded.value;

@@ -37,7 +37,7 @@ const worker = new Worker(log, config.stopTimeoutMs, () => {
 }, config);
 dealer = new RpcDealer(
   routingId,
-  (req, frames) => worker.handle(req, frames),
+  (req) => worker.handle(req),
   (err) => log.error({ err }, 'command channel error'),
   (r) => log.warn({ reason: r.reason, detail: r.detail }, 'request refused'),
 );

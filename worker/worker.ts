@@ -12,7 +12,7 @@ import { requestContext } from './push.js';
 import { methodErrorDetails } from './stack.js';
 
 type Handlers = {
-  [K in WorkerCommand]: (request: WorkerRequest<K>, frames: Buffer[]) => Promise<WorkerCalls[K]['result']> | WorkerCalls[K]['result'];
+  [K in WorkerCommand]: (request: WorkerRequest<K>) => Promise<WorkerCalls[K]['result']> | WorkerCalls[K]['result'];
 };
 
 export class Worker {
@@ -59,10 +59,10 @@ export class Worker {
     },
   };
 
-  handle(request: WorkerRequest, frames: Buffer[]): unknown {
-    const handler = this.handlers[request.type] as (r: WorkerRequest, f: Buffer[]) => unknown;
+  handle(request: WorkerRequest): unknown {
+    const handler = this.handlers[request.type] as (r: WorkerRequest) => unknown;
     if (!handler) throw new BrokerError('E_INTERNAL', `unknown worker command ${String(request.type)}`);
-    return handler(request, frames);
+    return handler(request);
   }
 
   /**

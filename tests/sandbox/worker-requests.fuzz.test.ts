@@ -3,7 +3,8 @@
  * the socket file were replaced) and sends into the worker's DEALER, the worker drops
  * each frame that is not a request (one `bad_frame` rejection each), answers each request
  * whose envelope fits with a reply for its id (an error reply when its parameters do not
- * fit), and answers the next ping. The worker checks envelopes without zod
+ * fit), and answers the next ping; sent as one message each or as the parts of one
+ * message (as the server batches them, ipc/part-batch.ts), each part judged on its own. The worker checks envelopes without zod
  * (ipc/frame-check.ts); this is what that check must hold to.
  * Real ZeroMQ: a ROUTER here, the worker's own RpcDealer and Worker handlers.
  */
@@ -51,15 +52,17 @@ beforeAll(async () => {
   router = new Router({ linger: 0, mandatory: true });
   await router.bind(endpoint);
   void (async () => {
-    for await (const [, body] of router) {
-      const reply = JSON.parse(body!.toString()) as { id: number; ok: boolean; error?: { code: string } };
-      replies.set(reply.id, reply);
+    for await (const [, ...bodies] of router) {
+      for (const body of bodies) {
+        const reply = JSON.parse(body.toString()) as { id: number; ok: boolean; error?: { code: string } };
+        replies.set(reply.id, reply);
+      }
     }
   })();
   const log = pino({ level: 'silent' });
   const config = { generation: 1, commandEndpoint: endpoint, callbackEndpoint: endpoint, stopTimeoutMs: 1000, pythonPath: 'python3', maxMemoryMb: 256, heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 5000, logLevel: 'silent' };
   const worker = new Worker(log, 1000, () => {}, config);
-  dealer = new RpcDealer(ROUTING_ID, (request, frames) => worker.handle(request, frames), () => {}, (r) => rejections.push(r));
+  dealer = new RpcDealer(ROUTING_ID, (request) => worker.handle(request), () => {}, (r) => rejections.push(r));
   dealer.connect(endpoint);
   // The ROUTER knows the peer once its connection is up: until then a send is refused (mandatory).
   const deadline = Date.now() + 10_000;
@@ -108,8 +111,9 @@ const shaped = fc
 
 it('a frame that is not a request is dropped and counted; a request gets a reply; the next ping is answered', { timeout: soaking ? 3_600_000 : 60_000 }, async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.oneof(junk, shaped), { minLength: 1, maxLength: 5 }), async (batch) => {
+    fc.asyncProperty(fc.array(fc.oneof(junk, shaped), { minLength: 1, maxLength: 5 }), fc.boolean(), async (batch, together) => {
       const before = rejections.length;
+      const bodies: Buffer[] = [];
       const expected: number[] = [];
       let dropped = 0;
       for (const item of batch) {
@@ -124,8 +128,10 @@ it('a frame that is not a request is dropped and counted; a request gets a reply
         if (isRequest(parsed)) {
           if (parsed.id >= 1_000_000) expected.push(parsed.id);
         } else dropped++;
-        await router.send([ROUTING_ID, body]);
+        if (together) bodies.push(body);
+        else await router.send([ROUTING_ID, body]);
       }
+      if (together) await router.send([ROUTING_ID, ...bodies]);
       for (const id of expected) {
         const reply = await replyTo(id);
         if (!reply.ok) expect(typeof reply.error?.code).toBe('string');
