@@ -18,6 +18,9 @@ export interface EventsJournal {
 
 export function installEventsJournal(events: BrokerEvents, log: Logger): EventsJournal {
   const j = log.child({ channel: EVENTS_CHANNEL });
+  // A command's line has fixed fields only (names, numbers, a code): no key a secret could sit under, so no
+  // redaction pass, which was 2.6 µs of the 4.6 µs a line costs (13 paths), once per command.
+  const commands = log.child({ channel: EVENTS_CHANNEL }, { redact: [] });
 
   const onClient = (c: BrokerEventMap['client'][0]): void => {
     if (c.state === 'connected') j.info({ event: 'client_connected', address: c.address }, 'client connected');
@@ -36,8 +39,8 @@ export function installEventsJournal(events: BrokerEvents, log: Logger): EventsJ
       outcome: a.status,
       ...(a.code ? { code: a.code } : {}),
     };
-    if (a.status === 'success') j.info(fields, `${a.command} ok`);
-    else j.warn(fields, `${a.command} failed: ${a.message}`);
+    if (a.status === 'success') commands.info(fields, `${a.command} ok`);
+    else commands.warn(fields, `${a.command} failed: ${a.message}`);
     if (a.code && SECURITY_CODES.has(a.code)) {
       j.warn({ event: 'rejected_upload', reqId: a.reqId, code: a.code }, `upload rejected: ${a.message}`);
     }
