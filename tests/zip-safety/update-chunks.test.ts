@@ -14,7 +14,7 @@ import { RobotClient } from '../../dist/client/index.js';
 import type { Ack, UpdateChunkPayload } from '../../dist/ipc/protocol.js';
 import { sendInPieces } from '../../dist/ipc/upload-pieces.js';
 import { UploadAssembly } from '../../dist/server/upload-assembly.js';
-import { callMethod, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
+import { callMethod, connectClient, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
 import { zipFiles } from '../helpers/zip.js';
 import { installProbe, probeProject, updateErrors, type ErrorData } from './support.js';
 
@@ -117,6 +117,22 @@ describe('update_chunk', () => {
     expect(orphan.data).toMatchObject({ code: 'E_INVALID_PAYLOAD', field: 'offset', expected: 0 });
     await stillV('v3');
     expect(await inPieces(zip, 1000)).toMatchObject({ status: 'success' });
+    await stillV('v4');
+  });
+
+  it('an observer is refused E_NOT_CONTROLLER at its first piece', async () => {
+    const observer = await connectClient(t.url, { token: t.token, role: 'observer' });
+    try {
+      const zip = probeProject('never');
+      const a = (await (observer.timeout(10_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack> }).emitWithAck('update_chunk', {
+        offset: 0,
+        total: zip.length,
+        data: zip,
+      })) as Ack;
+      expect(a.data).toMatchObject({ code: 'E_NOT_CONTROLLER' });
+    } finally {
+      observer.close();
+    }
     await stillV('v4');
   });
 
