@@ -4,34 +4,25 @@
  * server's RpcRouter against a raw DEALER that counts messages, and the worker's RpcDealer
  * against a raw ROUTER.
  */
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Dealer, Router } from 'zeromq';
+import { Router } from 'zeromq';
 import { MAX_PARTS } from '../../dist/ipc/part-batch.js';
 import { RpcDealer } from '../../dist/ipc/rpc-dealer.js';
-import { RpcRouter } from '../../dist/ipc/rpc-router.js';
 import type { Rejection } from '../../dist/ipc/frame-check.js';
-import { tempDir } from '../helpers/broker.js';
+import { endpoint, routerWithRawWorker } from './support.js';
 
 const closers: Array<() => void> = [];
 afterEach(() => {
   for (const close of closers.splice(0)) close();
 });
 
-const endpoint = (): string => `ipc://${join(tempDir('rc-batch-'), 'c.sock')}`;
 const CALLS = MAX_PARTS + 44; // two messages: one full, one not
 
 describe('one message per turn on the command channel', () => {
   it("the server's requests of one turn reach the worker as the parts of one message (MAX_PARTS each); its replies, one per part, answer them all", async () => {
     let readyHeard!: () => void;
     const heard = new Promise<void>((r) => (readyHeard = r));
-    const router = new RpcRouter({ onReady: () => (readyHeard(), true), maxInFlight: 1000 });
-    closers.push(() => router.close());
-    const ep = endpoint();
-    await router.bind(ep);
-    const worker = new Dealer({ routingId: 'w1', linger: 0 });
-    closers.push(() => worker.close());
-    worker.connect(ep);
+    const { router, worker } = await routerWithRawWorker(closers, () => (readyHeard(), true), 1000);
     // Heard by the router: it knows the peer now, so requests to it can go.
     await worker.send(JSON.stringify({ type: 'ready', generation: 1, pid: 1, secret: 'x' }));
     await heard;

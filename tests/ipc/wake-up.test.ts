@@ -6,20 +6,18 @@
  * the socket for its events (`readable`) while the message waits: what zeromq.js does
  * when a send that waited for room goes out.
  */
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dealer, Router } from 'zeromq';
 import { RpcDealer } from '../../dist/ipc/rpc-dealer.js';
 import { RpcRouter } from '../../dist/ipc/rpc-router.js';
-import { WAKE_UP_MS } from '../../dist/ipc/receive-loop.js';
-import { tempDir, waitFor } from '../helpers/broker.js';
+import { waitFor } from '../helpers/broker.js';
+import { endpoint, routerWithRawWorker } from './support.js';
 
 const closers: Array<() => void> = [];
 afterEach(() => {
   for (const close of closers.splice(0)) close();
 });
 
-const endpoint = (): string => `ipc://${join(tempDir('rc-ipc-'), 'c.sock')}`;
 
 /** Hold the event loop while a message arrives, then take its wake-up. */
 function takeWakeUp(socket: { readable: boolean }): void {
@@ -50,13 +48,7 @@ describe('the command channel hears every message', () => {
 
   it("the server's router reads a worker's ready whose wake-up was taken", async () => {
     const readies: number[] = [];
-    const router = new RpcRouter({ onReady: (_id, msg) => (readies.push(msg.generation), true), maxInFlight: 10 });
-    closers.push(() => router.close());
-    const ep = endpoint();
-    await router.bind(ep);
-    const worker = new Dealer({ routingId: 'w1', linger: 0 });
-    closers.push(() => worker.close());
-    worker.connect(ep);
+    const { router, worker } = await routerWithRawWorker(closers, (_id, msg) => (readies.push(msg.generation), true), 10);
     const ready = (generation: number): string => JSON.stringify({ type: 'ready', generation, pid: 1, secret: 'x' });
     await worker.send(ready(1));
     await waitFor(() => readies.length === 1, 10_000, 'the first ready');
