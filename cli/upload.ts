@@ -20,11 +20,21 @@ ${CONNECTION_HELP}`,
     if (positionals.length !== 1) throw new UsageError(`upload takes one FILE or DIR, got ${positionals.length} arguments`);
     const settings = connectionSettings(values);
     const client = await openClient(settings);
+    // On a terminal, how far a big upload has got (stderr: stdout stays the answer's JSON).
+    const tty = process.stderr.isTTY === true;
+    const progress = (received: number, total: number): void => {
+      if (total >= 1024 * 1024) process.stderr.write(`\rsent ${mb(received)} of ${mb(total)} MB\x1b[K`);
+    };
     try {
-      out(json(await client.update(positionals[0]!)));
+      const result = await client.update(positionals[0]!, tty ? { onProgress: progress } : {}).finally(() => tty && process.stderr.write('\r\x1b[K'));
+      out(json(result));
     } finally {
       await client.close();
     }
     return EXIT.ok;
   },
 };
+
+function mb(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1);
+}

@@ -4,7 +4,7 @@
  */
 export { RobotClient } from './robot-client.js';
 export { DEFAULT_URL, DEFAULT_CALL_TIMEOUT_MS } from './options.js';
-export type { RobotClientOptions, ReconnectOptions, CallOptions, ClientState, ClientEvents, KnownEvents, PushListener, AnyListener } from './options.js';
+export type { RobotClientOptions, ReconnectOptions, CallOptions, UpdateOptions, ClientState, ClientEvents, KnownEvents, PushListener, AnyListener } from './options.js';
 export { RobotClientError, BrokerError, CLIENT_ERROR_CODES, isRobotError } from './errors.js';
 export type { RobotError, RobotErrorCode, ClientErrorCode } from './errors.js';
 export { packProject, findEntry, zipOf, PackError, ENTRY_MODULES, SKIPPED_DIRS } from './pack.js';

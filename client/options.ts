@@ -57,6 +57,12 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
+/** `update()`'s options: a call's, and how far the upload has got. */
+export interface UpdateOptions extends CallOptions {
+  /** Told as each piece of the ZIP is answered: bytes the broker has, of `total`. */
+  onProgress?: (received: number, total: number) => void;
+}
+
 /**
  * What the client is doing.
  * - idle: made, connect() not called yet

@@ -38,6 +38,7 @@ import {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_URL,
   type CallOptions,
+  type UpdateOptions,
   type ClientState,
   type ReconnectOptions,
   type RobotClientOptions,
@@ -159,7 +160,7 @@ export class RobotClient extends RobotListeners {
   }
 
   /** Upload a project: ZIP bytes, a .zip file's path, or a project folder (packed like `robot-control pack`). */
-  async update(source: ProjectSource, options?: CallOptions): Promise<UpdateResult> {
+  async update(source: ProjectSource, options: UpdateOptions = {}): Promise<UpdateResult> {
     // The ZIP library is loaded by the first upload: a program that only calls does not pay for it.
     const { zipOf } = await import('./pack.js');
     const zip = await zipOf(source);
@@ -168,10 +169,11 @@ export class RobotClient extends RobotListeners {
     // In pieces (`update_chunk`): the broker holds one copy of it, not two. A broker from before pieces answers
     // E_UNKNOWN_EVENT to the first: then the ZIP goes whole, as it always did.
     try {
-      const result = await sendInPieces(zip, (piece) => this.request('update_chunk', piece, label, options));
+      const { onProgress, ...callOptions } = options;
+      const result = await sendInPieces(zip, (piece) => this.request('update_chunk', piece, label, callOptions), { ...(onProgress ? { onProgress } : {}) });
       return result as UpdateResult;
     } catch (err) {
-      if (err instanceof BrokerError && err.code === 'E_UNKNOWN_EVENT') return this.request('update', { data: zip }, label, options);
+      if (err instanceof BrokerError && err.code === 'E_UNKNOWN_EVENT') return this.request('update', { data: zip }, label, { timeoutMs: options.timeoutMs });
       throw err;
     }
   }

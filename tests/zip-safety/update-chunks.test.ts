@@ -7,6 +7,7 @@
  * `update` for a broker that does not know them (a real Socket.IO server on port 0).
  */
 import { createServer } from 'node:http';
+import AdmZip from 'adm-zip';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,6 @@ import type { Ack, UpdateChunkPayload } from '../../dist/ipc/protocol.js';
 import { sendInPieces } from '../../dist/ipc/upload-pieces.js';
 import { UploadAssembly } from '../../dist/server/upload-assembly.js';
 import { callMethod, connectClient, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
-import { zipFiles } from '../helpers/zip.js';
 import { installProbe, probeProject, updateErrors, type ErrorData } from './support.js';
 
 const MAX_MESSAGE = 256 * 1024;
@@ -151,9 +151,17 @@ describe('update_chunk', () => {
     t.broker.io.of('/').on('connection', (s) => s.onAny((event: string) => event === 'update_chunk' && pieces.push(1)));
     try {
       await client.connect({ timeoutMs: 10_000 });
-      const result = await client.update(zipFiles({ 'main.js': `exports.probe = { version: () => 'sdk', add: (a, b) => a + b };\n${'// pad\n'.repeat(200_000)}` }));
+      // Stored, not deflated: more than one piece (the first is 16 KiB), under the test's 256 KiB limit.
+      const archive = new AdmZip();
+      archive.addFile('main.js', Buffer.from(`exports.probe = { version: () => 'sdk', add: (a, b) => a + b };\n${'// pad\n'.repeat(20_000)}`));
+      archive.getEntry('main.js')!.header.method = 0;
+      const big = archive.toBuffer();
+      const progress: Array<[number, number]> = [];
+      const result = await client.update(big, { onProgress: (received, total) => progress.push([received, total]) });
       expect(result).toMatchObject({ entry: 'main.js' });
-      expect(pieces.length).toBeGreaterThan(0);
+      expect(pieces.length).toBeGreaterThan(1);
+      expect(progress.length).toBe(pieces.length);
+      expect(progress.at(-1)).toEqual([big.length, big.length]);
       expect(await client.call('probe', 'version')).toBe('sdk');
     } finally {
       client.close();
