@@ -3,7 +3,9 @@
  * commands (`WorkerRequest` / `WorkerReply`), PUB/SUB for what robot code pushes
  * (`PushedEvent`), and what the server hands a worker at its start (`WorkerHello` on
  * its private pipe). Every request carries an `id`; its reply and the events it causes
- * carry the same id. The client-facing wire is protocol.ts.
+ * carry the same id. On DEALER/ROUTER a message is one or more parts, each one JSON
+ * request (or reply): those of one turn travel together (part-batch.ts). The
+ * client-facing wire is protocol.ts.
  */
 import type { WireError } from './errors.js';
 import type { ProcessParams, ProjectType, StartResult } from './protocol.js';
