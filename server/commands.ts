@@ -157,7 +157,8 @@ export class Commands {
     const ms = performance.now() - started;
     // The client first: the observers below (the log line, the metrics) run in the same tick, after the answer is on its way.
     this.answer(socket, ack, response, log);
-    if (piece !== null && response.status === 'success') {
+    if (piece !== null) {
+      // A piece taken (not the last): the upload's one line comes with its last piece, or a refusal.
       log.debug({ reqId, command, ...piece }, 'update: piece received');
       return;
     }
