@@ -320,15 +320,15 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       const bigZip = bigProjectZip(options.uploadMb);
       for (let round = 1; round <= options.uploadRounds; round++) {
         say(`bench: upload round ${round} of ${options.uploadRounds}`);
-        let peak: TreePeak = { peak: 0, rootPeak: 0, childrenPeak: 0, samples: 0 };
         // The broker twice: in pieces, as its SDK and panel send (the figure with a goal), and whole, as older clients do.
-        const measure = async (s: Subject, how: 'whole' | 'pieces'): Promise<{ ms: number; mb: number; base: TreePeak; sentAt: number }> => {
+        const measure = async (s: Subject, how: 'whole' | 'pieces'): Promise<{ ms: number; mb: number; base: TreePeak; peak: TreePeak; sentAt: number }> => {
           await sleep(400); // the previous upload's garbage collected, workers settled
           const base = sampleTreePeak(s.server.pid, 1000).stop();
           const sampler = sampleTreePeak(s.server.pid, 5);
           const sentAt = Date.now();
+          let peak!: TreePeak;
           const ms = await client.upload(s.socket, bigZip, Math.max(t, 120_000), how).finally(() => (peak = sampler.stop()));
-          return { ms, mb: (peak.peak - base.peak) / MiB, base, sentAt };
+          return { ms, mb: (peak.peak - base.peak) / MiB, base, peak, sentAt };
         };
         await alternate(round, [S, B], 'big upload', async (s) => {
           if (s === B) {
@@ -336,7 +336,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
             add('upload_ack_whole', 'broker', whole.ms);
             add('upload_mem_whole', 'broker', whole.mb);
           }
-          const { ms, mb, base, sentAt } = await measure(s, s === B ? 'pieces' : 'whole');
+          const { ms, mb, base, peak, sentAt } = await measure(s, s === B ? 'pieces' : 'whole');
           add('upload_ack', who(s), ms);
           add('upload_mem', who(s), mb);
           if (s !== B) {

@@ -15,7 +15,7 @@ import { EVENTS_CHANNEL, type Logger } from './logger.js';
 import { checkShape } from './payload-shape.js';
 import { COMMANDS, checkPayload, parseProcess, parseStart, parseUpdate, parseUpdateChunk, type CommandName } from './payloads.js';
 import type { Supervisor } from './supervisor.js';
-import { UploadAssembly } from './upload-assembly.js';
+import { projectTooLarge, UploadAssembly } from './upload-assembly.js';
 
 export interface CommandLimits {
   maxMessageSize: number;
@@ -202,12 +202,7 @@ export class Commands {
   }
 
   private async update(zip: Buffer, reqId: number): Promise<UpdateResult> {
-    if (zip.length > this.limits.maxMessageSize) {
-      throw new BrokerError('E_TOO_LARGE', `the project is ${zip.length} bytes; the limit is ${this.limits.maxMessageSize}`, {
-        bytes: zip.length,
-        limit: this.limits.maxMessageSize,
-      });
-    }
+    if (zip.length > this.limits.maxMessageSize) throw projectTooLarge(zip.length, this.limits.maxMessageSize);
     return this.supervisor.update(zip, reqId, { updateTimeoutMs: this.limits.updateTimeoutMs, loadTimeoutMs: this.limits.loadTimeoutMs });
   }
 

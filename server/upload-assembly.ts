@@ -20,6 +20,11 @@ import type { UpdateChunkProgress } from '../ipc/protocol.js';
 /** An unfinished upload with no piece for this long is dropped. */
 export const UPLOAD_IDLE_MS = 60_000;
 
+/** E_TOO_LARGE for a project of `bytes`, whole or declared by its first piece. */
+export function projectTooLarge(bytes: number, limit: number): BrokerError {
+  return new BrokerError('E_TOO_LARGE', `the project is ${bytes} bytes; the limit is ${limit}`, { bytes, limit });
+}
+
 export interface Piece {
   offset: number;
   total: number;
@@ -82,11 +87,8 @@ export class UploadAssembly {
   }
 
   private start(owner: string, total: number): void {
-    if (total > this.maxBytes) {
-      this.drop();
-      throw new BrokerError('E_TOO_LARGE', `the project is ${total} bytes; the limit is ${this.maxBytes}`, { bytes: total, limit: this.maxBytes });
-    }
     this.drop();
+    if (total > this.maxBytes) throw projectTooLarge(total, this.maxBytes);
     const timer = setTimeout(() => this.drop(), this.idleMs);
     timer.unref();
     // Its own ArrayBuffer (never the pool's): the unpack thread is handed it, not a copy. Every byte is written before use.

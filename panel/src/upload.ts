@@ -14,6 +14,11 @@ import { $, bytes, duration, h } from './dom.js';
 import { whereOf } from './error-view.js';
 import type { Link } from './link.js';
 
+/** A piece the broker refused: its answer, carried out of the pieces' loop. */
+class Refusal {
+  constructor(readonly ack: Ack<never>) {}
+}
+
 type Phase = 'idle' | 'reading' | 'sending' | 'unpacking' | 'done' | 'failed';
 
 export class Uploader {
@@ -131,8 +136,6 @@ export class Uploader {
   private async send(zip: Uint8Array): Promise<Ack<UpdateResult>> {
     const size = zip.byteLength;
     if (size === 0) return (await this.link.call('update', { data: zip })).ack;
-    const refused = new Error('refused');
-    let refusal: Ack<never> | null = null;
     try {
       const last = await sendInPieces(
         zip,
@@ -141,14 +144,13 @@ export class Uploader {
           if (piece.offset + (piece.data as Uint8Array).byteLength === size) this.track(size, size); // the last is out
           const { ack } = await answer;
           if (ack.status === 'success') return ack as Ack<UpdateChunkProgress | UpdateResult>;
-          refusal ??= ack;
-          throw refused;
+          throw new Refusal(ack);
         },
         { onProgress: (received) => this.track(received, size) },
       );
       return last as Ack<UpdateResult>;
     } catch (err) {
-      if (err === refused && refusal) return refusal;
+      if (err instanceof Refusal) return err.ack;
       throw err;
     }
   }

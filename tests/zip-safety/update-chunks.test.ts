@@ -148,7 +148,8 @@ describe('update_chunk', () => {
     await t.closeClients(); // one controlling client at a time
     const client = new RobotClient({ url: t.url, token: t.token });
     const pieces: number[] = [];
-    t.broker.io.of('/').on('connection', (s) => s.onAny((event: string) => event === 'update_chunk' && pieces.push(1)));
+    const count = (s: { onAny(fn: (event: string) => void): void }): void => s.onAny((event) => event === 'update_chunk' && pieces.push(1));
+    t.broker.io.of('/').on('connection', count);
     try {
       await client.connect({ timeoutMs: 10_000 });
       // Stored, not deflated: more than one piece (the first is 16 KiB), under the test's 256 KiB limit.
@@ -164,6 +165,7 @@ describe('update_chunk', () => {
       expect(progress.at(-1)).toEqual([big.length, big.length]);
       expect(await client.call('probe', 'version')).toBe('sdk');
     } finally {
+      t.broker.io.of('/').off('connection', count);
       client.close();
       await waitFor(() => t.broker.io.of('/').sockets.size === 0, 5000, 'the SDK client to be released');
       c = await t.connect();
