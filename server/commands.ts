@@ -15,6 +15,7 @@ import { EVENTS_CHANNEL, type Logger } from './logger.js';
 import { checkShape } from './payload-shape.js';
 import { COMMANDS, checkPayload, parseProcess, parseStart, parseUpdate, parseUpdateChunk, type CommandName } from './payloads.js';
 import type { Supervisor } from './supervisor.js';
+import { IncomingUpload, type Upload } from './storage/unpack-thread.js';
 import { projectTooLarge, UploadAssembly } from './upload-assembly.js';
 
 export interface CommandLimits {
@@ -60,7 +61,7 @@ export class Commands {
     private readonly log: Logger,
     private readonly events: BrokerEvents,
   ) {
-    this.uploads = new UploadAssembly(limits.maxMessageSize);
+    this.uploads = new UploadAssembly(limits.maxMessageSize, (total) => supervisor.receiveUpload(total));
   }
 
   /**
@@ -127,13 +128,14 @@ export class Commands {
         case 'update_chunk': {
           const p = parseUpdateChunk(payload);
           const got = this.uploads.add(socket.id, p);
-          if (!Buffer.isBuffer(got)) {
+          if (!(got instanceof IncomingUpload)) {
             piece = { offset: p.offset, bytes: p.data.length };
             response = success('piece received', got);
             break;
           }
-          announce({ data: got });
-          response = success('Project updated; the worker restarted', await this.update(got, reqId));
+          announce({ data: got.bytes });
+          // Whatever becomes of the update, the upload is not needed after it (a no-op once it was unpacked).
+          response = success('Project updated; the worker restarted', await this.update(got, reqId).finally(() => got.abandon()));
           break;
         }
         case 'start':
@@ -201,8 +203,9 @@ export class Commands {
     }
   }
 
-  private async update(zip: Buffer, reqId: number): Promise<UpdateResult> {
-    if (zip.length > this.limits.maxMessageSize) throw projectTooLarge(zip.length, this.limits.maxMessageSize);
+  private async update(zip: Upload, reqId: number): Promise<UpdateResult> {
+    // In pieces, the size was checked at the first piece (upload-assembly.ts).
+    if (Buffer.isBuffer(zip) && zip.length > this.limits.maxMessageSize) throw projectTooLarge(zip.length, this.limits.maxMessageSize);
     return this.supervisor.update(zip, reqId, { updateTimeoutMs: this.limits.updateTimeoutMs, loadTimeoutMs: this.limits.loadTimeoutMs });
   }
 

@@ -36,6 +36,7 @@ import { WorkerPool, type SpawnSettings } from './lifecycle/worker-pool.js';
 import type { Logger } from './logger.js';
 import { ProjectStore } from './storage/project-store.js';
 import type { UnpackLimits } from './storage/unpack.js';
+import type { IncomingUpload, Upload } from './storage/unpack-thread.js';
 import type { WorkerExit } from './worker-process.js';
 
 /** Frames past this size are logged (they explain a late heartbeat). */
@@ -154,8 +155,13 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
     if (this.state !== 'ready') throw new BrokerError('E_WORKER_FAILED', `the worker did not start: ${this.reason}`, { reason: this.reason });
   }
 
+  /** Room for an upload arriving in pieces (unpacked while it arrives); then `update()` it. */
+  receiveUpload(total: number): IncomingUpload {
+    return this.store.receive(total);
+  }
+
   /** Install an upload, verified before it is swapped in (lifecycle/update.ts). */
-  update(zip: Buffer, reqId: number, t: UpdateTimeouts): Promise<UpdateResult> {
+  update(zip: Upload, reqId: number, t: UpdateTimeouts): Promise<UpdateResult> {
     return this.run('update', (signal) =>
       verifyBeforeSwap(
         {

@@ -4,8 +4,8 @@
  * Sent whole, an upload is held twice by Socket.IO while it arrives (the websocket's
  * fragments, then the joined message). In pieces, the server holds one buffer of the
  * declared size, allocated at the first piece, and the piece in flight: one copy plus
- * a bounded buffer. That buffer owns its memory, so the unpack thread is handed it
- * without a copy (storage/unpack-thread.ts). An upload over the limit is refused at its
+ * a bounded buffer. The unpack thread shares that buffer and unpacks the upload while
+ * it arrives (storage/unpack-ahead.ts). An upload over the limit is refused at its
  * first piece, before any of it is sent.
  *
  * One upload is assembled at a time, broker-wide: only the controller may upload, and a
@@ -16,6 +16,7 @@
  */
 import { BrokerError } from '../ipc/errors.js';
 import type { UpdateChunkProgress } from '../ipc/protocol.js';
+import type { IncomingUpload } from './storage/unpack-thread.js';
 
 /** An unfinished upload with no piece for this long is dropped. */
 export const UPLOAD_IDLE_MS = 60_000;
@@ -33,8 +34,7 @@ export interface Piece {
 
 interface InProgress {
   owner: string;
-  buffer: Buffer;
-  received: number;
+  upload: IncomingUpload;
   timer: NodeJS.Timeout;
 }
 
@@ -43,36 +43,39 @@ export class UploadAssembly {
 
   constructor(
     private readonly maxBytes: number,
+    /** Room for an upload of `total` bytes (the project store's, unpacked as it arrives). */
+    private readonly receive: (total: number) => IncomingUpload,
     private readonly idleMs = UPLOAD_IDLE_MS,
   ) {}
 
   /**
-   * Add `piece` from client `owner`: the whole ZIP once it is complete (the assembly is
+   * Add `piece` from client `owner`: the whole upload once it is complete (the assembly is
    * then empty again), else how much has arrived. Throws E_TOO_LARGE or E_INVALID_PAYLOAD.
    */
-  add(owner: string, piece: Piece): Buffer | UpdateChunkProgress {
+  add(owner: string, piece: Piece): IncomingUpload | UpdateChunkProgress {
     if (piece.offset === 0) this.start(owner, piece.total);
     const u = this.current;
     if (u === null || u.owner !== owner) {
       throw new BrokerError('E_INVALID_PAYLOAD', 'offset: no upload of this client is in progress; send its first piece, at offset 0', { field: 'offset', expected: 0 });
     }
-    if (piece.total !== u.buffer.length) {
-      throw new BrokerError('E_INVALID_PAYLOAD', `total: this upload is ${u.buffer.length} bytes, as its first piece said`, { field: 'total', expected: u.buffer.length });
+    const { received, bytes } = u.upload;
+    if (piece.total !== bytes.length) {
+      throw new BrokerError('E_INVALID_PAYLOAD', `total: this upload is ${bytes.length} bytes, as its first piece said`, { field: 'total', expected: bytes.length });
     }
-    if (piece.offset !== u.received) {
-      throw new BrokerError('E_INVALID_PAYLOAD', `offset: the next piece starts at ${u.received}`, { field: 'offset', expected: u.received });
+    if (piece.offset !== received) {
+      throw new BrokerError('E_INVALID_PAYLOAD', `offset: the next piece starts at ${received}`, { field: 'offset', expected: received });
     }
-    if (piece.data.length === 0 || u.received + piece.data.length > u.buffer.length) {
-      throw new BrokerError('E_INVALID_PAYLOAD', `data: a piece of 1 to ${u.buffer.length - u.received} bytes is expected here`, { field: 'data', expected: u.received });
+    if (piece.data.length === 0 || received + piece.data.length > bytes.length) {
+      throw new BrokerError('E_INVALID_PAYLOAD', `data: a piece of 1 to ${bytes.length - received} bytes is expected here`, { field: 'data', expected: received });
     }
-    piece.data.copy(u.buffer, u.received);
-    u.received += piece.data.length;
-    if (u.received < u.buffer.length) {
+    u.upload.append(piece.data);
+    if (u.upload.received < bytes.length) {
       u.timer.refresh();
-      return { received: u.received, total: u.buffer.length };
+      return { received: u.upload.received, total: bytes.length };
     }
-    this.drop();
-    return u.buffer;
+    clearTimeout(u.timer);
+    this.current = null;
+    return u.upload;
   }
 
   /** Forget `owner`'s unfinished upload (it disconnected). */
@@ -82,7 +85,9 @@ export class UploadAssembly {
 
   /** Forget the unfinished upload, if any. */
   drop(): void {
-    if (this.current) clearTimeout(this.current.timer);
+    if (!this.current) return;
+    clearTimeout(this.current.timer);
+    this.current.upload.abandon();
     this.current = null;
   }
 
@@ -91,7 +96,6 @@ export class UploadAssembly {
     if (total > this.maxBytes) throw projectTooLarge(total, this.maxBytes);
     const timer = setTimeout(() => this.drop(), this.idleMs);
     timer.unref();
-    // Its own ArrayBuffer (never the pool's): the unpack thread is handed it, not a copy. Every byte is written before use.
-    this.current = { owner, buffer: Buffer.allocUnsafeSlow(total), received: 0, timer };
+    this.current = { owner, upload: this.receive(total), timer };
   }
 }

@@ -19,6 +19,7 @@ import type { RpcRouter } from '../../ipc/rpc-router.js';
 import type { Logger } from '../logger.js';
 import { crashPoint } from '../storage/crash-points.js';
 import type { ProjectStore, StagedRelease } from '../storage/project-store.js';
+import type { Upload } from '../storage/unpack-thread.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 export interface UpdateTimeouts {
@@ -41,7 +42,7 @@ export interface UpdateContext {
   discard(w: WorkerHandle): void;
 }
 
-export async function verifyBeforeSwap(ctx: UpdateContext, zip: Buffer, reqId: number, t: UpdateTimeouts, signal: AbortSignal): Promise<UpdateResult> {
+export async function verifyBeforeSwap(ctx: UpdateContext, zip: Upload, reqId: number, t: UpdateTimeouts, signal: AbortSignal): Promise<UpdateResult> {
   const log = ctx.log.child({ reqId });
   const staged = await abortable(ctx.store.stage(zip, reqId, t.updateTimeoutMs), signal);
   log.info({ type: staged.type, entry: staged.entry, files: staged.files, bytes: staged.bytes }, 'update staged');

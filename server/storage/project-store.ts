@@ -7,7 +7,8 @@
  *   .releases/<id>/             unpacked projects: current, .previous, and one staged upload
  *   .staging/<id>/              uploads being unpacked and checked
  *
- * An upload is unpacked into .staging (off the event loop, see unpack-thread.ts), checked,
+ * An upload is unpacked into .staging (off the event loop, see unpack-thread.ts; one in
+ * pieces while it arrives, see unpack-ahead.ts), checked,
  * and moved into .releases as a *staged release*. A worker loads it there; only once it
  * has answered does `activate()` rename a new symlink over `current` (atomic on POSIX).
  * A bad upload is `discard()`ed: current and .previous were never touched. Every step
@@ -24,7 +25,7 @@ import { ENTRY_MODULES, type UpdateResult } from '../../ipc/protocol.js';
 import { type ProjectInfo } from '../../ipc/worker-protocol.js';
 import { crashPoint } from './crash-points.js';
 import type { UnpackLimits } from './unpack.js';
-import { UnpackThread } from './unpack-thread.js';
+import { IncomingUpload, UnpackThread, type Upload } from './unpack-thread.js';
 
 /** Folders archivers add that never hold a project (macOS resource forks). */
 const ARCHIVER_NOISE = new Set(['__MACOSX', '.DS_Store']);
@@ -105,12 +106,17 @@ export class ProjectStore {
     return { dir, ...found };
   }
 
+  /** Room for an upload of `total` bytes arriving in pieces: it is unpacked into .staging while it arrives, then `stage()`d. */
+  receive(total: number): IncomingUpload {
+    return this.unpacker.open(total, join(this.staging, this.uniqueName('upload')), this.limits);
+  }
+
   /** Unpack and check an uploaded ZIP into a staged release (not current); unpacking may take `timeoutMs`. */
-  async stage(zip: Buffer, id: number, timeoutMs: number): Promise<StagedRelease> {
-    const stage = join(this.staging, this.uniqueName(String(id)));
+  async stage(upload: Upload, id: number, timeoutMs: number): Promise<StagedRelease> {
+    const stage = upload instanceof IncomingUpload ? upload.target : join(this.staging, this.uniqueName(String(id)));
     await diskFull(mkdir(stage, { recursive: true }));
     try {
-      const { files, bytes } = await this.unpacker.unpack(zip, stage, this.limits, timeoutMs);
+      const { files, bytes } = await this.unpacker.unpack(upload, stage, this.limits, timeoutMs);
       crashPoint('unpacked');
       if (files === 0) throw new BrokerError('E_NO_ENTRY', 'the ZIP holds no files', { found: [] });
       const projectDir = await this.projectRoot(stage);

@@ -15,13 +15,15 @@ import type { UnpackLimits, UnpackResult } from './unpack.js';
 /** The thread's heap: room for the archive, adm-zip's entry table and inflate buffers. */
 export const UNPACK_HEAP_MB = 512;
 
-/** What the thread is asked (unpack-worker.ts). */
-export interface UnpackJob {
-  id: number;
-  zip: Uint8Array;
-  target: string;
-  limits: UnpackLimits;
-}
+/**
+ * What the thread is told (unpack-worker.ts). `unpack` is answered; for an upload that
+ * was `open`ed (arriving in pieces, unpacked ahead as `arrived` says), it finishes that.
+ */
+export type UnpackJob =
+  | { type: 'unpack'; id: number; zip: Uint8Array; target: string; limits: UnpackLimits; opened: boolean }
+  | { type: 'open'; id: number; zip: Uint8Array; target: string; limits: UnpackLimits }
+  | { type: 'arrived'; id: number; received: number }
+  | { type: 'abandon'; id: number };
 /** What the thread posts back. */
 export type UnpackReply = { id: number; ok: true; result: UnpackResult } | { id: number; ok: false; message: string; error: WireError };
 
@@ -34,14 +36,17 @@ export class UnpackThread {
   constructor(private readonly heapMb = UNPACK_HEAP_MB) {}
 
   /**
-   * Unpack `zip` into the empty folder `target`; bounded by `timeoutMs`. One job at a time (the supervisor's queue runs updates one by one).
+   * Unpack `upload` into the empty folder `target` (an IncomingUpload: finish unpacking it
+   * into its own); bounded by `timeoutMs`. One job at a time (the supervisor's queue runs updates one by one).
    * A `zip` that owns its memory (an upload as Socket.IO or base64 decoding hands it over) is
    * moved to the thread, not copied: a 50 MB upload cost a second 50 MB and ~60 ms of
    * copying. Such a `zip` is empty afterwards: nothing may read it again.
    */
-  unpack(zip: Buffer, target: string, limits: UnpackLimits, timeoutMs: number): Promise<UnpackResult> {
+  unpack(upload: Upload, target: string, limits: UnpackLimits, timeoutMs: number): Promise<UnpackResult> {
     const thread = (this.thread ??= this.start());
-    const id = this.nextId++;
+    const incoming = upload instanceof IncomingUpload ? upload : null;
+    const zip = incoming?.bytes ?? (upload as Buffer);
+    const id = incoming?.id ?? this.nextId++;
     return new Promise<UnpackResult>((resolve, reject) => {
       const done = (fn: () => void, broken: boolean): void => {
         clearTimeout(timer);
@@ -70,8 +75,15 @@ export class UnpackThread {
       );
       thread.on('message', onMessage).once('error', onError).once('exit', onExit);
       thread.ref(); // while it works, it is the reason to live
-      thread.postMessage({ id, zip, target, limits } satisfies UnpackJob, ownsItsMemory(zip) ? [zip.buffer] : []);
+      thread.postMessage({ type: 'unpack', id, zip, target, limits, opened: incoming !== null } satisfies UnpackJob, ownsItsMemory(zip) ? [zip.buffer] : []);
     }).finally(() => this.thread?.unref());
+  }
+
+  /** Room for an upload of `total` bytes arriving in pieces, unpacked into `target` while it arrives; `unpack()` it once complete. */
+  open(total: number, target: string, limits: UnpackLimits): IncomingUpload {
+    const upload = new IncomingUpload(this.nextId++, target, total, (m) => this.thread?.postMessage(m));
+    (this.thread ??= this.start()).postMessage({ type: 'open', id: upload.id, zip: upload.bytes, target, limits } satisfies UnpackJob);
+    return upload;
   }
 
   /** Stop the thread (the broker is stopping). */
@@ -93,6 +105,43 @@ export class UnpackThread {
     void thread.terminate();
   }
 }
+
+/** An upload arriving in pieces: the thread reads its bytes as they come (the same memory, shared) and unpacks them ahead (unpack-ahead.ts). */
+export class IncomingUpload {
+  /** Where the pieces go, in order. */
+  readonly bytes: Buffer;
+  private length = 0;
+
+  constructor(
+    readonly id: number,
+    /** The folder it is unpacked into. */
+    readonly target: string,
+    total: number,
+    private readonly post: (m: UnpackJob) => void,
+  ) {
+    this.bytes = Buffer.from(new SharedArrayBuffer(total));
+  }
+
+  /** Bytes that have arrived. */
+  get received(): number {
+    return this.length;
+  }
+
+  /** Add the next piece (it must fit). */
+  append(data: Buffer): void {
+    data.copy(this.bytes, this.length);
+    this.length += data.length;
+    this.post({ type: 'arrived', id: this.id, received: this.length });
+  }
+
+  /** It will not be unpacked (dropped, or its update refused before unpacking): the thread stops and removes what it wrote. A no-op once unpacked. */
+  abandon(): void {
+    this.post({ type: 'abandon', id: this.id });
+  }
+}
+
+/** A whole upload, or one that arrived in pieces. */
+export type Upload = Buffer | IncomingUpload;
 
 /** `buf` is the whole of its ArrayBuffer, so moving that takes nothing else along (Node's pool for small buffers is never whole: 8 KB, buffers under 4 KB). */
 function ownsItsMemory(buf: Buffer): buf is Buffer<ArrayBuffer> {

@@ -1,16 +1,56 @@
-/** The unpack thread's body (see unpack-thread.ts): each job unpacked, then its result or its coded error posted back. */
+/**
+ * The unpack thread's body (see unpack-thread.ts): a whole upload unpacked, or one
+ * arriving in pieces unpacked ahead and then finished; then its result or its coded
+ * error posted back.
+ */
+import { mkdir, rm } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { BrokerError } from '../../ipc/errors.js';
-import { unpackZip } from './unpack.js';
+import { unpackZip, type UnpackResult } from './unpack.js';
+import { UnpackAhead } from './unpack-ahead.js';
 import type { UnpackJob, UnpackReply } from './unpack-thread.js';
 
+/** Uploads being unpacked ahead, by id. */
+const ahead = new Map<number, { job: UnpackAhead; target: string }>();
+
+const bufferOf = (zip: Uint8Array): Buffer => Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength);
+
 parentPort!.on('message', (job: UnpackJob) => {
-  const zip = Buffer.from(job.zip.buffer, job.zip.byteOffset, job.zip.byteLength);
-  unpackZip(zip, job.target, job.limits).then(
-    (result) => parentPort!.postMessage({ id: job.id, ok: true, result } satisfies UnpackReply),
-    (err: unknown) => {
-      const wire = BrokerError.from(err).toWire();
-      parentPort!.postMessage({ id: job.id, ok: false, message: wire.message, error: wire.data } satisfies UnpackReply);
-    },
-  );
+  switch (job.type) {
+    case 'open':
+      ahead.set(job.id, { job: new UnpackAhead(bufferOf(job.zip), job.target, job.limits), target: job.target });
+      return;
+    case 'arrived':
+      ahead.get(job.id)?.job.arrived(job.received);
+      return;
+    case 'abandon': {
+      const a = ahead.get(job.id);
+      ahead.delete(job.id);
+      void a?.job
+        .abandon()
+        .then(() => rm(a.target, { recursive: true, force: true }))
+        .catch(() => {}); // what is left, the next start's cleanup of .staging removes
+      return;
+    }
+    case 'unpack':
+      unpack(job).then(
+        (result) => parentPort!.postMessage({ id: job.id, ok: true, result } satisfies UnpackReply),
+        (err: unknown) => {
+          const wire = BrokerError.from(err).toWire();
+          parentPort!.postMessage({ id: job.id, ok: false, message: wire.message, error: wire.data } satisfies UnpackReply);
+        },
+      );
+  }
 });
+
+async function unpack(job: Extract<UnpackJob, { type: 'unpack' }>): Promise<UnpackResult> {
+  const a = ahead.get(job.id);
+  ahead.delete(job.id);
+  if (a) return a.job.finish();
+  if (job.opened) {
+    // Opened in a thread that has since been replaced: what it wrote ahead goes, and the upload is unpacked whole.
+    await rm(job.target, { recursive: true, force: true });
+    await mkdir(job.target, { recursive: true });
+  }
+  return unpackZip(bufferOf(job.zip), job.target, job.limits);
+}

@@ -14,15 +14,20 @@
  *
  * A ZIP bomb therefore costs CPU for at most `maxUnpackedBytes` of inflating (a
  * lying one, its declared size), a few hundred KB of memory and no disk at all.
+ *
+ * An upload in pieces is also unpacked while it arrives (unpack-ahead.ts); the entries
+ * written that way are then checked against this plan like any other, and are the
+ * only ones step 3 skips.
  */
 import AdmZip from 'adm-zip';
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { BrokerError } from '../../ipc/errors.js';
+import { crc32, FLAG_DESCRIPTOR, FLAG_ENCRYPTED, LOCAL_HEADER_BYTES, METHOD_DEFLATED, METHOD_STORED, ZIP64_MARK } from './zip-format.js';
 
 export interface UnpackLimits {
   /** Bytes all entries may inflate to, together. */
@@ -39,21 +44,14 @@ const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
-const METHOD_STORED = 0;
-const METHOD_DEFLATED = 8;
-const FLAG_ENCRYPTED = 0x1;
-/** Sizes and CRC follow the data (a data descriptor): the local header may hold zeros instead. */
-const FLAG_DESCRIPTOR = 0x8;
-/** A 32-bit size field saying "see the ZIP64 extra field". */
-const ZIP64_MARK = 0xffffffff;
-/** Local file header: signature, then these fields (APPNOTE 4.3.7). */
-const LOCAL_HEADER_BYTES = 30;
 /** Longest path component Linux accepts, in bytes. */
 const NAME_MAX = 255;
 /** Longest entry name accepted, in bytes (well under PATH_MAX with the storage prefix). */
 const PATH_MAX = 1024;
 /** Inflate output chunk: large chunks make inflating a bomb's zeros ~3x faster than 16 KB. */
-const INFLATE_CHUNK = 256 * 1024;
+export const INFLATE_CHUNK = 256 * 1024;
+/** A file's mode unless the ZIP marks it executable. */
+export const FILE_MODE = 0o644;
 
 /** Why an entry name is unsafe, or null when it is fine. */
 export function unsafeReason(name: string): string | null {
@@ -70,14 +68,14 @@ export function unsafeReason(name: string): string | null {
 }
 
 /** The path an entry names, without "." and empty segments ("./a//b" is "a/b"). */
-function normalize(name: string): string {
+export function normalize(name: string): string {
   return name
     .split('/')
     .filter((part) => part !== '' && part !== '.')
     .join('/');
 }
 
-interface PlannedEntry {
+export interface PlannedEntry {
   entry: AdmZip.IZipEntry;
   /** Normalized relative path; never empty for a file. */
   path: string;
@@ -87,16 +85,36 @@ interface PlannedEntry {
 }
 
 /** Unpack `zip` into the empty folder `target`. Nothing is written unless the whole archive passes. */
-export async function unpackZip(zip: Buffer, target: string, limits: UnpackLimits): Promise<UnpackResult> {
-  const plan = planEntries(zip, limits);
-  for (const { entry, dir } of plan) {
+export function unpackZip(zip: Buffer, target: string, limits: UnpackLimits): Promise<UnpackResult> {
+  return unpackPlanned(planEntries(zip, limits), target);
+}
+
+/**
+ * Verify, then write, the entries of `plan` into `target`, except those in `writtenAhead`:
+ * files already written there from the same bytes, their sizes and CRCs found to be the
+ * ones the central directory declares (unpack-ahead.ts). Those only get their mode.
+ */
+export async function unpackPlanned(plan: PlannedEntry[], target: string, writtenAhead: ReadonlySet<PlannedEntry> = new Set()): Promise<UnpackResult> {
+  const root = resolve(target);
+  const rest = plan.filter((p) => !writtenAhead.has(p));
+  for (const { entry, dir } of rest) {
     if (!dir) await verifyEntry(entry);
   }
-  return writeEntries(plan, resolve(target));
+  const written = await writeEntries(rest, root);
+  for (const { entry, path, mode } of writtenAhead) {
+    try {
+      if (mode !== FILE_MODE) await chmod(resolve(root, path), mode);
+    } catch (err) {
+      throw writeError(err, entry.entryName, root);
+    }
+    written.files++;
+    written.bytes += entry.header.size;
+  }
+  return written;
 }
 
 /** Open the archive and check every entry's header. Throws the first problem; writes nothing. */
-function planEntries(zip: Buffer, limits: UnpackLimits): PlannedEntry[] {
+export function planEntries(zip: Buffer, limits: UnpackLimits): PlannedEntry[] {
   let archive: AdmZip;
   let entries: AdmZip.IZipEntry[];
   try {
@@ -147,7 +165,7 @@ function planEntries(zip: Buffer, limits: UnpackLimits): PlannedEntry[] {
     const parts = path.split('/');
     for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
     const executable = ((entry.header.attr >>> 16) & 0o111) !== 0;
-    plan.push({ entry, path, dir, mode: dir || executable ? 0o755 : 0o644 });
+    plan.push({ entry, path, dir, mode: dir || executable ? 0o755 : FILE_MODE });
   }
   for (const path of files) {
     if (dirs.has(path)) throw new BrokerError('E_INVALID_ZIP', `${quote(path)} is both a file and a folder in the ZIP`, { entry: path });
@@ -195,20 +213,15 @@ function checkLocalHeader(zip: Buffer, entry: AdmZip.IZipEntry): void {
  * inflating than its declared size (it is stopped there).
  */
 async function verifyEntry(entry: AdmZip.IZipEntry): Promise<void> {
-  let crc = 0;
-  const sink = new Writable({
-    highWaterMark: INFLATE_CHUNK,
-    write(chunk: Buffer, _enc, done) {
-      crc = crc32(chunk, crc);
-      done();
-    },
-  });
-  const declared = entry.header.size;
-  const size = await inflateEntry(entry, sink);
-  if (size !== declared) throw sizeMismatch(entry.entryName, declared, size);
-  if (crc !== entry.header.crc) {
-    throw new BrokerError('E_INVALID_ZIP', `entry ${quote(entry.entryName)} is corrupt: CRC-32 mismatch`, { entry: entry.entryName });
-  }
+  const discard = new Writable({ highWaterMark: INFLATE_CHUNK, write: (_chunk, _enc, done) => done() });
+  const { size, crc } = await inflateData(compressedData(entry), entry, discard, true);
+  checkInflated(entry.entryName, entry.header, size, crc);
+}
+
+/** An entry inflated to `size` bytes with `crc` is the one the headers declare (`expected`), or this throws. */
+export function checkInflated(name: string, expected: { size: number; crc: number }, size: number, crc: number): void {
+  if (size !== expected.size) throw sizeMismatch(name, expected.size, size);
+  if (crc !== expected.crc) throw new BrokerError('E_INVALID_ZIP', `entry ${quote(name)} is corrupt: CRC-32 mismatch`, { entry: name });
 }
 
 async function writeEntries(plan: PlannedEntry[], root: string): Promise<UnpackResult> {
@@ -225,7 +238,7 @@ async function writeEntries(plan: PlannedEntry[], root: string): Promise<UnpackR
       }
       await mkdir(dirname(path), { recursive: true, mode: 0o755 });
       // 'wx': never open something that already exists (nor follow a link to it).
-      bytes += await inflateEntry(entry, createWriteStream(path, { flags: 'wx', mode }));
+      bytes += (await inflateData(compressedData(entry), entry, createWriteStream(path, { flags: 'wx', mode }))).size;
       files++;
     } catch (err) {
       throw writeError(err, entry.entryName, root);
@@ -234,28 +247,38 @@ async function writeEntries(plan: PlannedEntry[], root: string): Promise<UnpackR
   return { files, bytes };
 }
 
-/**
- * Stream one entry's data, inflated, into `sink`, failing as soon as it passes its
- * declared size (E_UNSAFE_ZIP). Resolves with the bytes it produced.
- */
-async function inflateEntry(entry: AdmZip.IZipEntry, sink: Writable): Promise<number> {
-  const declared = entry.header.size;
-  let compressed: Buffer;
+/** An entry's data as stored, its local header parsed on the way. */
+function compressedData(entry: AdmZip.IZipEntry): Readable {
   try {
-    compressed = entry.getCompressedData();
+    return Readable.from([entry.getCompressedData()], { objectMode: false });
   } catch (err) {
     throw new BrokerError('E_INVALID_ZIP', `entry ${quote(entry.entryName)} is corrupt: ${cleanMessage(err)}`, { entry: entry.entryName });
   }
-  let produced = 0;
+}
+
+/**
+ * Stream an entry's data (`source`, stored or deflated as `entry.header.method` says),
+ * inflated, into `sink`, failing as soon as it passes the declared size (E_UNSAFE_ZIP).
+ * Resolves with the bytes it produced and, when asked, their CRC-32.
+ */
+export async function inflateData(
+  source: Readable,
+  entry: { entryName: string; header: { method: number; size: number } },
+  sink: Writable,
+  withCrc = false,
+): Promise<{ size: number; crc: number }> {
+  const declared = entry.header.size;
+  let size = 0;
+  let crc = 0;
   const counter = new Transform({
     highWaterMark: INFLATE_CHUNK,
     transform(chunk: Buffer, _enc, done) {
-      produced += chunk.length;
-      if (produced > declared) done(sizeMismatch(entry.entryName, declared, produced, true));
-      else done(null, chunk);
+      size += chunk.length;
+      if (size > declared) return done(sizeMismatch(entry.entryName, declared, size, true));
+      if (withCrc) crc = crc32(chunk, crc);
+      done(null, chunk);
     },
   });
-  const source = Readable.from([compressed], { objectMode: false });
   try {
     if (entry.header.method === METHOD_DEFLATED) {
       await pipeline(source, zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK }), counter, sink);
@@ -266,27 +289,7 @@ async function inflateEntry(entry: AdmZip.IZipEntry, sink: Writable): Promise<nu
     if (err instanceof BrokerError || diskFull(err)) throw err;
     throw new BrokerError('E_INVALID_ZIP', `entry ${quote(entry.entryName)} is corrupt: ${cleanMessage(err)}`, { entry: entry.entryName });
   }
-  return produced;
-}
-
-/** zlib's native CRC-32 (Node >= 20.15), else a table-driven one. */
-const crc32: (data: Buffer, value: number) => number =
-  typeof (zlib as { crc32?: unknown }).crc32 === 'function'
-    ? (zlib as unknown as { crc32: (d: Buffer, v: number) => number }).crc32
-    : tableCrc32();
-
-function tableCrc32(): (data: Buffer, value: number) => number {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return (data, value) => {
-    let c = ~value >>> 0;
-    for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-    return ~c >>> 0;
-  };
+  return { size, crc };
 }
 
 function unsafe(entry: string, reason: string): BrokerError {

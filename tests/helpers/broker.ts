@@ -131,7 +131,7 @@ export function connectClient(url: string, auth: { token?: string; clientId?: st
 }
 
 /** Emit a command and wait for its ack. */
-export function call<T = unknown>(socket: Client, event: 'update' | 'start' | 'process', payload: unknown, timeoutMs = 25_000): Promise<Ack<T>> {
+export function call<T = unknown>(socket: Client, event: 'update' | 'update_chunk' | 'start' | 'process', payload: unknown, timeoutMs = 25_000): Promise<Ack<T>> {
   return (socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<T>> }).emitWithAck(event, payload);
 }
 

@@ -4,6 +4,7 @@
  * working, an update that cannot be unpacked answers E_DISK_FULL and the previous
  * project stays. Real ENOSPC: a log file that is a link to /dev/full, and storage
  * and logs on a small tmpfs filled to the brim (tests run as root here and in CI).
+ * An upload in pieces, unpacked while it arrives, meets the full disk the same way.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, rmSync, symlinkSync, writeSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, callMethod, readLog, startTestBroker, tempDir, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
 import { zipFiles } from '../helpers/zip.js';
 import { get } from '../observability/helpers.js';
-import { installProbe } from '../zip-safety/support.js';
+import { inPieces, installProbe } from '../zip-safety/support.js';
 
 interface Health {
   status: string;
@@ -109,6 +110,11 @@ describe('storage and logs on a full disk (a 16 MiB tmpfs)', () => {
     expect(r.data, JSON.stringify(r)).toMatchObject({ code: 'E_DISK_FULL', path: expect.stringContaining(join(mnt, 'projects', '.staging')) });
     expect((await callMethod(c, 'probe', 'version')).data).toBe('v1');
     expect(((await call(c, 'start', {})).data as { objects: Record<string, string[]> }).objects.probe).toEqual(expect.arrayContaining(['version', 'add']));
+    expect(readdirSync(join(mnt, 'projects', '.staging'))).toEqual([]);
+    // In pieces (unpacked while it arrives, until the disk is full): the same answer, and nothing left behind.
+    const pieces = await inPieces(c, project);
+    expect(pieces.data, JSON.stringify(pieces)).toMatchObject({ code: 'E_DISK_FULL', path: expect.stringContaining(join(mnt, 'projects', '.staging')) });
+    expect((await callMethod(c, 'probe', 'version')).data).toBe('v1');
     expect(readdirSync(join(mnt, 'projects', '.staging'))).toEqual([]);
     const health = await healthUntil((h) => h.logs.error === 'ENOSPC', '/health to say the log disk is full');
     expect(health).toMatchObject({ status: 'degraded', logs: { writing: false } });

@@ -5,6 +5,7 @@ import { expect } from 'vitest';
 import { call, callMethod, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
 import { zipFiles } from '../helpers/zip.js';
 import type { Ack } from '../../dist/ipc/protocol.js';
+import { sendInPieces } from '../../dist/ipc/upload-pieces.js';
 
 type WorkerOverrides = NonNullable<Parameters<typeof startTestBroker>[0]>['worker'];
 
@@ -36,17 +37,42 @@ export type ErrorData = { code: string; [k: string]: unknown };
 /**
  * Upload `zip` (a Buffer, or base64 text as sent), expect it refused with `code`,
  * then prove the aftermath: the refusal is in the log, the previous project
- * (`version`) still answers, and the broker takes the next command.
+ * (`version`) still answers, and the broker takes the next command. A Buffer is sent
+ * twice: whole (`update`), then in small pieces (`update_chunk`, unpacked while it
+ * arrives), and both must be refused alike, with the same details.
  */
 export async function expectRefused(t: TestBroker, c: Client, zip: Buffer | string, code: string, version: string, ackTimeoutMs?: number): Promise<Ack<ErrorData>> {
+  const whole = await refused(t, c, code, version, () => call(c, 'update', { data: zip }, ackTimeoutMs));
+  if (Buffer.isBuffer(zip) && zip.length > 0 && zip.length <= t.config.websocket.max_message_size) {
+    const pieces = await refused(t, c, code, version, () => inPieces(c, zip, ackTimeoutMs));
+    expect(pieces.data, 'the same refusal in pieces as whole').toEqual(whole.data);
+  }
+  return whole;
+}
+
+async function refused(t: TestBroker, c: Client, code: string, version: string, send: () => Promise<Ack>): Promise<Ack<ErrorData>> {
   const before = updateErrors(t, code);
-  const r = (await call(c, 'update', { data: zip }, ackTimeoutMs)) as Ack<ErrorData>;
+  const r = (await send()) as Ack<ErrorData>;
   expect(r.status, JSON.stringify(r)).toBe('error');
   expect((r.data as ErrorData).code, r.message).toBe(code);
   await waitFor(() => updateErrors(t, code) > before, 5000, `a log line for the refused update (${code})`);
   expect((await callMethod(c, 'probe', 'version')).data).toBe(version);
   expect((await callMethod(c, 'probe', 'add', [2, 3])).data).toBe(5);
   return r;
+}
+
+/** Send `zip` in pieces of 4 KB (so the broker unpacks it ahead across many); the answer to the last piece, or the first refusal. */
+export async function inPieces(c: Client, zip: Buffer, ackTimeoutMs?: number): Promise<Ack> {
+  try {
+    return await sendInPieces(zip, async (piece) => {
+      const ack = await call(c, 'update_chunk', piece, ackTimeoutMs);
+      if (ack.status !== 'success') throw ack;
+      return ack;
+    }, { pieceBytes: 4096 });
+  } catch (err) {
+    if ((err as Ack).status === 'error') return err as Ack;
+    throw err;
+  }
 }
 
 /** Update commands the log records as refused with `code`. */

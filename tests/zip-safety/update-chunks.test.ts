@@ -6,7 +6,9 @@
  * leaves the previous project serving. The SDK sends in pieces, and falls back to one
  * `update` for a broker that does not know them (a real Socket.IO server on port 0).
  */
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import AdmZip from 'adm-zip';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
@@ -14,8 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RobotClient } from '../../dist/client/index.js';
 import type { Ack, UpdateChunkPayload } from '../../dist/ipc/protocol.js';
 import { sendInPieces } from '../../dist/ipc/upload-pieces.js';
+import { IncomingUpload, UnpackThread } from '../../dist/server/storage/unpack-thread.js';
 import { UploadAssembly } from '../../dist/server/upload-assembly.js';
-import { callMethod, connectClient, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
+import { callMethod, connectClient, startTestBroker, tempDir, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
 import { installProbe, probeProject, updateErrors, type ErrorData } from './support.js';
 
 const MAX_MESSAGE = 256 * 1024;
@@ -205,18 +208,27 @@ describe('the SDK and a broker from before pieces', () => {
 });
 
 describe('UploadAssembly', () => {
-  it('hands over a buffer that owns its memory (moved, not copied, to the unpack thread)', () => {
-    const a = new UploadAssembly(1000);
+  const limits = { maxUnpackedBytes: 1 << 20, maxEntries: 100 };
+  let thread: UnpackThread;
+  beforeAll(() => {
+    thread = new UnpackThread();
+  });
+  afterAll(async () => {
+    await thread.close();
+  });
+
+  it('puts the pieces into memory the unpack thread shares (no copy to hand over)', () => {
+    const a = new UploadAssembly(1000, (total) => thread.open(total, join(tempDir('rc-assembly-'), 'upload'), limits));
     expect(a.add('x', { offset: 0, total: 6, data: Buffer.from('abc') })).toEqual({ received: 3, total: 6 });
-    const zip = a.add('x', { offset: 3, total: 6, data: Buffer.from('def') }) as Buffer;
-    expect(zip.toString()).toBe('abcdef');
-    expect(zip.byteOffset).toBe(0);
-    expect(zip.buffer.byteLength).toBe(6);
-    a.drop();
+    const upload = a.add('x', { offset: 3, total: 6, data: Buffer.from('def') }) as IncomingUpload;
+    expect(upload).toBeInstanceOf(IncomingUpload);
+    expect(upload.bytes.toString()).toBe('abcdef');
+    expect(upload.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+    upload.abandon();
   });
 
   it('drops an unfinished upload after its idle time', async () => {
-    const a = new UploadAssembly(1000, 50);
+    const a = new UploadAssembly(1000, (total) => thread.open(total, join(tempDir('rc-assembly-'), 'upload'), limits), 50);
     a.add('x', { offset: 0, total: 6, data: Buffer.from('abc') });
     // A wrong total is refused as such while the upload is kept; once dropped, as "start at offset 0".
     const refusedFor = (): unknown => {
@@ -229,5 +241,14 @@ describe('UploadAssembly', () => {
     };
     expect(refusedFor()).toBe('total');
     await waitFor(() => refusedFor() === 'offset', 10_000, 'the upload to be dropped');
+  });
+
+  it('the thread removes what it unpacked of a dropped upload', async () => {
+    const target = join(tempDir('rc-assembly-'), 'upload');
+    const a = new UploadAssembly(1000, (total) => thread.open(total, target, limits));
+    a.add('x', { offset: 0, total: 6, data: Buffer.from('abc') });
+    await waitFor(() => existsSync(target), 10_000, 'the thread to make the upload its folder');
+    a.dropFor('x');
+    await waitFor(() => !existsSync(target), 10_000, "the dropped upload's folder to be removed");
   });
 });

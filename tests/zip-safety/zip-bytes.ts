@@ -22,6 +22,8 @@ export interface RawEntry {
   local?: { size?: number; compressedSize?: number; crc?: number; method?: number; flags?: number; name?: string };
   /** Set flag bit 3, put zeros in the local header's CRC and sizes and a data descriptor after the data (streaming archivers do). */
   descriptor?: boolean;
+  /** Only a local header and data: the central directory does not list it (a reader of local headers sees a file the archive does not have). */
+  hidden?: boolean;
 }
 
 interface Built {
@@ -63,6 +65,9 @@ export function buildZip(entries: RawEntry[], options: { declaredEntries?: numbe
       descriptor.writeUInt32LE(b.size, 12);
     }
     locals.push(local, localName, b.compressed, descriptor);
+    const at = offset;
+    offset += 30 + localName.length + b.compressed.length + descriptor.length;
+    if (e.hidden) continue;
 
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
@@ -76,13 +81,12 @@ export function buildZip(entries: RawEntry[], options: { declaredEntries?: numbe
     central.writeUInt32LE(b.size, 24);
     central.writeUInt16LE(b.name.length, 28);
     central.writeUInt32LE(b.attr, 38);
-    central.writeUInt32LE(offset, 42);
+    central.writeUInt32LE(at, 42);
     centrals.push(central, b.name);
-    offset += 30 + localName.length + b.compressed.length + descriptor.length;
   }
   const cd = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
-  const count = Math.min(options.declaredEntries ?? entries.length, 0xffff);
+  const count = Math.min(options.declaredEntries ?? entries.filter((e) => !e.hidden).length, 0xffff);
   end.writeUInt32LE(0x06054b50, 0);
   end.writeUInt16LE(count, 8);
   end.writeUInt16LE(count, 10);

@@ -1,0 +1,123 @@
+/**
+ * Unpacking while an upload arrives (server/storage/unpack-ahead.ts): files are written
+ * from the local headers as their bytes come, and kept only where the central directory
+ * agrees. Its outcome must always be the one unpacking the whole archive at once gives:
+ * the same files and modes, or the same error code and details (here for the odd
+ * archives by name; unpack-ahead.fuzz.test.ts for random ones).
+ */
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnpackAhead } from '../../dist/server/storage/unpack-ahead.js';
+import { UnpackThread } from '../../dist/server/storage/unpack-thread.js';
+import { unpackZip, type UnpackLimits } from '../../dist/server/storage/unpack.js';
+import { tempDir, waitFor } from '../helpers/broker.js';
+import { LIMITS, outcome, tree, unpackAhead } from './ahead-support.js';
+import { buildZip, type RawEntry } from './zip-bytes.js';
+
+const MAIN: RawEntry = { name: 'main.js', data: 'exports.robot = { hi: () => "hi" };\n' };
+const MAIN_BYTES = Buffer.byteLength(MAIN.data as string);
+const BIG = Buffer.alloc(300_000, 'robot data, compressible. ');
+
+describe('unpacking ahead', () => {
+  let thread: UnpackThread;
+  beforeAll(() => {
+    thread = new UnpackThread();
+  });
+  afterAll(async () => {
+    await thread.close();
+  });
+
+  it('writes the files while the upload arrives; the central directory then only confirms them', async () => {
+    const big = Buffer.from(Array.from({ length: 2_000_000 }, (_, i) => (i * 7919) % 251));
+    const zip = buildZip([MAIN, { name: 'lib/tool.sh', data: '#!/bin/sh\n', unixMode: 0o100755 }, { name: 'data/big.bin', data: big, method: 0 }, { name: 'data/text.txt', data: BIG }]);
+    const centralAt = zip.readUInt32LE(zip.length - 6);
+    const target = join(tempDir('rc-ahead-'), 'upload');
+    const upload = thread.open(zip.length, target, LIMITS);
+    for (let at = 0; at < centralAt; at += 65_536) upload.append(zip.subarray(at, Math.min(centralAt, at + 65_536)));
+    // Everything but the central directory has arrived: every file is already there, whole.
+    await waitFor(() => existsSync(join(target, 'data/text.txt')) && statSync(join(target, 'data/text.txt')).size === BIG.length, 20_000, 'the files to be written ahead');
+    expect(readFileSync(join(target, 'data/big.bin')).equals(big)).toBe(true);
+    // Something no plan accounts for, put there by this test: finishing keeps the folder (it does not unpack again), so it stays.
+    writeFileSync(join(target, 'marker'), 'kept');
+    upload.append(zip.subarray(centralAt));
+    const result = await thread.unpack(upload, target, LIMITS, 60_000);
+    expect(result).toEqual({ files: 4, bytes: MAIN_BYTES + 10 + big.length + BIG.length });
+    expect(readFileSync(join(target, 'marker'), 'utf8')).toBe('kept');
+    const { marker: _marker, ...files } = tree(target);
+    const whole = (await outcome((t) => unpackZip(zip, t, LIMITS))) as { files: Record<string, string> };
+    expect(files).toEqual(whole.files);
+    expect(files['lib/tool.sh']).toMatch(/^755 /);
+  });
+
+  it('a file the central directory does not list is written ahead, then thrown away with everything else: the archive is unpacked again', async () => {
+    const zip = buildZip([{ name: 'hidden.js', data: 'evil', hidden: true }, MAIN, { name: 'lib/a.txt', data: 'a' }]);
+    const target = join(tempDir('rc-ahead-'), 'upload');
+    mkdirSync(target);
+    const shared = Buffer.from(new SharedArrayBuffer(zip.length));
+    const ahead = new UnpackAhead(shared, target, LIMITS);
+    const centralAt = zip.readUInt32LE(zip.length - 6);
+    zip.copy(shared, 0, 0, centralAt);
+    ahead.arrived(centralAt);
+    await waitFor(() => existsSync(join(target, 'lib/a.txt')) && existsSync(join(target, 'hidden.js')), 20_000, 'the files to be written ahead');
+    writeFileSync(join(target, 'marker'), 'gone after a fresh unpack');
+    zip.copy(shared, centralAt, centralAt);
+    expect(await ahead.finish()).toEqual({ files: 2, bytes: MAIN_BYTES + 1 });
+    expect(tree(target)).toEqual({ 'main.js': expect.stringMatching(/^644 /), lib: 'dir', 'lib/a.txt': expect.stringMatching(/^644 /) });
+  });
+
+  it('a file it could not write (here: one already there) stops the writing ahead; the folder is unpacked again from the start', async () => {
+    const zip = buildZip([{ name: 'lib/a.txt', data: 'a' }, MAIN, { name: 'lib/b.txt', data: 'b' }]);
+    const target = join(tempDir('rc-ahead-'), 'upload');
+    mkdirSync(target);
+    writeFileSync(join(target, 'main.js'), 'in the way');
+    expect(await unpackAhead(zip, [zip.length], target)).toEqual({ files: 3, bytes: MAIN_BYTES + 2 });
+    expect(readFileSync(join(target, 'main.js'), 'utf8')).toBe(MAIN.data);
+    expect(Object.keys(tree(target)).sort()).toEqual(['lib', 'lib/a.txt', 'lib/b.txt', 'main.js']);
+  });
+
+  it('an upload whose thread was replaced meanwhile is unpacked whole by the next one', async () => {
+    const zip = buildZip([MAIN, { name: 'big.bin', data: BIG, method: 0 }, { name: 'lib/a.txt', data: 'a' }]);
+    const target = join(tempDir('rc-ahead-'), 'upload');
+    const upload = thread.open(zip.length, target, LIMITS);
+    upload.append(zip.subarray(0, 200_000));
+    await waitFor(() => existsSync(join(target, 'big.bin')), 20_000, 'the big file to be begun');
+    // A job over its deadline: the thread is given up on (terminated), with what it was writing ahead.
+    await expect(thread.unpack(buildZip([MAIN]), join(tempDir('rc-ahead-'), 'late'), LIMITS, 0)).rejects.toMatchObject({ code: 'E_TIMEOUT' });
+    upload.append(zip.subarray(200_000));
+    expect(await thread.unpack(upload, target, LIMITS, 60_000)).toEqual({ files: 3, bytes: MAIN_BYTES + BIG.length + 1 });
+    expect(tree(target)).toEqual(((await outcome((t) => unpackZip(zip, t, LIMITS))) as { files: unknown }).files);
+  });
+
+  it('an abandoned upload stops being written, and its folder is removed', async () => {
+    const zip = buildZip([MAIN, { name: 'big.bin', data: BIG, method: 0 }]);
+    const target = join(tempDir('rc-ahead-'), 'upload');
+    const upload = thread.open(zip.length, target, LIMITS);
+    upload.append(zip.subarray(0, 100_000));
+    await waitFor(() => existsSync(join(target, 'big.bin')), 20_000, 'the big file to be begun');
+    upload.abandon();
+    await waitFor(() => !existsSync(target), 20_000, 'the folder to be removed');
+    // The thread goes on with the next upload.
+    expect(await thread.unpack(buildZip([MAIN]), join(tempDir('rc-ahead-'), 'next'), LIMITS, 60_000)).toEqual({ files: 1, bytes: MAIN_BYTES });
+  });
+
+  it.each<[string, RawEntry[], Partial<UnpackLimits>]>([
+    ['a data descriptor (sizes after the data)', [MAIN, { name: 'streamed.txt', data: BIG, descriptor: true }, { name: 'after.txt', data: 'x' }], {}],
+    ['a local header that lies about the size', [MAIN, { name: 'lie.txt', data: 'hello', local: { size: 3 } }], {}],
+    ['a local header that names another file', [MAIN, { name: 'a.txt', data: 'hello', local: { name: 'b.txt' } }], {}],
+    ['an entry that inflates past its declared size', [MAIN, { name: 'more.txt', data: BIG, declaredSize: 1000 }], {}],
+    ['a name that leaves the project', [MAIN, { name: '../up.txt', data: 'x' }], {}],
+    ['the same file twice', [MAIN, { name: 'a.txt', data: '1' }, { name: 'a.txt', data: '2' }], {}],
+    ['a file and a folder of one name', [MAIN, { name: 'lib', data: '1' }, { name: 'lib/a.txt', data: '2' }], {}],
+    ['more bytes than the limit', [MAIN, { name: 'big.txt', data: BIG }], { maxUnpackedBytes: 100_000 }],
+    ['more entries than the limit', [MAIN, { name: 'a', data: '1' }, { name: 'b', data: '2' }], { maxEntries: 2 }],
+    ['a symlink', [MAIN, { name: 'link', data: '/etc/passwd', unixMode: 0o120777 }], {}],
+  ])('%s: the same outcome as unpacking it whole', async (_what, entries, limits) => {
+    const zip = buildZip(entries);
+    const l = { ...LIMITS, ...limits };
+    const whole = await outcome((t) => unpackZip(zip, t, l));
+    for (const sizes of [[zip.length], [1000], [7, 300, 13]]) {
+      expect(await outcome((t) => unpackAhead(zip, sizes, t, l)), `in pieces of ${sizes.join(', ')}`).toEqual(whole);
+    }
+  });
+});
