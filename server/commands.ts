@@ -127,13 +127,14 @@ export class Commands {
           break;
         case 'update_chunk': {
           const p = parseUpdateChunk(payload);
+          const bytes = p.data.length; // add() may move the data on (it is empty then)
           const got = this.uploads.add(socket.id, p);
           if (!(got instanceof IncomingUpload)) {
-            piece = { offset: p.offset, bytes: p.data.length };
+            piece = { offset: p.offset, bytes };
             response = success('piece received', got);
             break;
           }
-          announce({ data: got.bytes });
+          announce({ data: got });
           // Whatever becomes of the update, the upload is not needed after it (a no-op once it was unpacked).
           response = success('Project updated; the worker restarted', await this.update(got, reqId).finally(() => got.abandon()));
           break;
@@ -247,7 +248,9 @@ function describe(command: Exclude<CommandName, 'update_chunk'>, reqId: number, 
         ? Math.floor((data.length * 3) / 4) - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0)
         : data instanceof Uint8Array || data instanceof ArrayBuffer
           ? data.byteLength
-          : 0;
+          : data instanceof IncomingUpload
+            ? data.total
+            : 0;
     return { reqId, command, at, bytes };
   }
   return { reqId, command, at };

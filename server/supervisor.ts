@@ -177,7 +177,11 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
         t,
         signal,
       ),
-    );
+    ).then((result) => {
+      // After the answer (a 50 MB release takes ~10-20 ms to delete), in the queue like every change to storage.
+      this.ops.run('prune releases', () => this.store.prune()).catch(() => {});
+      return result;
+    });
   }
 
   /** Send a command to the current worker once one serves. */

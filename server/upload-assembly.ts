@@ -2,11 +2,10 @@
  * A project ZIP sent in pieces (`update_chunk`), put together in one buffer.
  *
  * Sent whole, an upload is held twice by Socket.IO while it arrives (the websocket's
- * fragments, then the joined message). In pieces, the server holds one buffer of the
- * declared size, allocated at the first piece, and the piece in flight: one copy plus
- * a bounded buffer. The unpack thread shares that buffer and unpacks the upload while
- * it arrives (storage/unpack-ahead.ts). An upload over the limit is refused at its
- * first piece, before any of it is sent.
+ * fragments, then the joined message). In pieces, each piece is moved on to the unpack
+ * thread, which holds one buffer of the declared size and unpacks the upload while it
+ * arrives (storage/unpack-ahead.ts): one copy plus the pieces in flight. An upload over
+ * the limit is refused at its first piece, before any of it is sent.
  *
  * One upload is assembled at a time, broker-wide: only the controller may upload, and a
  * new first piece replaces an unfinished one, so a client that lost the lease mid-upload
@@ -58,20 +57,20 @@ export class UploadAssembly {
     if (u === null || u.owner !== owner) {
       throw new BrokerError('E_INVALID_PAYLOAD', 'offset: no upload of this client is in progress; send its first piece, at offset 0', { field: 'offset', expected: 0 });
     }
-    const { received, bytes } = u.upload;
-    if (piece.total !== bytes.length) {
-      throw new BrokerError('E_INVALID_PAYLOAD', `total: this upload is ${bytes.length} bytes, as its first piece said`, { field: 'total', expected: bytes.length });
+    const { received, total } = u.upload;
+    if (piece.total !== total) {
+      throw new BrokerError('E_INVALID_PAYLOAD', `total: this upload is ${total} bytes, as its first piece said`, { field: 'total', expected: total });
     }
     if (piece.offset !== received) {
       throw new BrokerError('E_INVALID_PAYLOAD', `offset: the next piece starts at ${received}`, { field: 'offset', expected: received });
     }
-    if (piece.data.length === 0 || received + piece.data.length > bytes.length) {
-      throw new BrokerError('E_INVALID_PAYLOAD', `data: a piece of 1 to ${bytes.length - received} bytes is expected here`, { field: 'data', expected: received });
+    if (piece.data.length === 0 || received + piece.data.length > total) {
+      throw new BrokerError('E_INVALID_PAYLOAD', `data: a piece of 1 to ${total - received} bytes is expected here`, { field: 'data', expected: received });
     }
     u.upload.append(piece.data);
-    if (u.upload.received < bytes.length) {
+    if (u.upload.received < total) {
       u.timer.refresh();
-      return { received: u.upload.received, total: bytes.length };
+      return { received: u.upload.received, total };
     }
     clearTimeout(u.timer);
     this.current = null;

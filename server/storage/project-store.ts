@@ -142,9 +142,14 @@ export class ProjectStore {
     }
   }
 
-  /** Make a verified staged release current; the old current becomes .previous. */
+  /** Make a verified staged release current; the old current becomes .previous. Older releases stay until `prune()`. */
   activate(staged: StagedRelease): Promise<void> {
     return diskFull(this.makeCurrent(staged.dir));
+  }
+
+  /** Remove the releases that are neither current nor .previous. Housekeeping: what it cannot remove now, init() removes at the next start. */
+  prune(): Promise<void> {
+    return this.pruneReleases().catch(() => {});
   }
 
   /** Stop the unpack thread. */
@@ -189,8 +194,6 @@ export class ProjectStore {
     crashPoint('previous-linked');
     await swapLink(join('.releases', basename(release)), this.current);
     crashPoint('swapped');
-    // Housekeeping only: what it cannot remove now, init() removes at the next start.
-    await this.pruneReleases().catch(() => {});
   }
 
   /**

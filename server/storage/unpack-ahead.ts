@@ -2,7 +2,7 @@
  * Unpacking an upload while its pieces arrive (`update_chunk`), in the unpack thread,
  * so that little is left to do after the last byte.
  *
- * The pieces come in order into one shared buffer; this follows them entry by entry,
+ * The pieces come in order into one buffer, here; this follows them entry by entry,
  * reading each local header (zip-format.ts) and streaming the entry's data, inflated,
  * into its file as the bytes come. Nothing here is trusted: it is work done early,
  * not a decision. Once the whole archive is there, `finish()` plans it from the
@@ -24,6 +24,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
+import { BrokerError } from '../../ipc/errors.js';
 import {
   FILE_MODE,
   inflateData,
@@ -45,7 +46,8 @@ interface WrittenAhead {
 }
 
 export class UnpackAhead {
-  /** Bytes of `zip` that have arrived (a prefix). */
+  /** The upload, as its pieces arrive: only the first `received` bytes are written. */
+  private readonly zip: Buffer;
   private received = 0;
   private stopped = false;
   private readonly written = new Map<number, WrittenAhead>();
@@ -56,23 +58,28 @@ export class UnpackAhead {
   private readonly root: string;
 
   constructor(
-    private readonly zip: Buffer,
+    total: number,
     target: string,
     private readonly limits: UnpackLimits,
   ) {
+    // Its own memory (not the pool's), freed with it; nothing past `received` is ever read.
+    this.zip = Buffer.allocUnsafeSlow(total);
     this.root = resolve(target);
     this.running = this.run().catch(() => {}); // an error only stops the writing ahead: finish() does the rest
   }
 
-  /** The first `received` bytes of the upload are in the buffer. */
-  arrived(received: number): void {
-    this.received = Math.min(Math.max(this.received, received), this.zip.length);
+  /** The next piece of the upload (what does not fit is an error of the caller, who checked it: cut off). */
+  arrived(piece: Buffer): void {
+    this.received += piece.copy(this.zip, this.received);
     this.wake?.();
   }
 
   /** The whole upload is in: check what was written ahead against the archive's plan, and unpack the rest. */
   async finish(): Promise<UnpackResult> {
-    this.arrived(this.zip.length);
+    if (this.received !== this.zip.length) {
+      await this.abandon();
+      throw new BrokerError('E_INTERNAL', `the upload is incomplete (${this.received} of ${this.zip.length} bytes) where it is unpacked; send it again`);
+    }
     await this.running;
     const plan = planEntries(this.zip, this.limits);
     const kept = this.keep(plan);

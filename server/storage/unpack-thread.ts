@@ -16,13 +16,14 @@ import type { UnpackLimits, UnpackResult } from './unpack.js';
 export const UNPACK_HEAP_MB = 512;
 
 /**
- * What the thread is told (unpack-worker.ts). `unpack` is answered; for an upload that
- * was `open`ed (arriving in pieces, unpacked ahead as `arrived` says), it finishes that.
+ * What the thread is told (unpack-worker.ts). `unpack` (a whole upload) and `finish` (one
+ * that was `open`ed and sent its pieces) are answered; the others are not.
  */
 export type UnpackJob =
-  | { type: 'unpack'; id: number; zip: Uint8Array; target: string; limits: UnpackLimits; opened: boolean }
-  | { type: 'open'; id: number; zip: Uint8Array; target: string; limits: UnpackLimits }
-  | { type: 'arrived'; id: number; received: number }
+  | { type: 'unpack'; id: number; zip: Uint8Array; target: string; limits: UnpackLimits }
+  | { type: 'open'; id: number; total: number; target: string; limits: UnpackLimits }
+  | { type: 'piece'; id: number; data: Uint8Array }
+  | { type: 'finish'; id: number }
   | { type: 'abandon'; id: number };
 /** What the thread posts back. */
 export type UnpackReply = { id: number; ok: true; result: UnpackResult } | { id: number; ok: false; message: string; error: WireError };
@@ -44,9 +45,7 @@ export class UnpackThread {
    */
   unpack(upload: Upload, target: string, limits: UnpackLimits, timeoutMs: number): Promise<UnpackResult> {
     const thread = (this.thread ??= this.start());
-    const incoming = upload instanceof IncomingUpload ? upload : null;
-    const zip = incoming?.bytes ?? (upload as Buffer);
-    const id = incoming?.id ?? this.nextId++;
+    const id = upload instanceof IncomingUpload ? upload.id : this.nextId++;
     return new Promise<UnpackResult>((resolve, reject) => {
       const done = (fn: () => void, broken: boolean): void => {
         clearTimeout(timer);
@@ -75,14 +74,21 @@ export class UnpackThread {
       );
       thread.on('message', onMessage).once('error', onError).once('exit', onExit);
       thread.ref(); // while it works, it is the reason to live
-      thread.postMessage({ type: 'unpack', id, zip, target, limits, opened: incoming !== null } satisfies UnpackJob, ownsItsMemory(zip) ? [zip.buffer] : []);
+      if (upload instanceof IncomingUpload) thread.postMessage({ type: 'finish', id } satisfies UnpackJob);
+      else thread.postMessage({ type: 'unpack', id, zip: upload, target, limits } satisfies UnpackJob, ownsItsMemory(upload) ? [upload.buffer] : []);
     }).finally(() => this.thread?.unref());
   }
 
-  /** Room for an upload of `total` bytes arriving in pieces, unpacked into `target` while it arrives; `unpack()` it once complete. */
+  /**
+   * An upload of `total` bytes arriving in pieces: the thread keeps it (the server keeps
+   * none of it) and unpacks it into `target` while it arrives; `unpack()` it once complete.
+   * If the thread is replaced meanwhile (another job overran its deadline), the upload is
+   * lost with it: `unpack()` answers E_INTERNAL, and the client sends it again.
+   */
   open(total: number, target: string, limits: UnpackLimits): IncomingUpload {
-    const upload = new IncomingUpload(this.nextId++, target, total, (m) => this.thread?.postMessage(m));
-    (this.thread ??= this.start()).postMessage({ type: 'open', id: upload.id, zip: upload.bytes, target, limits } satisfies UnpackJob);
+    const thread = (this.thread ??= this.start());
+    const upload = new IncomingUpload(this.nextId++, target, total, (m, transfer) => this.thread?.postMessage(m, transfer));
+    thread.postMessage({ type: 'open', id: upload.id, total, target, limits } satisfies UnpackJob);
     return upload;
   }
 
@@ -106,37 +112,37 @@ export class UnpackThread {
   }
 }
 
-/** An upload arriving in pieces: the thread reads its bytes as they come (the same memory, shared) and unpacks them ahead (unpack-ahead.ts). */
+/** An upload arriving in pieces, each moved to the unpack thread as it comes: the thread holds the upload and unpacks it ahead (unpack-ahead.ts). */
 export class IncomingUpload {
-  /** Where the pieces go, in order. */
-  readonly bytes: Buffer;
   private length = 0;
 
   constructor(
     readonly id: number,
     /** The folder it is unpacked into. */
     readonly target: string,
-    total: number,
-    private readonly post: (m: UnpackJob) => void,
-  ) {
-    this.bytes = Buffer.from(new SharedArrayBuffer(total));
-  }
+    /** Its size, declared by its first piece. */
+    readonly total: number,
+    private readonly post: (m: UnpackJob, transfer: ArrayBuffer[]) => void,
+  ) {}
 
   /** Bytes that have arrived. */
   get received(): number {
     return this.length;
   }
 
-  /** Add the next piece (it must fit). */
+  /**
+   * Add the next piece (it must fit), moved to the thread: `data` itself when it owns its
+   * memory (Socket.IO hands a piece over so; it is empty afterwards), else a copy.
+   */
   append(data: Buffer): void {
-    data.copy(this.bytes, this.length);
-    this.length += data.length;
-    this.post({ type: 'arrived', id: this.id, received: this.length });
+    const moved = ownsItsMemory(data) ? data : new Uint8Array(data);
+    this.length += moved.length;
+    this.post({ type: 'piece', id: this.id, data: moved }, [moved.buffer as ArrayBuffer]);
   }
 
   /** It will not be unpacked (dropped, or its update refused before unpacking): the thread stops and removes what it wrote. A no-op once unpacked. */
   abandon(): void {
-    this.post({ type: 'abandon', id: this.id });
+    this.post({ type: 'abandon', id: this.id }, []);
   }
 }
 

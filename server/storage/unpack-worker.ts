@@ -1,9 +1,9 @@
 /**
  * The unpack thread's body (see unpack-thread.ts): a whole upload unpacked, or one
- * arriving in pieces unpacked ahead and then finished; then its result or its coded
- * error posted back.
+ * arriving in pieces kept here, unpacked ahead and then finished; then its result or
+ * its coded error posted back.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { BrokerError } from '../../ipc/errors.js';
 import { unpackZip, type UnpackResult } from './unpack.js';
@@ -18,10 +18,10 @@ const bufferOf = (zip: Uint8Array): Buffer => Buffer.from(zip.buffer, zip.byteOf
 parentPort!.on('message', (job: UnpackJob) => {
   switch (job.type) {
     case 'open':
-      ahead.set(job.id, { job: new UnpackAhead(bufferOf(job.zip), job.target, job.limits), target: job.target });
+      ahead.set(job.id, { job: new UnpackAhead(job.total, job.target, job.limits), target: job.target });
       return;
-    case 'arrived':
-      ahead.get(job.id)?.job.arrived(job.received);
+    case 'piece':
+      ahead.get(job.id)?.job.arrived(bufferOf(job.data));
       return;
     case 'abandon': {
       const a = ahead.get(job.id);
@@ -33,6 +33,7 @@ parentPort!.on('message', (job: UnpackJob) => {
       return;
     }
     case 'unpack':
+    case 'finish':
       unpack(job).then(
         (result) => parentPort!.postMessage({ id: job.id, ok: true, result } satisfies UnpackReply),
         (err: unknown) => {
@@ -43,14 +44,13 @@ parentPort!.on('message', (job: UnpackJob) => {
   }
 });
 
-async function unpack(job: Extract<UnpackJob, { type: 'unpack' }>): Promise<UnpackResult> {
+async function unpack(job: Extract<UnpackJob, { type: 'unpack' | 'finish' }>): Promise<UnpackResult> {
+  if (job.type === 'unpack') return unpackZip(bufferOf(job.zip), job.target, job.limits);
   const a = ahead.get(job.id);
   ahead.delete(job.id);
-  if (a) return a.job.finish();
-  if (job.opened) {
-    // Opened in a thread that has since been replaced: what it wrote ahead goes, and the upload is unpacked whole.
-    await rm(job.target, { recursive: true, force: true });
-    await mkdir(job.target, { recursive: true });
+  if (!a) {
+    // Opened in a thread that has since been replaced (another job overran its deadline): its pieces went with it.
+    throw new BrokerError('E_INTERNAL', 'the upload was lost: the unpack thread was restarted while it arrived; send it again');
   }
-  return unpackZip(bufferOf(job.zip), job.target, job.limits);
+  return a.job.finish();
 }

@@ -85,7 +85,7 @@ export interface PlannedEntry {
 }
 
 /** Unpack `zip` into the empty folder `target`. Nothing is written unless the whole archive passes. */
-export function unpackZip(zip: Buffer, target: string, limits: UnpackLimits): Promise<UnpackResult> {
+export async function unpackZip(zip: Buffer, target: string, limits: UnpackLimits): Promise<UnpackResult> {
   return unpackPlanned(planEntries(zip, limits), target);
 }
 

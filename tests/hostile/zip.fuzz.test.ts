@@ -180,6 +180,6 @@ describe('a sample through the broker', () => {
     await property.idle();
     console.log(`[fuzz] update: ${cases} archives in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     expect(((await call(c, 'start', {})).data as { objects: Record<string, string[]> }).objects.probe).toEqual(expect.arrayContaining(['version', 'add']));
-    expectOnlyBrokerFiles(t);
+    await expectOnlyBrokerFiles(t);
   }, 3_600_000);
 });

@@ -44,15 +44,12 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 
 /** Unpack `zip` ahead while it arrives in pieces of `sizes` (cycled), a turn of the event loop between pieces; then finish. */
 export async function unpackAhead(zip: Buffer, sizes: number[], target: string, limits = LIMITS): Promise<UnpackResult> {
-  const shared = Buffer.from(new SharedArrayBuffer(zip.length));
-  const ahead = new UnpackAhead(shared, target, limits);
+  const ahead = new UnpackAhead(zip.length, target, limits);
   for (let at = 0, i = 0; at < zip.length; i++) {
     const end = Math.min(zip.length, at + Math.max(1, sizes[i % sizes.length] ?? zip.length));
-    zip.copy(shared, at, at, end);
+    ahead.arrived(zip.subarray(at, end));
     at = end;
-    ahead.arrived(at);
     await turn();
   }
   return ahead.finish();
 }
-

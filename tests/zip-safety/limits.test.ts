@@ -53,7 +53,7 @@ describe('default limits (1 GiB, 10,000 entries)', () => {
     // Inflating streams through a counter: nothing near the 1 GiB is ever held.
     expect(peakRss(process.pid)).toBeLessThan(600 * MiB);
     expect(workerPid(t)).toBe(pid);
-    expectOnlyBrokerFiles(t);
+    await expectOnlyBrokerFiles(t);
   });
 
   it('refuses the same bomb spread over three lying entries, at the first lie', async () => {
@@ -83,7 +83,7 @@ describe('default limits (1 GiB, 10,000 entries)', () => {
   });
 
   it('after the bombs: nothing left behind and the next update works', async () => {
-    expectOnlyBrokerFiles(t);
+    await expectOnlyBrokerFiles(t);
     await installProbe(c, 'v2');
   });
 });
@@ -186,7 +186,7 @@ describe('configured limits (64 KiB, 20 entries)', () => {
   });
 
   it('after every refusal: no partial project anywhere in storage', async () => {
-    expectOnlyBrokerFiles(t);
+    await expectOnlyBrokerFiles(t);
     expect(walk(t.config.worker.storage_dir).filter((p) => p.endsWith('data.bin') || /p\d\.bin|big\.bin/.test(p))).toEqual([]);
   });
 });

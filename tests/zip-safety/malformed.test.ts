@@ -92,7 +92,7 @@ describe('not a usable archive', () => {
   });
 
   it('left nothing behind, and the next update works', async () => {
-    expectOnlyBrokerFiles(t);
+    await expectOnlyBrokerFiles(t);
     await installProbe(c, 'v1');
   });
 });
@@ -117,7 +117,7 @@ describe('project shapes that work', () => {
     const r = await call(c, 'update', { data: zip.toString('base64') });
     expect(r).toMatchObject({ status: 'success', data: { entry: 'main.js', files: 4 } });
     expect((await callMethod(c, 'shape', 'where')).data).toBe('nested');
-    expectOnlyBrokerFiles(t);
+    await expectOnlyBrokerFiles(t);
   });
 
   it('entry names with "./" and empty segments, explicit folder entries, and an empty file', async () => {

@@ -82,7 +82,7 @@ describe.concurrent('a project that fails to load is discarded', () => {
     expect(s).toMatchObject({ status: 'success', data: { entry: 'main.js' } });
     expect((s.data as { objects: Record<string, string[]> }).objects.probe?.sort()).toEqual(['add', 'version']);
     await installProbe(c, 'v2');
-    expectOnlyBrokerFiles(t);
+    await expectOnlyBrokerFiles(t);
     // After a good update, a bad one still leaves the good one current.
     const r = await expectRefused(t, c, fixtureZip('bad-projects/syntax-error'), 'E_PROJECT_LOAD', 'v2');
     expect(r.data).toMatchObject({ file: 'lib/broken.js' });
@@ -111,6 +111,6 @@ describe.concurrent('a project that wedges the worker while it loads', () => {
     const r = await expectRefused(w, wc, fixtureZip('bad-projects/loops-at-import'), 'E_PROJECT_LOAD', 'v1', 45_000);
     expect((r.data as ErrorData).file).toBe('main.js');
     await installProbe(wc, 'v2');
-    expectOnlyBrokerFiles(w);
+    await expectOnlyBrokerFiles(w);
   }, 90_000);
 });

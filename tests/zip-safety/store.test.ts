@@ -7,7 +7,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, callMethod, tempDir, type Client, type TestBroker } from '../helpers/broker.js';
+import { call, callMethod, tempDir, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
 import { fixtureZip } from '../helpers/zip.js';
 import { expectOnlyBrokerFiles, expectRefused, installProbe, isLink, probeProject, startZipBroker } from './support.js';
 
@@ -31,10 +31,12 @@ describe('updates swap releases atomically and prune the old ones', () => {
     expect(readlinkSync(join(storage, 'current'))).toMatch(/^\.releases\//);
     expect(readFileSync(join(storage, 'current', 'main.js'), 'utf8')).toContain('"v4"');
     expect(readFileSync(join(storage, '.previous', 'main.js'), 'utf8')).toContain('"v3"');
-    const kept = readdirSync(join(storage, '.releases')).filter((n) => n !== 'package.json');
-    expect(kept.sort()).toEqual([readlinkSync(join(storage, 'current')), readlinkSync(join(storage, '.previous'))].map((l) => l.slice('.releases/'.length)).sort());
+    const kept = (): string[] => readdirSync(join(storage, '.releases')).filter((n) => n !== 'package.json').sort();
+    const linked = [readlinkSync(join(storage, 'current')), readlinkSync(join(storage, '.previous'))].map((l) => l.slice('.releases/'.length)).sort();
+    await waitFor(() => kept().length === 2, 10_000, 'the older releases to be pruned after the answer');
+    expect(kept()).toEqual(linked);
     expect(existsSync(join(storage, 'default', 'main.js'))).toBe(true);
-    expectOnlyBrokerFiles(t);
+    await expectOnlyBrokerFiles(t);
   });
 
   it('a bad update is discarded: current and .previous untouched, its staged release deleted', async () => {
@@ -44,7 +46,7 @@ describe('updates swap releases atomically and prune the old ones', () => {
     expect(['current', '.previous'].map((l) => readlinkSync(join(storage, l)))).toEqual(before);
     expect(readdirSync(join(storage, '.releases')).filter((n) => n !== 'package.json').sort()).toEqual(before.map((l) => l.slice('.releases/'.length)).sort());
     await expectRefused(t, c, fixtureZip('bad-projects/syntax-error'), 'E_PROJECT_LOAD', 'v4');
-    expectOnlyBrokerFiles(t);
+    await expectOnlyBrokerFiles(t);
   });
 
   it('two updates sent at once are applied one after the other; the last one wins', async () => {
@@ -54,7 +56,7 @@ describe('updates swap releases atomically and prune the old ones', () => {
     expect((await callMethod(c, 'probe', 'version')).data).toBe('second');
     const storage = t.config.worker.storage_dir;
     expect(readFileSync(join(storage, '.previous', 'main.js'), 'utf8')).toContain('"first"');
-    expectOnlyBrokerFiles(t);
+    await expectOnlyBrokerFiles(t);
   });
 
   it('a good and a bad update sent at once: the good one stays', async () => {
@@ -65,7 +67,7 @@ describe('updates swap releases atomically and prune the old ones', () => {
     expect(good.status).toBe('success');
     expect(bad).toMatchObject({ status: 'error', data: { code: 'E_PROJECT_LOAD' } });
     expect((await callMethod(c, 'probe', 'version')).data).toBe('good');
-    expectOnlyBrokerFiles(t);
+    await expectOnlyBrokerFiles(t);
   });
 });
 
@@ -84,7 +86,7 @@ describe('an update racing the first load of a fresh storage', () => {
     expect(['success', 'error']).toContain(first.status);
     if (first.status === 'error') expect(first.data).toMatchObject({ code: 'E_WORKER_RESTARTED' });
     expect((await callMethod(c, 'probe', 'version')).data).toBe('raced');
-    expectOnlyBrokerFiles(t);
+    await expectOnlyBrokerFiles(t);
   });
 });
 

@@ -142,8 +142,8 @@ describe('sizes and headers that lie', () => {
 
 describe('after every unsafe upload', () => {
   it('nothing was written outside storage, nothing is left in .staging, and the next update works', async () => {
-    expectOnlyBrokerFiles(t);
+    await expectOnlyBrokerFiles(t);
     await installProbe(c, 'v2');
-    expectOnlyBrokerFiles(t);
+    await expectOnlyBrokerFiles(t);
   });
 });

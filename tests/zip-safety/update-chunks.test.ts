@@ -6,7 +6,7 @@
  * leaves the previous project serving. The SDK sends in pieces, and falls back to one
  * `update` for a broker that does not know them (a real Socket.IO server on port 0).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import AdmZip from 'adm-zip';
@@ -217,14 +217,18 @@ describe('UploadAssembly', () => {
     await thread.close();
   });
 
-  it('puts the pieces into memory the unpack thread shares (no copy to hand over)', () => {
-    const a = new UploadAssembly(1000, (total) => thread.open(total, join(tempDir('rc-assembly-'), 'upload'), limits));
-    expect(a.add('x', { offset: 0, total: 6, data: Buffer.from('abc') })).toEqual({ received: 3, total: 6 });
-    const upload = a.add('x', { offset: 3, total: 6, data: Buffer.from('def') }) as IncomingUpload;
+  it('moves each piece on to the unpack thread, which holds the upload and unpacks it', async () => {
+    const zip = probeProject('assembled');
+    const target = join(tempDir('rc-assembly-'), 'upload');
+    const a = new UploadAssembly(100_000, (total) => thread.open(total, target, limits));
+    const first = Buffer.from(zip.subarray(0, 100));
+    expect(a.add('x', { offset: 0, total: zip.length, data: first })).toEqual({ received: 100, total: zip.length });
+    expect(first.equals(zip.subarray(0, 100))).toBe(true); // a copy was moved; the piece itself is left alone
+    const upload = a.add('x', { offset: 100, total: zip.length, data: zip.subarray(100) }) as IncomingUpload;
     expect(upload).toBeInstanceOf(IncomingUpload);
-    expect(upload.bytes.toString()).toBe('abcdef');
-    expect(upload.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
-    upload.abandon();
+    expect(upload.received).toBe(zip.length);
+    expect(await thread.unpack(upload, target, limits, 60_000)).toMatchObject({ files: 1 });
+    expect(readFileSync(join(target, 'main.js'), 'utf8')).toContain('assembled');
   });
 
   it('drops an unfinished upload after its idle time', async () => {
