@@ -14,7 +14,7 @@ import * as client from './client.js';
 import { FIGURES, judge, type FigureResult } from './figures.js';
 import { serverScript, startServer, type ServerHandle } from './host.js';
 import type { BenchOptions } from './options.js';
-import { childPids, cpuMs, rssBytes, sampleTreePeak, treeRssBytes, workerPids, type TreePeak } from './procfs.js';
+import { childPids, cpuMs, rssBytes, sampleTreePeak, settledTree, treeRssBytes, workerPids, type TreePeak } from './procfs.js';
 import { bigProjectZip, smallProjectZip } from './project.js';
 import { max, median, percentile } from './stats.js';
 import { measurePython } from './python.js';
@@ -322,8 +322,8 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
         say(`bench: upload round ${round} of ${options.uploadRounds}`);
         // The broker twice: in pieces, as its SDK and panel send (the figure with a goal), and whole, as older clients do.
         const measure = async (s: Subject, how: 'whole' | 'pieces'): Promise<{ ms: number; mb: number; base: TreePeak; peak: TreePeak; sentAt: number }> => {
-          await sleep(400); // the previous upload's garbage collected, workers settled
-          const base = sampleTreePeak(s.server.pid, 1000).stop();
+          await sleep(400); // the previous upload's garbage collected
+          const base = await settledTree(s.server.pid); // and the spare it started booted
           const sampler = sampleTreePeak(s.server.pid, 5);
           const sentAt = Date.now();
           let peak!: TreePeak;

@@ -122,3 +122,25 @@ export function sampleTreePeak(pid: number, everyMs: number): { stop(): TreePeak
     },
   };
 }
+
+/**
+ * The tree's RSS once it has settled: sampled every 50 ms until it moved less than
+ * `toleranceBytes` over `quietMs` (a spare still booting, garbage not yet returned, are
+ * not the next measurement's), or `timeoutMs` passed. A fixed sleep before the base of a
+ * memory figure left a spare booting in some rounds, and its 50-60 MB in the figure.
+ */
+export async function settledTree(pid: number, options: { quietMs?: number; toleranceBytes?: number; timeoutMs?: number } = {}): Promise<TreePeak & { settled: boolean }> {
+  const { quietMs = 300, toleranceBytes = 2 * 1024 * 1024, timeoutMs = 5000 } = options;
+  const everyMs = 50;
+  const deadline = Date.now() + timeoutMs;
+  const window: TreePeak[] = [];
+  for (;;) {
+    window.push(sampleTreePeak(pid, everyMs).stop());
+    if (window.length > quietMs / everyMs) window.shift();
+    const totals = window.map((w) => w.peak);
+    const full = window.length * everyMs >= quietMs;
+    if (full && Math.max(...totals) - Math.min(...totals) <= toleranceBytes) return { ...window.at(-1)!, settled: true };
+    if (Date.now() > deadline) return { ...window.at(-1)!, settled: false };
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

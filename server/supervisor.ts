@@ -171,6 +171,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
           freshWorker: (s, type) => this.freshWorker('update', s, type),
           promote: (w, release, listing) => this.promote(w, release, 'update', null, listing),
           discard: (w) => void this.pool.retire(w, 'update discarded', 0),
+          loading: () => this.spareWhileLoading(),
         },
         zip,
         reqId,
@@ -256,12 +257,18 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
         const w = await this.freshWorker(reason, signal);
         const dir = await abortable(w.proc.projectPath(this.project!.dir), signal);
         void this.promote(w, this.project!, reason, dir); // the worker it replaces is dead already
+        this.spareWhileLoading();
       } catch (err) {
         if (signal.aborted) throw err;
         const why = `${reason}; the new worker did not start: ${BrokerError.from(err).message}`;
         if (!this.judge(why, 0)) return;
       }
     }
+  }
+
+  /** Fork the next spare (if one is owed) after this turn, once the load just asked for has gone out: the fork then overlaps that load. */
+  private spareWhileLoading(): void {
+    setImmediate(() => this.standby.spawnOwed());
   }
 
   /** A ready worker with nothing loaded: the spare if it proves alive, else a fresh process. */

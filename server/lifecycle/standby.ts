@@ -6,8 +6,9 @@
  * within SPARE_PING_TIMEOUT_MS or it is discarded (a frozen spare would otherwise turn
  * a 40 ms recovery into a heartbeat timeout). A spare that keeps dying is given up on.
  *
- * Taking the spare spawns the next one at once, so an operation may briefly have three
- * workers: the one serving, the spare it took, and the next spare booting.
+ * Taking the spare spawns the next one (once the spare taken is loading its project), so
+ * an operation may briefly have three workers: the one serving, the spare it took, and
+ * the next spare booting.
  */
 import { withDeadline } from '../../ipc/promises.js';
 import type { ProjectType } from '../../ipc/protocol.js';
@@ -46,6 +47,8 @@ export class Standby {
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
   private stopped = false;
+  /** A ready spare was taken and the next one is not spawned yet: for this type (spawnOwed). */
+  private owed: { type?: ProjectType } | null = null;
 
   constructor(
     private readonly enabled: boolean,
@@ -68,7 +71,13 @@ export class Standby {
     return this.enabled && !this.stopped && !this.spare && this.failures < MAX_FAILURES;
   }
 
+  /** Spawn the spare owed since a ready one was taken, if not done yet. Called once that one is loading, so the fork overlaps its load. */
+  spawnOwed(): void {
+    if (this.owed) this.spawnNow(this.owed.type);
+  }
+
   private spawnNow(type?: ProjectType): void {
+    this.owed = null;
     if (!this.wanted()) return;
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -86,17 +95,16 @@ export class Standby {
     const spare = this.spare;
     if (!spare) return null;
     this.spare = null;
-    // The next spare boots now, while this one does the work it was taken for: operations
-    // back to back (updates, a crash loop) each find a spare booted, or booting since the last.
-    // Spawning holds the event loop for a fork (7-10 ms measured beside a 50 MB upload), so a
-    // spare that is ready is pinged first, and the fork overlaps its load instead; one still
-    // booting is waited for beside the next.
-    const ready = spare.isReady;
-    if (!ready) this.spawnNow(next);
-    const booted = ready || (await withDeadline(spare.ready, SPARE_BOOT_WAIT_MS, () => new Error('boot timeout')).then(() => true, () => false));
-    const alive = booted && (await this.hooks.ping(spare, SPARE_PING_TIMEOUT_MS));
-    if (ready) this.spawnNow(next);
-    if (alive) return spare;
+    // The next spare boots while this one does the work it was taken for: operations back
+    // to back (updates, a crash loop) each find a spare booted, or booting since the last.
+    // Spawning holds the event loop for a fork (7-10 ms measured beside a 50 MB upload), so
+    // for a spare that is ready it is owed, and forked once the spare is loading (spawnOwed);
+    // one still booting is waited for beside the next.
+    if (spare.isReady) this.owed = { type: next };
+    else this.spawnNow(next);
+    const booted = spare.isReady || (await withDeadline(spare.ready, SPARE_BOOT_WAIT_MS, () => new Error('boot timeout')).then(() => true, () => false));
+    if (booted && (await this.hooks.ping(spare, SPARE_PING_TIMEOUT_MS))) return spare;
+    this.spawnOwed();
     this.log.warn({ gen: spare.generation, workerPid: spare.pid, booted }, `standby worker did not answer (${booted ? `a ping within ${SPARE_PING_TIMEOUT_MS} ms` : `ready within ${SPARE_BOOT_WAIT_MS} ms`}): discarded`);
     this.hooks.discard(spare);
     return null;

@@ -40,6 +40,8 @@ export interface UpdateContext {
   promote(w: WorkerHandle, release: StagedRelease, listing: StartResult): Promise<void>;
   /** Get rid of a worker that holds a project that failed (it may be wedged): no polite step. */
   discard(w: WorkerHandle): void;
+  /** The candidate was asked to load: what may overlap its load now can start (the next spare). */
+  loading(): void;
 }
 
 export async function verifyBeforeSwap(ctx: UpdateContext, zip: Upload, reqId: number, t: UpdateTimeouts, signal: AbortSignal): Promise<UpdateResult> {
@@ -52,7 +54,9 @@ export async function verifyBeforeSwap(ctx: UpdateContext, zip: Upload, reqId: n
     candidate = await ctx.freshWorker(signal, staged.type);
     log.info({ gen: candidate.generation, workerPid: candidate.pid }, 'update: loading the staged release');
     const project = { dir: await candidate.proc.projectPath(staged.dir), type: staged.type, entry: staged.entry };
-    const listing = await abortable(loadOrExplain(ctx.router, candidate, project, reqId, t.loadTimeoutMs, staged.entry), signal);
+    const loading = loadOrExplain(ctx.router, candidate, project, reqId, t.loadTimeoutMs, staged.entry);
+    ctx.loading();
+    const listing = await abortable(loading, signal);
     crashPoint('loaded');
     signal.throwIfAborted();
     await ctx.store.activate(staged);
