@@ -5,8 +5,9 @@
  * `update` error with a code; the server goes on serving calls meanwhile.
  *
  * The thread is kept between uploads (starting one and loading adm-zip costs a few
- * hundred ms on a loaded machine); one that died, ran out of memory or overran its
- * deadline is thrown away and the next upload starts a fresh one.
+ * hundred ms on a loaded machine) until it has been idle for UNPACK_IDLE_MS; one that
+ * died, ran out of memory or overran its deadline is thrown away and the next upload
+ * starts a fresh one.
  */
 import { Worker } from 'node:worker_threads';
 import { BrokerError, type WireError } from '../../ipc/errors.js';
@@ -30,11 +31,25 @@ export type UnpackReply = { id: number; ok: true; result: UnpackResult } | { id:
 
 const SCRIPT = new URL('./unpack-worker.js', import.meta.url);
 
+/** A thread with no job and no upload arriving for this long is stopped: what it holds (~15 MB, ~60 MB after a 50 MB upload) goes back. */
+export const UNPACK_IDLE_MS = 30_000;
+
 export class UnpackThread {
   private thread: Worker | null = null;
   private nextId = 1;
+  /** Jobs running and uploads arriving: while any, the thread is kept. */
+  private busy = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly heapMb = UNPACK_HEAP_MB) {}
+  constructor(
+    private readonly heapMb = UNPACK_HEAP_MB,
+    private readonly idleMs = UNPACK_IDLE_MS,
+  ) {}
+
+  /** Is a thread running now (it is started by the first job, and stopped once idle)? */
+  get running(): boolean {
+    return this.thread !== null;
+  }
 
   /**
    * Unpack `upload` into the empty folder `target` (an IncomingUpload: finish unpacking it
@@ -46,6 +61,7 @@ export class UnpackThread {
   unpack(upload: Upload, target: string, limits: UnpackLimits, timeoutMs: number): Promise<UnpackResult> {
     const thread = (this.thread ??= this.start());
     const id = upload instanceof IncomingUpload ? upload.id : this.nextId++;
+    this.hold();
     return new Promise<UnpackResult>((resolve, reject) => {
       const done = (fn: () => void, broken: boolean): void => {
         clearTimeout(timer);
@@ -76,7 +92,11 @@ export class UnpackThread {
       thread.ref(); // while it works, it is the reason to live
       if (upload instanceof IncomingUpload) thread.postMessage({ type: 'finish', id } satisfies UnpackJob);
       else thread.postMessage({ type: 'unpack', id, zip: upload, target, limits } satisfies UnpackJob, ownsItsMemory(upload) ? [upload.buffer] : []);
-    }).finally(() => this.thread?.unref());
+    }).finally(() => {
+      this.thread?.unref();
+      if (upload instanceof IncomingUpload) upload.end();
+      this.release();
+    });
   }
 
   /**
@@ -87,16 +107,29 @@ export class UnpackThread {
    */
   open(total: number, target: string, limits: UnpackLimits): IncomingUpload {
     const thread = (this.thread ??= this.start());
-    const upload = new IncomingUpload(this.nextId++, target, total, (m, transfer) => this.thread?.postMessage(m, transfer));
+    this.hold();
+    const upload = new IncomingUpload(this.nextId++, target, total, (m, transfer) => this.thread?.postMessage(m, transfer), () => this.release());
     thread.postMessage({ type: 'open', id: upload.id, total, target, limits } satisfies UnpackJob);
     return upload;
   }
 
-  /** Stop the thread (the broker is stopping). */
+  /** Stop the thread (the broker is stopping, or it is idle); the next job starts another. */
   async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
     const thread = this.thread;
     this.thread = null;
     await thread?.terminate();
+  }
+
+  private hold(): void {
+    this.busy++;
+    clearTimeout(this.idleTimer);
+  }
+
+  private release(): void {
+    if (--this.busy > 0) return;
+    this.idleTimer = setTimeout(() => void this.close(), this.idleMs);
+    this.idleTimer.unref();
   }
 
   private start(): Worker {
@@ -115,6 +148,7 @@ export class UnpackThread {
 /** An upload arriving in pieces, each moved to the unpack thread as it comes: the thread holds the upload and unpacks it ahead (unpack-ahead.ts). */
 export class IncomingUpload {
   private length = 0;
+  private over = false;
 
   constructor(
     readonly id: number,
@@ -123,7 +157,15 @@ export class IncomingUpload {
     /** Its size, declared by its first piece. */
     readonly total: number,
     private readonly post: (m: UnpackJob, transfer: ArrayBuffer[]) => void,
+    private readonly ended: () => void,
   ) {}
+
+  /** It is unpacked, or abandoned: said once. */
+  end(): void {
+    if (this.over) return;
+    this.over = true;
+    this.ended();
+  }
 
   /** Bytes that have arrived. */
   get received(): number {
@@ -142,7 +184,9 @@ export class IncomingUpload {
 
   /** It will not be unpacked (dropped, or its update refused before unpacking): the thread stops and removes what it wrote. A no-op once unpacked. */
   abandon(): void {
+    if (this.over) return;
     this.post({ type: 'abandon', id: this.id }, []);
+    this.end();
   }
 }
 

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { UnpackThread } from '../../dist/server/storage/unpack-thread.js';
-import { tempDir } from '../helpers/broker.js';
+import { tempDir, waitFor } from '../helpers/broker.js';
 import { zipFiles } from '../helpers/zip.js';
 
 const limits = { maxUnpackedBytes: 64 * 1024 * 1024, maxEntries: 10_000 };
@@ -47,6 +47,28 @@ it('an upload that owns its memory is moved to the thread, not copied; a slice o
     expect(slice.equals(whole)).toBe(true); // its neighbours' memory was not taken along
     expect(framed.subarray(0, 4).toString()).toBe('head');
     expect(readFileSync(join(dir, 'moved', 'big.bin'), 'utf8')).toHaveLength(100_000);
+  } finally {
+    await thread.close();
+  }
+});
+
+it('a thread idle for its idle time is stopped (what it holds goes back); an upload arriving keeps it; the next job starts another', async () => {
+  const dir = tempDir('rc-unpack-');
+  const thread = new UnpackThread(undefined, 200);
+  try {
+    expect(thread.running).toBe(false);
+    expect(await thread.unpack(zipFiles({ 'main.js': 'exports.x = {};\n' }), join(dir, 'one'), limits, 60_000)).toEqual({ files: 1, bytes: 16 });
+    expect(thread.running).toBe(true);
+    await waitFor(() => !thread.running, 10_000, 'the idle thread to be stopped');
+    // An upload in pieces, slower than the idle time: the thread is kept while it arrives.
+    const zip = zipFiles({ 'main.js': 'exports.y = {};\n' });
+    const upload = thread.open(zip.length, join(dir, 'two'), limits);
+    upload.append(zip.subarray(0, 10));
+    await new Promise((resolve) => setTimeout(resolve, 600)); // three idle times: the point is that nothing happens
+    expect(thread.running).toBe(true);
+    upload.append(zip.subarray(10));
+    expect(await thread.unpack(upload, join(dir, 'two'), limits, 60_000)).toEqual({ files: 1, bytes: 16 });
+    await waitFor(() => !thread.running, 10_000, 'the idle thread to be stopped again');
   } finally {
     await thread.close();
   }
