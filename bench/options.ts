@@ -60,7 +60,7 @@ export const FULL: Omit<BenchOptions, 'quick' | 'meta' | 'only' | 'profileDir' |
   shortCalls: 20,
   floodEvents: 100_000,
   replayEvents: 10_000,
-  uploadRounds: 3,
+  uploadRounds: 5,
   uploadMb: 50,
   idleSettleMs: 1500,
   strangerPeers: 8,
