@@ -179,8 +179,9 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
         signal,
       ),
     ).then((result) => {
-      // After the answer (a 50 MB release takes ~10-20 ms to delete), in the queue like every change to storage.
-      this.ops.run('prune releases', () => this.store.prune()).catch(() => {});
+      // After the answer (a 50 MB release takes ~10-20 ms to delete), in the queue like every change to storage
+      // (and, like every operation, followed by the spare's scheduling: a spare not spawned during it is spawned after).
+      this.run('prune releases', () => this.store.prune()).catch(() => {});
       return result;
     });
   }
