@@ -125,12 +125,10 @@ export function sampleTreePeak(pid: number, everyMs: number): { stop(): TreePeak
       tree = descendantPids(pid);
       treeAt = performance.now();
     }
-    const root = rssBytes(pid) ?? 0;
-    let children = 0;
-    for (const c of tree) children += rssBytes(c) ?? 0;
-    peak.peak = Math.max(peak.peak, root + children);
-    peak.rootPeak = Math.max(peak.rootPeak, root);
-    peak.childrenPeak = Math.max(peak.childrenPeak, children);
+    const s = treeSample(pid, tree);
+    peak.peak = Math.max(peak.peak, s.peak);
+    peak.rootPeak = Math.max(peak.rootPeak, s.rootPeak);
+    peak.childrenPeak = Math.max(peak.childrenPeak, s.childrenPeak);
     peak.samples++;
   };
   sample();
@@ -144,24 +142,31 @@ export function sampleTreePeak(pid: number, everyMs: number): { stop(): TreePeak
   };
 }
 
+/** One sample of the RSS of `pid` and of `tree` (its descendants, looked up now unless given). */
+export function treeSample(pid: number, tree = descendantPids(pid)): TreePeak {
+  const root = rssBytes(pid) ?? 0;
+  let children = 0;
+  for (const c of tree) children += rssBytes(c) ?? 0;
+  return { peak: root + children, rootPeak: root, childrenPeak: children, samples: 1 };
+}
+
 /**
  * The tree's RSS once it has settled: sampled every 50 ms until it moved less than
  * `toleranceBytes` over `quietMs` (a spare still booting, garbage not yet returned, are
  * not the next measurement's), or `timeoutMs` passed. A fixed sleep before the base of a
  * memory figure left a spare booting in some rounds, and its 50-60 MB in the figure.
  */
-export async function settledTree(pid: number, options: { quietMs?: number; toleranceBytes?: number; timeoutMs?: number } = {}): Promise<TreePeak & { settled: boolean }> {
+export async function settledTree(pid: number, options: { quietMs?: number; toleranceBytes?: number; timeoutMs?: number } = {}): Promise<TreePeak> {
   const { quietMs = 300, toleranceBytes = 2 * 1024 * 1024, timeoutMs = 5000 } = options;
   const everyMs = 50;
   const deadline = Date.now() + timeoutMs;
   const window: TreePeak[] = [];
   for (;;) {
-    window.push(sampleTreePeak(pid, everyMs).stop());
+    window.push(treeSample(pid));
     if (window.length > quietMs / everyMs) window.shift();
     const totals = window.map((w) => w.peak);
     const full = window.length * everyMs >= quietMs;
-    if (full && Math.max(...totals) - Math.min(...totals) <= toleranceBytes) return { ...window.at(-1)!, settled: true };
-    if (Date.now() > deadline) return { ...window.at(-1)!, settled: false };
+    if ((full && Math.max(...totals) - Math.min(...totals) <= toleranceBytes) || Date.now() > deadline) return window.at(-1)!;
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }

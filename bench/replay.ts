@@ -7,7 +7,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import * as client from './client.js';
-import { sampleTreePeak } from './procfs.js';
+import { sampleTreePeak, treeSample } from './procfs.js';
 import { FLOOD_EVENT } from './servers/wire.js';
 
 export interface Replay {
@@ -71,7 +71,7 @@ export async function measureFloorReplay(port: number, serverPid: number, n: num
 
 async function timed(serverPid: number, n: number, timeoutMs: number, connect: () => Socket, numberOf: (data: unknown, meta: unknown) => number): Promise<Replay> {
   await new Promise((r) => setTimeout(r, 300)); // the flood's garbage settled
-  const base = sampleTreePeak(serverPid, 1000).stop();
+  const base = treeSample(serverPid);
   const sampler = sampleTreePeak(serverPid, 5);
   const t0 = performance.now();
   const socket = connect();

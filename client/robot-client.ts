@@ -170,7 +170,7 @@ export class RobotClient extends RobotListeners {
     // E_UNKNOWN_EVENT to the first: then the ZIP goes whole, as it always did.
     try {
       const { onProgress, ...callOptions } = options;
-      const result = await sendInPieces(zip, (piece) => this.request('update_chunk', piece, label, callOptions), { ...(onProgress ? { onProgress } : {}) });
+      const result = await sendInPieces(zip, (piece) => this.request('update_chunk', piece, label, callOptions), { onProgress });
       return result as UpdateResult;
     } catch (err) {
       if (err instanceof BrokerError && err.code === 'E_UNKNOWN_EVENT') return this.request('update', { data: zip }, label, { timeoutMs: options.timeoutMs });

@@ -90,11 +90,12 @@ export class UnpackAhead {
     return unpackPlanned(plan, this.root, kept ?? new Set());
   }
 
-  /** Stop writing ahead (the upload was dropped); resolves once nothing more is written. */
+  /** Stop writing ahead and remove what was written (the upload was dropped); resolves once done. */
   async abandon(): Promise<void> {
     this.stopped = true;
     this.wake?.();
     await this.running;
+    await rm(this.root, { recursive: true, force: true });
   }
 
   /** The planned entries written ahead, or null when the folder holds anything else. */

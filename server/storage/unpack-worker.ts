@@ -3,7 +3,6 @@
  * arriving in pieces kept here, unpacked ahead and then finished; then its result or
  * its coded error posted back.
  */
-import { rm } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { BrokerError } from '../../ipc/errors.js';
 import { unpackZip, type UnpackResult } from './unpack.js';
@@ -11,27 +10,25 @@ import { UnpackAhead } from './unpack-ahead.js';
 import type { UnpackJob, UnpackReply } from './unpack-thread.js';
 
 /** Uploads being unpacked ahead, by id. */
-const ahead = new Map<number, { job: UnpackAhead; target: string }>();
+const ahead = new Map<number, UnpackAhead>();
 
 const bufferOf = (zip: Uint8Array): Buffer => Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength);
 
 parentPort!.on('message', (job: UnpackJob) => {
   switch (job.type) {
     case 'open':
-      ahead.set(job.id, { job: new UnpackAhead(job.total, job.target, job.limits), target: job.target });
+      ahead.set(job.id, new UnpackAhead(job.total, job.target, job.limits));
       return;
     case 'piece':
-      ahead.get(job.id)?.job.arrived(bufferOf(job.data));
+      ahead.get(job.id)?.arrived(bufferOf(job.data));
       return;
-    case 'abandon': {
-      const a = ahead.get(job.id);
-      ahead.delete(job.id);
-      void a?.job
-        .abandon()
-        .then(() => rm(a.target, { recursive: true, force: true }))
+    case 'abandon':
+      void ahead
+        .get(job.id)
+        ?.abandon()
         .catch(() => {}); // what is left, the next start's cleanup of .staging removes
+      ahead.delete(job.id);
       return;
-    }
     case 'unpack':
     case 'finish':
       unpack(job).then(
@@ -52,5 +49,5 @@ async function unpack(job: Extract<UnpackJob, { type: 'unpack' | 'finish' }>): P
     // Opened in a thread that has since been replaced (another job overran its deadline): its pieces went with it.
     throw new BrokerError('E_INTERNAL', 'the upload was lost: the unpack thread was restarted while it arrived; send it again');
   }
-  return a.job.finish();
+  return a.finish();
 }
