@@ -2,7 +2,7 @@
  * Unpacking an upload while its pieces arrive (`update_chunk`), in the unpack thread,
  * so that little is left to do after the last byte.
  *
- * The pieces come in order into one buffer, here; this follows them entry by entry,
+ * The pieces are kept as they come (pieces.ts); this follows them entry by entry,
  * reading each local header (zip-format.ts) and streaming the entry's data, inflated,
  * into its file as the bytes come. Nothing here is trusted: it is work done early,
  * not a decision. Once the whole archive is there, `finish()` plans it from the
@@ -12,6 +12,13 @@
  * The rest is verified and written as usual. If anything was written ahead that the
  * plan does not account for (a local header the central directory does not list, a
  * file cut short), the folder is emptied and the whole archive unpacked the usual way.
+ *
+ * The plan needs the archive in one buffer (adm-zip), but not the data of the files
+ * written ahead: those ranges are left out (zeros, their pages never touched) when
+ * that provably changes nothing. They stop short of the end records' window and of
+ * every central directory an end record there names, and the plan must have
+ * read no local header, and no data it is to write, from them; otherwise they are
+ * copied in and the archive planned again from every byte.
  *
  * Writing ahead stops, quietly, at the first entry it cannot follow safely: a data
  * descriptor or ZIP64 sizes (the size is not in the local header), encryption, an
@@ -25,6 +32,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { BrokerError } from '../../ipc/errors.js';
+import { Pieces } from './pieces.js';
 import {
   FILE_MODE,
   inflateData,
@@ -36,19 +44,34 @@ import {
   type UnpackLimits,
   type UnpackResult,
 } from './unpack.js';
-import { FLAG_DESCRIPTOR, FLAG_ENCRYPTED, LOCAL_HEADER_BYTES, METHOD_DEFLATED, METHOD_STORED, readLocalHeader, ZIP64_MARK } from './zip-format.js';
+import {
+  centralDirectoryFloor,
+  END_SEARCH_BYTES,
+  FLAG_DESCRIPTOR,
+  FLAG_ENCRYPTED,
+  LOCAL_HEADER_BYTES,
+  METHOD_DEFLATED,
+  METHOD_STORED,
+  readLocalHeader,
+  ZIP64_MARK,
+} from './zip-format.js';
 
-/** A file written ahead, by the offset of its local header. */
+/** A file written ahead, by the offset of its local header; its data is the archive's bytes [dataAt, dataEnd). */
 interface WrittenAhead {
   path: string;
   size: number;
   crc: number;
+  dataAt: number;
+  dataEnd: number;
 }
 
+type Range = readonly [from: number, to: number];
+
 export class UnpackAhead {
-  /** The upload, as its pieces arrive: only the first `received` bytes are written. */
+  /** The upload's bytes, as they arrive. */
+  private readonly pieces = new Pieces();
+  /** The upload in one buffer, for the parsers: zeros except where copied from `pieces` (each local header as it is read; at the end, see plan()). */
   private readonly zip: Buffer;
-  private received = 0;
   private stopped = false;
   private readonly written = new Map<number, WrittenAhead>();
   /** A file was begun and not finished: the folder holds something no plan accounts for. */
@@ -62,16 +85,20 @@ export class UnpackAhead {
     target: string,
     private readonly limits: UnpackLimits,
   ) {
-    // Its own memory (not the pool's), freed with it; nothing past `received` is ever read.
-    this.zip = Buffer.allocUnsafeSlow(total);
+    // Zero-filled lazily by the allocator: a page costs only once something is copied into it.
+    this.zip = Buffer.alloc(total);
     this.root = resolve(target);
     this.running = this.run().catch(() => {}); // an error only stops the writing ahead: finish() does the rest
   }
 
   /** The next piece of the upload (what does not fit is an error of the caller, who checked it: cut off). */
   arrived(piece: Buffer): void {
-    this.received += piece.copy(this.zip, this.received);
+    this.pieces.append(piece.subarray(0, this.zip.length - this.received));
     this.wake?.();
+  }
+
+  private get received(): number {
+    return this.pieces.length;
   }
 
   /** The whole upload is in: check what was written ahead against the archive's plan, and unpack the rest. */
@@ -81,9 +108,11 @@ export class UnpackAhead {
       throw new BrokerError('E_INTERNAL', `the upload is incomplete (${this.received} of ${this.zip.length} bytes) where it is unpacked; send it again`);
     }
     await this.running;
-    const plan = planEntries(this.zip, this.limits);
+    const skipped = this.skippable();
+    const plan = this.plan(skipped);
     const kept = this.keep(plan);
     if (kept === null) {
+      this.fill(skipped); // every entry is unpacked from the archive now
       await rm(this.root, { recursive: true, force: true });
       await mkdir(this.root, { recursive: true });
     }
@@ -96,6 +125,53 @@ export class UnpackAhead {
     this.wake?.();
     await this.running;
     await rm(this.root, { recursive: true, force: true });
+  }
+
+  /** The data of the files written ahead, as far as the plan cannot read it: up to the end records' window and every central directory named there. */
+  private skippable(): Range[] {
+    const total = this.zip.length;
+    const window = Math.max(0, total - END_SEARCH_BYTES);
+    this.pieces.copyTo(this.zip, window, total);
+    const before = Math.min(window, centralDirectoryFloor(this.zip, window));
+    const ranges: Range[] = [];
+    for (const w of this.written.values()) {
+      const to = Math.min(w.dataEnd, before);
+      if (w.dataAt < to) ranges.push([w.dataAt, to]);
+    }
+    return ranges.sort((a, b) => a[0] - b[0]);
+  }
+
+  /** Plan the archive from every byte but `skipped`, if that plan read nothing from them; else from every byte. */
+  private plan(skipped: Range[]): PlannedEntry[] {
+    let at = 0;
+    for (const [from, to] of skipped) {
+      this.pieces.copyTo(this.zip, at, from);
+      at = to;
+    }
+    this.pieces.copyTo(this.zip, at, this.zip.length);
+    if (skipped.length > 0) {
+      try {
+        const plan = planEntries(this.zip, this.limits);
+        if (!plan.some((p) => this.readsFrom(p, skipped))) return plan;
+      } catch {
+        // planned again below, from every byte: that plan's error is the archive's
+      }
+      this.fill(skipped);
+    }
+    return planEntries(this.zip, this.limits);
+  }
+
+  /** Whether planning or unpacking `p` reads bytes in `skipped`: its local header, or its data unless it was written ahead. */
+  private readsFrom(p: PlannedEntry, skipped: Range[]): boolean {
+    const { offset, realDataOffset, compressedSize } = p.entry.header;
+    const end = this.written.has(offset) ? realDataOffset : realDataOffset + compressedSize;
+    return skipped.some(([from, to]) => offset < to && from < Math.max(end, offset + LOCAL_HEADER_BYTES));
+  }
+
+  /** Copy in what was left out: the whole now holds every byte, and the pieces are let go (once done, this does nothing). */
+  private fill(skipped: Range[]): void {
+    for (const [from, to] of skipped) this.pieces.copyTo(this.zip, from, to);
+    this.pieces.clear();
   }
 
   /** The planned entries written ahead, or null when the folder holds anything else. */
@@ -126,8 +202,10 @@ export class UnpackAhead {
     let entries = 0;
     let declared = 0;
     while (await this.until(at + LOCAL_HEADER_BYTES)) {
+      this.pieces.copyTo(this.zip, at, at + LOCAL_HEADER_BYTES);
       const h = readLocalHeader(this.zip, at);
       if (h === null || !(await this.until(h.dataAt))) return;
+      this.pieces.copyTo(this.zip, h.nameAt, h.dataAt);
       if (h.flags & (FLAG_ENCRYPTED | FLAG_DESCRIPTOR) || (h.method !== METHOD_STORED && h.method !== METHOD_DEFLATED)) return;
       if (h.compressedSize === ZIP64_MARK || h.size === ZIP64_MARK) return;
       declared += h.size;
@@ -149,20 +227,20 @@ export class UnpackAhead {
           return;
         }
         const { size, crc } = await writing;
-        this.written.set(at, { path, size, crc });
+        this.written.set(at, { path, size, crc, dataAt: h.dataAt, dataEnd: next });
         this.unfinished = false;
       }
       at = next;
     }
   }
 
-  /** Push `zip[from, to)` into `source` as it arrives (views of the buffer, no copies): false if it stops arriving. */
+  /** Push the bytes [from, to) into `source` as they arrive (views of the pieces, no copies): false if they stop arriving. */
   private async feed(source: Readable, from: number, to: number): Promise<boolean> {
     let at = from;
     while (at < to) {
       if (!(await this.until(at + 1))) return false;
       const end = Math.min(this.received, to);
-      source.push(this.zip.subarray(at, end));
+      for (const view of this.pieces.views(at, end)) source.push(view);
       at = end;
     }
     source.push(null);

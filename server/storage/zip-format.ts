@@ -47,6 +47,33 @@ export function readLocalHeader(buf: Buffer, at: number): LocalHeader | null {
   };
 }
 
+const END_SIGNATURE = 0x06054b50;
+const ZIP64_END_SIGNATURE = 0x06064b50;
+const END_BYTES = 22;
+/** Where a reader looks for the end records: the last END_BYTES plus the longest comment (adm-zip's window). */
+export const END_SEARCH_BYTES = END_BYTES + 0xffff;
+
+/**
+ * The lowest central directory offset named by any end record (classic or ZIP64) that
+ * starts in `zip[from, end)`: whichever of them a reader picks, its central directory
+ * starts there or later. 0 when none is found or one cannot be read whole.
+ */
+export function centralDirectoryFloor(zip: Buffer, from: number): number {
+  let floor = Number.POSITIVE_INFINITY;
+  for (let at = Math.max(0, from); at + 4 <= zip.length; at++) {
+    if (zip[at] !== 0x50) continue; // 'P'
+    const signature = zip.readUInt32LE(at);
+    if (signature === END_SIGNATURE) {
+      if (at + END_BYTES > zip.length) return 0;
+      floor = Math.min(floor, zip.readUInt32LE(at + 16));
+    } else if (signature === ZIP64_END_SIGNATURE) {
+      if (at + 56 > zip.length) return 0;
+      floor = Math.min(floor, Number(zip.readBigUInt64LE(at + 48)));
+    }
+  }
+  return Number.isFinite(floor) ? floor : 0;
+}
+
 /** zlib's native CRC-32 (Node >= 20.15), else a table-driven one. */
 export const crc32: (data: Buffer, value: number) => number =
   typeof (zlib as { crc32?: unknown }).crc32 === 'function'

@@ -13,11 +13,25 @@ import { UnpackThread } from '../../dist/server/storage/unpack-thread.js';
 import { unpackZip, type UnpackLimits } from '../../dist/server/storage/unpack.js';
 import { tempDir, waitFor } from '../helpers/broker.js';
 import { LIMITS, outcome, tree, unpackAhead } from './ahead-support.js';
-import { buildZip, type RawEntry } from './zip-bytes.js';
+import { buildZip, localHeaderOf, type RawEntry } from './zip-bytes.js';
 
 const MAIN: RawEntry = { name: 'main.js', data: 'exports.robot = { hi: () => "hi" };\n' };
 const MAIN_BYTES = Buffer.byteLength(MAIN.data as string);
 const BIG = Buffer.alloc(300_000, 'robot data, compressible. ');
+
+/**
+ * A stored file (past the end records' window, so its data is left out of the plan when
+ * written ahead) whose local extra field holds the local header of a second file, listed
+ * by the central directory only, whose data is the first 1000 bytes of the first's: the
+ * walk through the local headers never sees it, and the plan must read its data.
+ */
+function nestedInExtra(): RawEntry[] {
+  const data = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 31) % 253));
+  const inner: RawEntry = { name: 'x.txt', data: data.subarray(0, 1000), method: 0 };
+  const header = localHeaderOf(inner);
+  const extra = Buffer.concat([Buffer.from([0xfe, 0xca, header.length & 0xff, header.length >> 8]), header]);
+  return [{ name: 'a.bin', data, method: 0, extra }, MAIN, { ...inner, centralAt: 30 + 'a.bin'.length + 4 }];
+}
 
 describe('unpacking ahead', () => {
   let thread: UnpackThread;
@@ -112,6 +126,7 @@ describe('unpacking ahead', () => {
     ['more bytes than the limit', [MAIN, { name: 'big.txt', data: BIG }], { maxUnpackedBytes: 100_000 }],
     ['more entries than the limit', [MAIN, { name: 'a', data: '1' }, { name: 'b', data: '2' }], { maxEntries: 2 }],
     ['a symlink', [MAIN, { name: 'link', data: '/etc/passwd', unixMode: 0o120777 }], {}],
+    ['a file the central directory finds inside another file written ahead', nestedInExtra(), {}],
   ])('%s: the same outcome as unpacking it whole', async (_what, entries, limits) => {
     const zip = buildZip(entries);
     const l = { ...LIMITS, ...limits };

@@ -24,6 +24,26 @@ export interface RawEntry {
   descriptor?: boolean;
   /** Only a local header and data: the central directory does not list it (a reader of local headers sees a file the archive does not have). */
   hidden?: boolean;
+  /** The local header's extra field, as given. */
+  extra?: Buffer;
+  /** Only a central directory entry, naming a local header at this offset (written some other way, e.g. inside another entry's extra field). */
+  centralAt?: number;
+}
+
+/** A local header for `e` (its fixed part and name) with no data: to hide it somewhere. */
+export function localHeaderOf(e: RawEntry): Buffer {
+  const b = prepare(e);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(b.flags, 6);
+  local.writeUInt16LE(b.method, 8);
+  local.writeUInt32LE(0x00210000, 10);
+  local.writeUInt32LE(b.crc, 14);
+  local.writeUInt32LE(b.compressed.length, 18);
+  local.writeUInt32LE(b.size, 22);
+  local.writeUInt16LE(b.name.length, 26);
+  return Buffer.concat([local, b.name]);
 }
 
 interface Built {
@@ -46,6 +66,8 @@ export function buildZip(entries: RawEntry[], options: { declaredEntries?: numbe
     const l = e.local ?? {};
     const flags = b.flags | (e.descriptor ? 0x8 : 0);
     const localName = l.name === undefined ? b.name : Buffer.from(l.name, 'utf8');
+    const extra = e.extra ?? Buffer.alloc(0);
+    const at = e.centralAt ?? offset;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4); // version needed
@@ -56,7 +78,7 @@ export function buildZip(entries: RawEntry[], options: { declaredEntries?: numbe
     local.writeUInt32LE(l.compressedSize ?? (e.descriptor ? 0 : b.compressed.length), 18);
     local.writeUInt32LE(l.size ?? (e.descriptor ? 0 : b.size), 22);
     local.writeUInt16LE(localName.length, 26);
-    local.writeUInt16LE(0, 28);
+    local.writeUInt16LE(extra.length, 28);
     const descriptor = Buffer.alloc(e.descriptor ? 16 : 0);
     if (e.descriptor) {
       descriptor.writeUInt32LE(0x08074b50, 0);
@@ -64,9 +86,10 @@ export function buildZip(entries: RawEntry[], options: { declaredEntries?: numbe
       descriptor.writeUInt32LE(b.compressed.length, 8);
       descriptor.writeUInt32LE(b.size, 12);
     }
-    locals.push(local, localName, b.compressed, descriptor);
-    const at = offset;
-    offset += 30 + localName.length + b.compressed.length + descriptor.length;
+    if (e.centralAt === undefined) {
+      locals.push(local, localName, extra, b.compressed, descriptor);
+      offset += 30 + localName.length + extra.length + b.compressed.length + descriptor.length;
+    }
     if (e.hidden) continue;
 
     const central = Buffer.alloc(46);
