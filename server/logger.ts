@@ -3,8 +3,8 @@
  * lines on the `events` channel (connections, commands, restarts, auth failures:
  * see observability/events-journal.ts) also go to `events.log`. Both files rotate
  * by size. Readable lines go to the console when enabled (pino-pretty). All of it
- * runs in pino's transport thread, off the hot path. Tokens are redacted wherever
- * they appear.
+ * runs in pino's transport thread, off the hot path, which gets the lines in batches
+ * of up to 10 ms (log-batch.ts). Tokens are redacted wherever they appear.
  *
  * Logging never stops the server: a file that cannot be written (a full disk) has
  * its lines dropped and counted (`logState()`, shown by /health and /stats), and
@@ -17,6 +17,7 @@ import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
+import { LineBatch } from './log-batch.js';
 import { DROPPED, FAILING_ERRNO, HEALTH_FIELDS, type RotatingFileOptions } from './observability/rotating-file.js';
 
 export type Logger = pino.Logger;
@@ -102,14 +103,20 @@ export function createLogger(options: LoggerOptions): Logger {
   let lost = 0;
   // Without a listener, the transport's 'error' (its thread failed) would end the server.
   transport.on('error', (err: Error) => {
-    lost++; // once for the failure, then once per line written to the dead transport
+    lost++; // once for the failure (and a batch on its way then), then once per line logged after
     if (transportError !== null) return;
     transportError = `the log transport failed: ${err.message}`;
     process.stderr.write(`robot-control: ${transportError}; log lines are dropped and counted\n`);
   });
+  // A line logged once the transport has failed is counted, not handed to it.
+  const refuse = (): boolean => {
+    if (transportError === null) return false;
+    lost++;
+    return true;
+  };
   const log = pino(
     { level: options.level, base: { proc: 'server', pid: process.pid }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    transport,
+    new LineBatch(transport, refuse),
   );
   transports.set(log, transport);
   states.set(log, () => {
