@@ -30,20 +30,29 @@ export interface RawEntry {
   centralAt?: number;
 }
 
-/** A local header for `e` (its fixed part and name) with no data: to hide it somewhere. */
+/** The local header buildZip writes for `e` (its fixed part, name and extra field), without the data: to hide it somewhere. */
 export function localHeaderOf(e: RawEntry): Buffer {
-  const b = prepare(e);
+  const { local, name, extra } = localHeader(e, prepare(e));
+  return Buffer.concat([local, name, extra]);
+}
+
+/** The fixed part of `e`'s local header, with the name and extra field that follow it. */
+function localHeader(e: RawEntry, b: Built): { local: Buffer; name: Buffer; extra: Buffer } {
+  const l = e.local ?? {};
+  const name = l.name === undefined ? b.name : Buffer.from(l.name, 'utf8');
+  const extra = e.extra ?? Buffer.alloc(0);
   const local = Buffer.alloc(30);
   local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(b.flags, 6);
-  local.writeUInt16LE(b.method, 8);
-  local.writeUInt32LE(0x00210000, 10);
-  local.writeUInt32LE(b.crc, 14);
-  local.writeUInt32LE(b.compressed.length, 18);
-  local.writeUInt32LE(b.size, 22);
-  local.writeUInt16LE(b.name.length, 26);
-  return Buffer.concat([local, b.name]);
+  local.writeUInt16LE(20, 4); // version needed
+  local.writeUInt16LE(l.flags ?? (b.flags | (e.descriptor ? 0x8 : 0)), 6);
+  local.writeUInt16LE(l.method ?? b.method, 8);
+  local.writeUInt32LE(0x00210000, 10); // 1980-01-01 00:00
+  local.writeUInt32LE(l.crc ?? (e.descriptor ? 0 : b.crc), 14);
+  local.writeUInt32LE(l.compressedSize ?? (e.descriptor ? 0 : b.compressed.length), 18);
+  local.writeUInt32LE(l.size ?? (e.descriptor ? 0 : b.size), 22);
+  local.writeUInt16LE(name.length, 26);
+  local.writeUInt16LE(extra.length, 28);
+  return { local, name, extra };
 }
 
 interface Built {
@@ -63,22 +72,9 @@ export function buildZip(entries: RawEntry[], options: { declaredEntries?: numbe
   let offset = 0;
   for (const e of entries) {
     const b = prepare(e);
-    const l = e.local ?? {};
     const flags = b.flags | (e.descriptor ? 0x8 : 0);
-    const localName = l.name === undefined ? b.name : Buffer.from(l.name, 'utf8');
-    const extra = e.extra ?? Buffer.alloc(0);
     const at = e.centralAt ?? offset;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(l.flags ?? flags, 6);
-    local.writeUInt16LE(l.method ?? b.method, 8);
-    local.writeUInt32LE(0x00210000, 10); // 1980-01-01 00:00
-    local.writeUInt32LE(l.crc ?? (e.descriptor ? 0 : b.crc), 14);
-    local.writeUInt32LE(l.compressedSize ?? (e.descriptor ? 0 : b.compressed.length), 18);
-    local.writeUInt32LE(l.size ?? (e.descriptor ? 0 : b.size), 22);
-    local.writeUInt16LE(localName.length, 26);
-    local.writeUInt16LE(extra.length, 28);
+    const { local, name: localName, extra } = localHeader(e, b);
     const descriptor = Buffer.alloc(e.descriptor ? 16 : 0);
     if (e.descriptor) {
       descriptor.writeUInt32LE(0x08074b50, 0);
