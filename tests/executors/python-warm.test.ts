@@ -52,7 +52,7 @@ describe('a Python interpreter started ahead of need', () => {
     expect((await call(c, 'update', { data: zipFiles(PYTHON) })).status).toBe('success');
     // The project answers from the interpreter the spare had started before the upload.
     expect((await callMethod<number>(c, 'robot', 'pid')).data).toBe(spare.python);
-    expect(t.logLines().some((l) => l.msg === 'python runner loads the project' && l.warm === true)).toBe(true);
+    await waitFor(() => t.logLines().some((l) => l.msg === 'python runner loads the project' && l.warm === true), 10_000, 'the warm load in the log');
   });
 
   it('a JavaScript project after it: the interpreter started for Python goes, and the next spare starts none', async () => {

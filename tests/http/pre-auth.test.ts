@@ -191,10 +191,11 @@ describe('websocket.max_pending_per_address', () => {
       const sid = /"sid":"([^"]+)"/.exec(held[0]!.text)![1]!;
       expect((await fetch(`${capped.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, { method: 'POST', body: '40' })).status).toBe(200);
       await waitFor(() => capped.logLines().some((l) => l.event === 'auth_failed' && l.surface === 'pending'), 5000, 'the refusal logged');
-      // The held ones are dropped at auth_timeout; then a client with the token gets in.
-      await waitFor(async () => (await handshake()).status === 200, 10_000, 'the address to be let in again');
-      const c = await capped.connect();
-      expect((await callMethod(c, 'sport_client', 'GetStatus')).status).toBe('success');
+      // The held ones are dropped at auth_timeout (not all at once on a loaded machine); then a
+      // client with the token gets in. Tried with that client itself: a probe would hold a place.
+      let c: Awaited<ReturnType<typeof capped.connect>> | undefined;
+      await waitFor(async () => (c = await capped.connect().catch(() => undefined)) !== undefined, 10_000, 'the address to be let in again');
+      expect((await callMethod(c!, 'sport_client', 'GetStatus')).status).toBe('success');
     } finally {
       await capped.close();
     }

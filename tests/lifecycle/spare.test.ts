@@ -33,7 +33,7 @@ it('a frozen spare is not promoted: it is discarded and a fresh worker serves', 
   expect((await callMethod(c, 'probe', 'version')).data).toBe('v1');
   const now = t.broker.supervisor.status().pid!;
   expect([current, spare.pid]).not.toContain(now);
-  expect(t.logLines().some((l) => /standby worker did not answer/.test(String(l.msg)))).toBe(true);
+  await waitFor(() => t!.logLines().some((l) => /standby worker did not answer/.test(String(l.msg))), 10_000, 'the unanswered spare in the log');
   await waitFor(() => !alive(spare.pid), 5000, 'the frozen spare to be killed');
   // Far below the 10 s heartbeat deadline a frozen promoted spare would have cost.
   expect(outage).toBeLessThan(8000);

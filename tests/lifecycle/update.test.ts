@@ -50,6 +50,9 @@ describe('an update that fails to load', () => {
     // The serving worker, the candidate (the spare it was) and the next spare, booted as the candidate was taken.
     expect(most).toBeLessThanOrEqual(3);
     await settled(); // the candidate discarded: the serving worker and one spare
+    // The log thread writes a line a moment after the ack (seconds, on a loaded machine).
+    const updateLogged = () => t.logLines().slice(linesBefore).some((l) => l.event === 'command' && l.command === 'update');
+    await waitFor(updateLogged, 10_000, "the update's command line");
     const lines = t.logLines().slice(linesBefore);
     const spawned = lines.filter((l) => l.msg === 'worker spawned');
     expect(spawned.map((l) => l.reason)).toEqual(['standby']); // the candidate was the spare: no other process
@@ -66,13 +69,16 @@ describe('a good update', () => {
     await settled();
     const before = t.broker.supervisor.status();
     const statuses = collect<WorkerStatus>(c, 'worker_status');
+    const linesBefore = t.logLines().length;
     expect((await call(c, 'update', { data: versionProject('v2') })).status).toBe('success');
     expect((await callMethod(c, 'probe', 'version')).data).toBe('v2');
     expect(statuses).toHaveLength(1);
     expect(statuses[0]).toMatchObject({ state: 'ready', reason: 'update' });
     expect(statuses[0]!.generation).toBeGreaterThan(before.generation);
+    const succeeded = () => t.logLines().slice(linesBefore).filter((l) => l.command === 'update' && l.outcome === 'success');
+    await waitFor(() => succeeded().length > 0, 10_000, "the update's command line");
+    const reqId = succeeded()[0]!.reqId;
     const lines = t.logLines();
-    const reqId = lines.filter((l) => l.command === 'update' && l.outcome === 'success').at(-1)!.reqId;
     const loaded = lines.filter((l) => l.proc === 'worker' && l.msg === 'project loaded' && l.reqId === reqId);
     expect(loaded).toHaveLength(1);
     expect(loaded[0]!.gen).toBe(statuses[0]!.generation);

@@ -7,7 +7,7 @@
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, callMethod, type Client, type TestBroker } from '../helpers/broker.js';
+import { call, callMethod, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
 import { fixtureZip } from '../helpers/zip.js';
 import { expectOnlyBrokerFiles, expectRefused, installProbe, startZipBroker, type ErrorData } from './support.js';
 
@@ -70,11 +70,13 @@ describe.concurrent('a project that fails to load is discarded', () => {
     for (let i = 0; i < 2; i++) await expectRefused(t, c, fixtureZip('bad-projects/throws-at-import'), 'E_PROJECT_LOAD', 'v1');
   });
 
-  step('every failed load was logged as discarded, with the upload\'s request id', () => {
-    const discarded = t.logLines().filter((l) => l.msg === 'new project failed to load: discarded');
-    expect(discarded.length).toBeGreaterThanOrEqual(6);
-    const refused = new Set(t.logLines().filter((l) => l.command === 'update' && l.outcome === 'error').map((l) => l.reqId));
-    for (const l of discarded) expect(refused).toContain(l.reqId);
+  step('every failed load was logged as discarded, with the upload\'s request id', async () => {
+    const discarded = () => t.logLines().filter((l) => l.msg === 'new project failed to load: discarded');
+    const refused = () => new Set(t.logLines().filter((l) => l.command === 'update' && l.outcome === 'error').map((l) => l.reqId));
+    // The log thread writes the last update's lines a moment after its ack.
+    await waitFor(() => discarded().length >= 6 && discarded().every((l) => refused().has(l.reqId)), 10_000, 'the discarded loads and their refusals in the log');
+    const seen = refused();
+    for (const l of discarded()) expect(seen).toContain(l.reqId);
   });
 
   step('after all of them: start answers with the previous project, the next update works, and storage is clean', async () => {
