@@ -1,19 +1,9 @@
 /**
- * Process memory and CPU time from /proc (Linux): VmRSS now, VmHWM (peak) since the last
+ * Process memory and CPU time from /proc (Linux): RSS now (statm), VmHWM (peak) since the last
  * reset, CPU used, and the children of a process (the broker's workers), so they are
  * measured from outside the processes under test.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-
-function statusField(pid: number, field: 'VmHWM'): number | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(text);
-    return m ? Number(m[1]) * 1024 : null;
-  } catch {
-    return null; // the process is gone
-  }
-}
 
 const PAGE_BYTES = 4096;
 
@@ -27,8 +17,15 @@ export function rssBytes(pid: number): number | null {
   }
 }
 
-/** Peak resident set size in bytes since start or the last resetPeak(). */
-export const peakRssBytes = (pid: number): number | null => statusField(pid, 'VmHWM');
+/** Peak resident set size in bytes since start or the last resetPeak() (VmHWM), or null when the process is gone. */
+export function peakRssBytes(pid: number): number | null {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null; // the process is gone
+  }
+}
 
 /** Reset VmHWM to the current RSS (clear_refs 5, Linux >= 4.0); false when not allowed. */
 export function resetPeak(pid: number): boolean {

@@ -1,10 +1,10 @@
 /**
- * A project ZIP sent in pieces (`update_chunk`), put together in one buffer.
+ * A project ZIP sent in pieces (`update_chunk`): the pieces checked in order and moved on.
  *
  * Sent whole, an upload is held twice by Socket.IO while it arrives (the websocket's
  * fragments, then the joined message). In pieces, each piece is moved on to the unpack
- * thread, which holds one buffer of the declared size and unpacks the upload while it
- * arrives (storage/unpack-ahead.ts): one copy plus the pieces in flight. An upload over
+ * thread, which keeps them as they came and unpacks the upload while it arrives
+ * (storage/unpack-ahead.ts): one copy plus the pieces in flight. An upload over
  * the limit is refused at its first piece, before any of it is sent.
  *
  * One upload is assembled at a time, broker-wide: only the controller may upload, and a

@@ -108,7 +108,7 @@ export class UnpackAhead {
       throw new BrokerError('E_INTERNAL', `the upload is incomplete (${this.received} of ${this.zip.length} bytes) where it is unpacked; send it again`);
     }
     await this.running;
-    const skipped = this.skippable();
+    const skipped = this.copyAllButData();
     const plan = this.plan(skipped);
     const kept = this.keep(plan);
     if (kept === null) {
@@ -127,28 +127,33 @@ export class UnpackAhead {
     await rm(this.root, { recursive: true, force: true });
   }
 
-  /** The data of the files written ahead, as far as the plan cannot read it: up to the end records' window and every central directory named there. */
-  private skippable(): Range[] {
+  /**
+   * Copy the upload into the whole but the data of the files written ahead, as far as the
+   * plan cannot read it: up to the end records' window and every central directory named
+   * there. Returns the ranges left out, in order.
+   */
+  private copyAllButData(): Range[] {
     const total = this.zip.length;
     const window = Math.max(0, total - END_SEARCH_BYTES);
     this.pieces.copyTo(this.zip, window, total);
     const before = Math.min(window, centralDirectoryFloor(this.zip, window));
-    const ranges: Range[] = [];
+    const skipped: Range[] = [];
     for (const w of this.written.values()) {
       const to = Math.min(w.dataEnd, before);
-      if (w.dataAt < to) ranges.push([w.dataAt, to]);
+      if (w.dataAt < to) skipped.push([w.dataAt, to]);
     }
-    return ranges.sort((a, b) => a[0] - b[0]);
-  }
-
-  /** Plan the archive from every byte but `skipped`, if that plan read nothing from them; else from every byte. */
-  private plan(skipped: Range[]): PlannedEntry[] {
+    skipped.sort((a, b) => a[0] - b[0]);
     let at = 0;
     for (const [from, to] of skipped) {
       this.pieces.copyTo(this.zip, at, from);
       at = to;
     }
-    this.pieces.copyTo(this.zip, at, this.zip.length);
+    this.pieces.copyTo(this.zip, at, window);
+    return skipped;
+  }
+
+  /** Plan the archive from every byte but `skipped`, if that plan read nothing from them; else from every byte. */
+  private plan(skipped: Range[]): PlannedEntry[] {
     if (skipped.length > 0) {
       try {
         const plan = planEntries(this.zip, this.limits);
