@@ -188,23 +188,6 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       add('idle_rss_total', 'floor', treeRssBytes(C.server.pid) / MiB);
     }
 
-    if (enabled('strangers')) {
-      // Right after the idle figures, so the growth is over the idle RSS of the same run.
-      say(`bench: ${options.strangerPeers} unauthenticated peers pushing frames for ${options.strangerMs} ms`);
-      await alternate(1, [S, B], 'strangers', async (s) => {
-        await sleep(options.idleSettleMs);
-        const idle = rssBytes(s.server.pid) ?? Number.NaN;
-        const r = await measureStrangers(s.server.pid, s.server.info.port, idle, {
-          peers: options.strangerPeers,
-          durationMs: options.strangerMs,
-          bigFrameBytes: options.strangerFrameMb * MiB,
-        });
-        if (r.connections === 0) throw new Error('no stranger could connect');
-        add('strangers_rss', who(s), r.growthMb);
-        say(`bench: strangers vs ${s.name}: ${r.connections} connections, ${r.framesSent} frames, RSS +${r.growthMb.toFixed(1)} MB`);
-      });
-    }
-
     for (let round = 1; round <= options.rounds; round++) {
       say(`bench: round ${round} of ${options.rounds}`);
       if (enabled('seq')) {
@@ -351,6 +334,24 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
         });
       }
       meta.uploadBytes = bigZip.length;
+    }
+    if (enabled('strangers')) {
+      // Last: the stranger frames leave a Socket.IO server's heap hundreds of MB larger (the
+      // floor's grew 560-860 MB), which slowed every floor figure measured after them (its
+      // emit rate by 10-20%). The growth is over each server's RSS read just before.
+      say(`bench: ${options.strangerPeers} unauthenticated peers pushing frames for ${options.strangerMs} ms`);
+      await alternate(1, [S, B], 'strangers', async (s) => {
+        await sleep(options.idleSettleMs);
+        const idle = rssBytes(s.server.pid) ?? Number.NaN;
+        const r = await measureStrangers(s.server.pid, s.server.info.port, idle, {
+          peers: options.strangerPeers,
+          durationMs: options.strangerMs,
+          bigFrameBytes: options.strangerFrameMb * MiB,
+        });
+        if (r.connections === 0) throw new Error('no stranger could connect');
+        add('strangers_rss', who(s), r.growthMb);
+        say(`bench: strangers vs ${s.name}: ${r.connections} connections, ${r.framesSent} frames, RSS +${r.growthMb.toFixed(1)} MB`);
+      });
     }
   } finally {
     for (const s of sockets) s.close();
