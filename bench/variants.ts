@@ -18,8 +18,9 @@ interface Patch {
 
 /**
  * Proposals 1 and 3-6 of docs/PERFORMANCE.md (head-indexed, promise-free SendQueue,
- * metric children, ready fast path) were applied in 66c962e, so their variants are
- * gone; their measurements are in the doc. What is left to measure:
+ * metric children, ready fast path) were applied in 66c962e, and proposal 2 (pushes
+ * batched, with the controller's pace) later, so their variants are gone; their
+ * measurements are in the doc. What is left to measure:
  */
 
 /** The events journal's one info line per command, for successful `process` commands only, at debug. */
@@ -29,31 +30,10 @@ const JOURNAL_LOG_DEBUG: Patch = {
   replace: "(a.command === 'process' ? j.debug : j.info).call(j, fields, `${a.command} ok`)",
 };
 
-/** Up to 64 pushes made in one go travel as one ZeroMQ message (a JSON array), in order. */
-const PUBLISH_BATCH: Patch[] = [
-  {
-    file: 'ipc/publisher.js',
-    find: '        this.queue.post([JSON.stringify(event)]);\n    }',
-    replace:
-      '        this.batch.push(JSON.stringify(event));\n        if (this.batch.length >= 64)\n            this.flush();\n' +
-      '        else if (!this.flushQueued) {\n            this.flushQueued = true;\n            queueMicrotask(() => { this.flushQueued = false; this.flush(); });\n        }\n    }\n' +
-      "    batch = [];\n    flushQueued = false;\n    flush() {\n        if (this.batch.length === 0)\n            return;\n        const b = this.batch;\n        this.batch = [];\n        this.queue.post(['[' + b.join(',') + ']']);\n    }",
-  },
-  {
-    file: 'ipc/subscriber.js',
-    find: '                this.onEvent(event);',
-    replace: '                if (Array.isArray(event))\n                    for (const e of event)\n                        this.onEvent(e);\n                else\n                    this.onEvent(event);',
-  },
-];
-
 export const VARIANTS: Record<string, { why: string; patches: Patch[] }> = {
   'process-log-debug': {
     why: 'successful process commands logged at debug by the events journal; errors, update and start stay at info/warn',
     patches: [JOURNAL_LOG_DEBUG],
-  },
-  batch: {
-    why: 'pushes batched, up to 64 per ZeroMQ message, with no backpressure (expect the relay to shed)',
-    patches: PUBLISH_BATCH,
   },
 };
 

@@ -5,18 +5,25 @@
  * burst; with noDrop plus a retry on EAGAIN it lost none. And a message published
  * before the subscription reaches the publisher is lost, so `subscribed()`
  * resolves only once the server's subscription has arrived (XPUB sees it).
+ *
+ * Pushes of one turn go as the parts of one message (part-batch.ts): the server's
+ * receive per message was most of its time in a flood, one per event.
  */
 import { XPublisher } from 'zeromq';
 import type { PushedEvent } from './worker-protocol.js';
+import { MAX_PARTS, PartBatch } from './part-batch.js';
 import { SendQueue, zmqErrorCode } from './send-queue.js';
 
+/** Events the pipe to the server holds before a send waits (in messages of up to MAX_PARTS events; the server's SUB holds as many). */
+export const EVENTS_IN_FLIGHT = 100_000;
+
 export class EventPublisher {
-  private readonly socket = new XPublisher({ noDrop: true, sendHighWaterMark: 100_000, linger: 2000 });
-  private readonly queue: SendQueue;
+  private readonly socket = new XPublisher({ noDrop: true, sendHighWaterMark: Math.ceil(EVENTS_IN_FLIGHT / MAX_PARTS), linger: 2000 });
+  private readonly batch: PartBatch;
   private firstSubscription: Promise<void> | undefined;
 
   constructor(onError: (err: unknown) => void) {
-    this.queue = new SendQueue(this.socket, onError, (err) => zmqErrorCode(err) === 'EAGAIN');
+    this.batch = new PartBatch(new SendQueue(this.socket, onError, (err) => zmqErrorCode(err) === 'EAGAIN'), () => []);
   }
 
   connect(endpoint: string): void {
@@ -32,7 +39,7 @@ export class EventPublisher {
 
   /** Queue one push (no promise each: a flood is 100,000 of them); failures go to onError. */
   publish(event: PushedEvent): void {
-    this.queue.post([JSON.stringify(event)]);
+    this.batch.add('', JSON.stringify(event));
   }
 
   close(): void {

@@ -26,6 +26,8 @@ export interface ReceiveHandlers {
   onHandlerError: (err: unknown, frames: Buffer[]) => void;
   /** Receiving failed while the socket was open. */
   onSocketError: (err: unknown) => void;
+  /** Asked before each receive: a promise to wait for before reading on (flow control), or nothing. */
+  hold?: () => Promise<void> | undefined;
 }
 
 /** Pause after a failed receive, so a broken socket cannot spin the event loop. */
@@ -36,6 +38,11 @@ export const WAKE_UP_MS = 1000;
 
 export async function receiveEach(socket: Receiving, h: ReceiveHandlers): Promise<void> {
   while (!socket.closed) {
+    const held = h.hold?.();
+    if (held) {
+      await held;
+      continue; // closed meanwhile, or asked again
+    }
     let frames: Buffer[];
     try {
       frames = await socket.receive();

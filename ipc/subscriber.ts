@@ -8,10 +8,12 @@ import { Subscriber } from 'zeromq';
 import { bounded, type Rejection } from './frame-check.js';
 import { decodeFrame, pushedEventSchema } from './frames.js';
 import type { PushedEvent } from './worker-protocol.js';
+import { MAX_PARTS } from './part-batch.js';
+import { EVENTS_IN_FLIGHT } from './publisher.js';
 import { messageOf, receiveEach } from './receive-loop.js';
 
 export class EventSubscriber {
-  private readonly socket = new Subscriber({ receiveHighWaterMark: 100_000, linger: 0 });
+  private readonly socket = new Subscriber({ receiveHighWaterMark: Math.ceil(EVENTS_IN_FLIGHT / MAX_PARTS), linger: 0 });
 
   constructor(
     /** `bytes`: the frame's size, what the replay ring counts. */
@@ -20,6 +22,8 @@ export class EventSubscriber {
     private readonly onReject: (rejection: Rejection) => void,
     /** The socket itself failed. */
     private readonly onError: (err: unknown) => void,
+    /** Asked before each message is read: a promise while the reader of the events wants none (flow control). */
+    private readonly hold?: () => Promise<void> | undefined,
   ) {}
 
   async bind(endpoint: string): Promise<void> {
@@ -37,14 +41,21 @@ export class EventSubscriber {
       onMessage: (frames) => this.accept(frames),
       onHandlerError: (err) => this.reject('handler_error', bounded(messageOf(err))),
       onSocketError: (err) => this.onError(err),
+      ...(this.hold && { hold: this.hold }),
     });
   }
 
+  /** One message: an event in each part (part-batch.ts), each judged on its own. */
   private accept(frames: Buffer[]): void {
-    if (frames.length !== 1) return this.reject('bad_frame', `${frames.length} parts, expected 1`);
-    const decoded = decodeFrame(pushedEventSchema, frames[0]);
-    if (!decoded.ok) return this.reject('bad_frame', decoded.detail);
-    this.onEvent(decoded.value, frames[0]!.length);
+    for (const frame of frames) {
+      try {
+        const decoded = decodeFrame(pushedEventSchema, frame);
+        if (!decoded.ok) this.reject('bad_frame', decoded.detail);
+        else this.onEvent(decoded.value, frame.length);
+      } catch (err) {
+        this.reject('handler_error', bounded(messageOf(err))); // and on with the next part
+      }
+    }
   }
 
   private reject(reason: Rejection['reason'], detail: string): void {

@@ -85,6 +85,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     () => io?.sockets ?? null,
     () => supervisor?.currentGeneration ?? 0,
     config.websocket.max_client_backlog,
+    config.websocket.controller_hold * 1000,
     { maxEvents: config.replay.max_events, maxBytes: config.replay.max_bytes, maxAgeMs: ms(config.replay.max_age) },
     log,
     events,
@@ -94,6 +95,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     (e, bytes) => relay.onEvent(e, bytes),
     rejections.note,
     (err) => log.error({ err }, 'event channel error'),
+    () => relay.holdIntake(),
   );
   const sandbox = await WorkerSandbox.create({
     config,
@@ -196,7 +198,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     socket.emit('worker_status', sup.status());
     hub.attach(socket);
     // Last: a reconnecting client's replay comes after the state it needs to read it.
-    relay.attach(socket);
+    relay.attach(socket, () => gate.lease.isController(socket.id));
     socket.on('disconnect', (reason) => {
       relay.forget(socket.id);
       events.emit('client', { state: 'disconnected', at: Date.now(), address, reason });

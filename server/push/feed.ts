@@ -54,6 +54,8 @@ export class Feed {
     readonly socket: ClientSocket,
     /** Pushed events carry PushMeta; `replay_info` and `replay_gap` are sent. */
     readonly meta: boolean,
+    /** It paces the robot's pushes now (the controller: pace.ts). */
+    readonly paces: () => boolean = () => false,
   ) {}
 
   get id(): string {

@@ -13,6 +13,8 @@
  * client with `auth.lastSeq` starts behind, at lastSeq + 1. What leaves the ring before a
  * client took it is lost for it, and told: `replay_gap` (exactly which seqs) and
  * `events_shed` (how many). Memory is so bounded by the ring and `limit` packets a client.
+ * The controller paces the intake (pace.ts): while half of `limit` packets wait for it,
+ * no more pushes are read from the worker, so it does not fall behind for long.
  * Per-client throttles (`subscribe`): throttles.ts.
  */
 import type { Namespace } from 'socket.io';
@@ -23,6 +25,7 @@ import type { BrokerEvents } from '../broker-events.js';
 import type { Logger } from '../logger.js';
 import type { ClientSocket } from '../commands.js';
 import { Feed } from './feed.js';
+import { Pacer } from './pace.js';
 import { EventRing, type RetainedEvent, type RingLimits } from './ring.js';
 import { Throttles } from './throttles.js';
 
@@ -67,13 +70,17 @@ export class PushRelay {
   readonly ring: EventRing;
   private readonly throttles = new Throttles((feed, e) => this.sendTo(feed, e));
   private readonly feeds = new Map<string, Feed>();
+  private readonly pacer: Pacer;
   private reportTimer: NodeJS.Timeout | undefined;
 
   constructor(
     /** The main namespace: every connected client (null before the server exists). */
     private readonly clients: () => ClientNamespace | null,
     private readonly generation: () => number,
+    /** Packets a client's write buffer may hold before it falls behind (`websocket.max_client_backlog`). */
     private readonly limit: number,
+    /** How long the controller may hold the intake (`websocket.controller_hold`): pace.ts. */
+    controllerHoldMs: number,
     ringLimits: RingLimits,
     private readonly log: Logger,
     private readonly events: BrokerEvents,
@@ -81,15 +88,28 @@ export class PushRelay {
     private readonly onReject: (r: Rejection) => void = () => {},
   ) {
     this.ring = new EventRing(ringLimits, (e) => this.evicted(e));
+    this.pacer = new Pacer(Math.max(1, Math.floor(limit / 2)), controllerHoldMs, () =>
+      this.log.warn({ event: 'pace_expired', holdMs: controllerHoldMs }, 'the controller read nothing for a while: pushes are no longer held for it until it catches up'),
+    );
   }
 
-  /** A client connected: its feed, its replay (`auth.lastSeq`), its `subscribe`/`unsubscribe`. */
-  attach(socket: ClientSocket): void {
+  /** Asked before the next message of pushes is read from the worker: a promise while the controller is backed up. */
+  holdIntake(): Promise<void> | undefined {
+    for (const feed of this.feeds.values()) if (feed.paces()) return this.pacer.wait(feed);
+    return undefined;
+  }
+
+  /**
+   * A client connected: its feed, its replay (`auth.lastSeq`), its `subscribe`/`unsubscribe`.
+   * `paces`: whether it holds the control now (the controller paces the intake; a lease moves).
+   */
+  attach(socket: ClientSocket, paces: () => boolean = () => false): void {
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
     const lastSeq = Number.isSafeInteger(auth.lastSeq) && (auth.lastSeq as number) >= 0 ? (auth.lastSeq as number) : undefined;
-    const feed = new Feed(socket, auth.meta === true || lastSeq !== undefined);
+    const feed = new Feed(socket, auth.meta === true || lastSeq !== undefined, paces);
     this.feeds.set(socket.id, feed);
     socket.conn.on('drain', () => {
+      if (feed.paces()) this.pacer.drained();
       this.unpark(feed);
       this.pump(feed);
     });
@@ -120,6 +140,7 @@ export class PushRelay {
     if (!feed) return;
     feed.close();
     this.feeds.delete(socketId);
+    this.pacer.drained();
   }
 
   onEvent(e: PushedEvent, bytes: number): void {
@@ -281,6 +302,7 @@ export class PushRelay {
 
   close(): void {
     clearTimeout(this.reportTimer);
+    this.pacer.release();
     for (const feed of this.feeds.values()) feed.close();
   }
 }
