@@ -31,8 +31,8 @@ const schema = z.strictObject({
       max_message_size: z.number().int().positive().default(104_857_600), // bytes, 100 MB
       /** Packets waiting in a client's write buffer past which it is fed from the replay ring as it drains (docs/REPLAY.md). */
       max_client_backlog: z.number().int().positive().default(10_000), // packets
-      /** Seconds the controller's backed-up write buffer may hold the robot's pushes in the worker before it is fed from the ring like any client (docs/REPLAY.md). */
-      controller_hold: z.number().min(0).max(3600).default(1), // seconds
+      /** Seconds the controller's backed-up write buffer may hold the robot's pushes in the worker, earned back while they flow; then it is fed from the ring like any client (docs/REPLAY.md). */
+      controller_hold: z.number().min(0).max(3600).default(5), // seconds
       /** Observers (`auth.role: "observer"`) admitted at once beside the controller; 0: none (docs/CONTROL.md). */
       max_observers: z.number().int().min(0).max(10_000).default(32), // connections
       /** Browser origins admitted besides the panel's own and clients that send no Origin; "*" admits any. */

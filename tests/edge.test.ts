@@ -10,7 +10,8 @@ import { fixtureZip, zipFiles } from './helpers/zip.js';
 
 let t: TestBroker;
 beforeAll(async () => {
-  t = await startTestBroker({ websocket: { max_message_size: 1_000_000, max_client_backlog: 50 }, worker: { max_execution_time: 10 } });
+  // controller_hold 0.5: the slow-client test below waits for the controller's pace budget to run out (server/push/pace.ts).
+  t = await startTestBroker({ websocket: { max_message_size: 1_000_000, max_client_backlog: 50, controller_hold: 0.5 }, worker: { max_execution_time: 10 } });
 });
 afterEach(async () => {
   await t.closeClients();
@@ -130,7 +131,8 @@ describe('a client too slow to keep up', () => {
     const ack = call(c, 'process', { params: { object: 'faulty', method: 'floodBig', args: [5000, 2048] } }, 30_000);
     const backlog = () => (t.broker.io.of('/').sockets.get(c.id!)?.conn as unknown as { writeBuffer: unknown[] } | undefined)?.writeBuffer.length ?? 0;
     await waitFor(() => backlog() >= 50, 15_000, 'the server to be held up by the paused reader');
-    // The write buffer stays at the limit: the rest waits in the ring (5000 x 2 KB: well within replay.max_bytes).
+    // Once the controller's pace budget is spent, the broker takes the flood again and the write buffer stays at the
+    // limit: the rest waits in the ring (5000 x 2 KB: well within replay.max_bytes).
     await waitFor(async () => ((await (await fetch(`${t.url}/stats`, { headers: { authorization: `Bearer ${t.token}` } })).json()) as { pushes: { byEvent: Record<string, number> } }).pushes.byEvent.big === 5000, 15_000, 'the whole flood pushed');
     expect(backlog()).toBeLessThanOrEqual(51);
     tcp.resume();

@@ -7,9 +7,12 @@
  * losing what leaves it. Observers never pace: one that stops reading cannot slow the
  * robot for the others (it falls behind and is told what it lost).
  *
- * A hold lasts at most `holdMs` (`websocket.controller_hold`; 0: no pacing): a controller that stalls longer (a laptop asleep with
- * its connection open) must not grow the worker's memory without end. It is then fed
- * like any client (behind, from the ring) until its buffer drains once.
+ * Holding is bounded by a budget of `holdMs` (`websocket.controller_hold`; 0: no
+ * pacing), spent while the pushes are held and earned back at the same rate while they
+ * flow. A controller that stalls (a laptop asleep with its connection open), or reads
+ * slower than the robot pushes for long, must not grow the worker's memory without end:
+ * once the budget is spent it is fed like any client (behind, from the ring) until it
+ * has caught up.
  */
 import type { Feed } from './feed.js';
 
@@ -17,45 +20,66 @@ interface Held {
   promise: Promise<void>;
   release: () => void;
   timer: NodeJS.Timeout;
+  since: number;
 }
 
 export class Pacer {
   private held: Held | null = null;
-  /** The last hold ran out: no pacing until the controller's buffer drains. */
+  /** The budget ran out: no pacing until the controller has caught up. */
   private givenUp = false;
+  /** Ms the intake may still be held, as of `budgetAt`. */
+  private budget: number;
+  private budgetAt = Date.now();
 
   constructor(
     private readonly threshold: number,
     private readonly holdMs: number,
     private readonly onExpired: () => void,
-  ) {}
+  ) {
+    this.budget = holdMs;
+  }
 
   /** Before the next message of pushes is read: a promise while the controller's `feed` is backed up. */
   wait(feed: Feed | undefined): Promise<void> | undefined {
     if (this.held) return this.held.promise;
-    if (!feed || this.holdMs === 0 || this.givenUp || (!feed.behind && feed.backlog() < this.threshold)) return undefined;
+    if (!feed || this.holdMs === 0) return undefined;
+    const backedUp = feed.behind || feed.backlog() >= this.threshold;
+    if (!backedUp) {
+      this.givenUp = false; // caught up
+      return undefined;
+    }
+    if (this.givenUp) return undefined;
+    const now = Date.now();
+    this.budget = Math.min(this.holdMs, this.budget + (now - this.budgetAt)); // earned while the pushes flowed
+    this.budgetAt = now;
+    if (this.budget <= 0) {
+      this.expire();
+      return undefined;
+    }
     let release!: () => void;
     const promise = new Promise<void>((r) => (release = r));
     const timer = setTimeout(() => {
-      this.givenUp = true;
-      this.onExpired();
       this.release();
-    }, this.holdMs);
-    this.held = { promise, release, timer };
+      this.expire();
+    }, this.budget);
+    this.held = { promise, release, timer, since: now };
     return promise;
   }
 
   /** The controller's buffer was handed to its transport, or it left: read on. */
-  drained(): void {
-    this.givenUp = false;
-    this.release();
-  }
-
   release(): void {
     const h = this.held;
     if (!h) return;
     this.held = null;
     clearTimeout(h.timer);
+    const now = Date.now();
+    this.budget -= now - h.since;
+    this.budgetAt = now;
     h.release();
+  }
+
+  private expire(): void {
+    this.givenUp = true;
+    this.onExpired();
   }
 }

@@ -89,7 +89,7 @@ export class PushRelay {
   ) {
     this.ring = new EventRing(ringLimits, (e) => this.evicted(e));
     this.pacer = new Pacer(Math.max(1, Math.floor(limit / 2)), controllerHoldMs, () =>
-      this.log.warn({ event: 'pace_expired', holdMs: controllerHoldMs }, 'the controller read nothing for a while: pushes are no longer held for it until it catches up'),
+      this.log.warn({ event: 'pace_expired', holdMs: controllerHoldMs }, 'the controller held the pushes back too long: no longer held for it until it catches up'),
     );
   }
 
@@ -109,7 +109,7 @@ export class PushRelay {
     const feed = new Feed(socket, auth.meta === true || lastSeq !== undefined, paces);
     this.feeds.set(socket.id, feed);
     socket.conn.on('drain', () => {
-      if (feed.paces()) this.pacer.drained();
+      if (feed.paces()) this.pacer.release();
       this.unpark(feed);
       this.pump(feed);
     });
@@ -140,7 +140,7 @@ export class PushRelay {
     if (!feed) return;
     feed.close();
     this.feeds.delete(socketId);
-    this.pacer.drained();
+    this.pacer.release();
   }
 
   onEvent(e: PushedEvent, bytes: number): void {
