@@ -14,7 +14,8 @@
  * client took it is lost for it, and told: `replay_gap` (exactly which seqs) and
  * `events_shed` (how many). Memory is so bounded by the ring and `limit` packets a client.
  * The controller paces the intake (pace.ts): while half of `limit` packets wait for it,
- * no more pushes are read from the worker, so it does not fall behind for long.
+ * or it is behind, no more pushes are read from the worker (within a time budget), so it
+ * loses none to the ring; observers never pace.
  * Per-client throttles (`subscribe`): throttles.ts.
  */
 import type { Namespace } from 'socket.io';
