@@ -336,22 +336,36 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       meta.uploadBytes = bigZip.length;
     }
     if (enabled('strangers')) {
-      // Last: the stranger frames leave a Socket.IO server's heap hundreds of MB larger (the
-      // floor's grew 560-860 MB), which slowed every floor figure measured after them (its
-      // emit rate by 10-20%). The growth is over each server's RSS read just before.
-      say(`bench: ${options.strangerPeers} unauthenticated peers pushing frames for ${options.strangerMs} ms`);
-      await alternate(1, [S, B], 'strangers', async (s) => {
-        await sleep(options.idleSettleMs);
-        const idle = rssBytes(s.server.pid) ?? Number.NaN;
-        const r = await measureStrangers(s.server.pid, s.server.info.port, idle, {
-          peers: options.strangerPeers,
-          durationMs: options.strangerMs,
-          bigFrameBytes: options.strangerFrameMb * MiB,
-        });
-        if (r.connections === 0) throw new Error('no stranger could connect');
-        add('strangers_rss', who(s), r.growthMb);
-        say(`bench: strangers vs ${s.name}: ${r.connections} connections, ${r.framesSent} frames, RSS +${r.growthMb.toFixed(1)} MB`);
-      });
+      // Against a broker and a Socket.IO floor of their own, started for this and stopped after:
+      // the stranger frames leave a Socket.IO server's heap hundreds of MB larger (the floor's
+      // grew 560-860 MB), which slowed every floor figure measured after them (its emit rate
+      // by 10-20%), and what ran before moved the broker's growth. Each grows over its own
+      // RSS read just before.
+      say(`bench: ${options.strangerPeers} unauthenticated peers pushing frames for ${options.strangerMs} ms, at a fresh broker and floor`);
+      mkdirSync(join(dir, 'strangers'));
+      const targets = [
+        await startServer<Subject['server']['info']>('socketio-floor (strangers)', serverScript('socketio-floor'), { env: profileEnv }),
+        await startServer<Subject['server']['info']>('broker (strangers)', serverScript('broker-server'), { env: { ...brokerEnv, BENCH_DIR: join(dir, 'strangers') } }),
+      ];
+      servers.push(...targets);
+      const [floor, broker] = targets as [Subject['server'], Subject['server']];
+      for (const [server, who] of [[floor, 'floor'], [broker, 'broker']] as const) {
+        try {
+          await sleep(options.idleSettleMs);
+          const idle = rssBytes(server.pid) ?? Number.NaN;
+          const r = await measureStrangers(server.pid, server.info.port, idle, {
+            peers: options.strangerPeers,
+            durationMs: options.strangerMs,
+            bigFrameBytes: options.strangerFrameMb * MiB,
+          });
+          if (r.connections === 0) throw new Error('no stranger could connect');
+          add('strangers_rss', who, r.growthMb);
+          say(`bench: strangers vs ${server.name}: ${r.connections} connections, ${r.framesSent} frames, RSS +${r.growthMb.toFixed(1)} MB`);
+        } catch (err) {
+          errors.push(`strangers, ${server.name}: ${(err as Error).message}`);
+          say(`bench: ERROR ${errors.at(-1)}`);
+        }
+      }
     }
   } finally {
     for (const s of sockets) s.close();
