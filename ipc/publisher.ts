@@ -14,11 +14,14 @@ import type { PushedEvent } from './worker-protocol.js';
 import { MAX_PARTS, PartBatch } from './part-batch.js';
 import { SendQueue, zmqErrorCode } from './send-queue.js';
 
-/** Events the pipe to the server holds before a send waits (in messages of up to MAX_PARTS events; the server's SUB holds as many). */
-export const EVENTS_IN_FLIGHT = 100_000;
+/**
+ * Messages each end of the event pipe holds before a send waits (the XPUB's send and the
+ * server SUB's receive high-water mark): 100,000 events when messages are full.
+ */
+export const PUSH_HIGH_WATER_MARK = Math.ceil(100_000 / MAX_PARTS);
 
 export class EventPublisher {
-  private readonly socket = new XPublisher({ noDrop: true, sendHighWaterMark: Math.ceil(EVENTS_IN_FLIGHT / MAX_PARTS), linger: 2000 });
+  private readonly socket = new XPublisher({ noDrop: true, sendHighWaterMark: PUSH_HIGH_WATER_MARK, linger: 2000 });
   private readonly batch: PartBatch;
   private firstSubscription: Promise<void> | undefined;
 

@@ -8,12 +8,11 @@ import { Subscriber } from 'zeromq';
 import { bounded, type Rejection } from './frame-check.js';
 import { decodeFrame, pushedEventSchema } from './frames.js';
 import type { PushedEvent } from './worker-protocol.js';
-import { MAX_PARTS } from './part-batch.js';
-import { EVENTS_IN_FLIGHT } from './publisher.js';
+import { PUSH_HIGH_WATER_MARK } from './publisher.js';
 import { messageOf, receiveEach } from './receive-loop.js';
 
 export class EventSubscriber {
-  private readonly socket = new Subscriber({ receiveHighWaterMark: Math.ceil(EVENTS_IN_FLIGHT / MAX_PARTS), linger: 0 });
+  private readonly socket = new Subscriber({ receiveHighWaterMark: PUSH_HIGH_WATER_MARK, linger: 0 });
 
   constructor(
     /** `bytes`: the frame's size, what the replay ring counts. */
@@ -41,7 +40,7 @@ export class EventSubscriber {
       onMessage: (frames) => this.accept(frames),
       onHandlerError: (err) => this.reject('handler_error', bounded(messageOf(err))),
       onSocketError: (err) => this.onError(err),
-      ...(this.hold && { hold: this.hold }),
+      hold: this.hold,
     });
   }
 

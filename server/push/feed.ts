@@ -55,7 +55,7 @@ export class Feed {
     /** Pushed events carry PushMeta; `replay_info` and `replay_gap` are sent. */
     readonly meta: boolean,
     /** It paces the robot's pushes now (the controller: pace.ts). */
-    readonly paces: () => boolean = () => false,
+    readonly paces: () => boolean,
   ) {}
 
   get id(): string {

@@ -40,9 +40,9 @@ export class Pacer {
   }
 
   /** Before the next message of pushes is read: a promise while the controller's `feed` is backed up. */
-  wait(feed: Feed | undefined): Promise<void> | undefined {
+  wait(feed: Feed): Promise<void> | undefined {
     if (this.held) return this.held.promise;
-    if (!feed || this.holdMs === 0) return undefined;
+    if (this.holdMs === 0) return undefined;
     const backedUp = feed.behind || feed.backlog() >= this.threshold;
     if (!backedUp) {
       this.givenUp = false; // caught up

@@ -20,7 +20,7 @@
  */
 import type { Namespace } from 'socket.io';
 import type { Rejection } from '../../ipc/frame-check.js';
-import { RESERVED_EVENTS, type ClientToServerEvents, type ServerToClientEvents, type ShedReport } from '../../ipc/protocol.js';
+import { RESERVED_EVENTS, type ClientToServerEvents, type ServerToClientEvents } from '../../ipc/protocol.js';
 import type { PushedEvent } from '../../ipc/worker-protocol.js';
 import type { BrokerEvents } from '../broker-events.js';
 import type { Logger } from '../logger.js';
@@ -28,13 +28,11 @@ import type { ClientSocket } from '../commands.js';
 import { Feed } from './feed.js';
 import { Pacer } from './pace.js';
 import { EventRing, type RetainedEvent, type RingLimits } from './ring.js';
+import { ShedReports } from './shed-reports.js';
 import { Throttles } from './throttles.js';
 
 /** Distinct pushed event names counted one by one; the rest are counted as "(other)". */
 const MAX_EVENT_NAMES = 1000;
-
-/** How often, at most, a shedding client is told about it (ms). */
-const REPORT_EVERY_MS = 250;
 
 /**
  * Packets queued for a client past which a `"latest"` event is not written to it but
@@ -72,7 +70,7 @@ export class PushRelay {
   private readonly throttles = new Throttles((feed, e) => this.sendTo(feed, e));
   private readonly feeds = new Map<string, Feed>();
   private readonly pacer: Pacer;
-  private reportTimer: NodeJS.Timeout | undefined;
+  private readonly reports: ShedReports;
 
   constructor(
     /** The main namespace: every connected client (null before the server exists). */
@@ -89,6 +87,7 @@ export class PushRelay {
     private readonly onReject: (r: Rejection) => void = () => {},
   ) {
     this.ring = new EventRing(ringLimits, (e) => this.evicted(e));
+    this.reports = new ShedReports(this.feeds, limit, log);
     this.pacer = new Pacer(Math.max(1, Math.floor(limit / 2)), controllerHoldMs, () =>
       this.log.warn({ event: 'pace_expired', holdMs: controllerHoldMs }, 'the controller held the pushes back too long: no longer held for it until it catches up'),
     );
@@ -104,7 +103,7 @@ export class PushRelay {
    * A client connected: its feed, its replay (`auth.lastSeq`), its `subscribe`/`unsubscribe`.
    * `paces`: whether it holds the control now (the controller paces the intake; a lease moves).
    */
-  attach(socket: ClientSocket, paces: () => boolean = () => false): void {
+  attach(socket: ClientSocket, paces: () => boolean): void {
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
     const lastSeq = Number.isSafeInteger(auth.lastSeq) && (auth.lastSeq as number) >= 0 ? (auth.lastSeq as number) : undefined;
     const feed = new Feed(socket, auth.meta === true || lastSeq !== undefined, paces);
@@ -224,14 +223,14 @@ export class PushRelay {
       else this.sendTo(feed, e);
     }
     if (feed.cursor > ring.lastSeq) feed.behind = false;
-    if (feed.shedSinceReport > 0) this.scheduleReport();
+    if (feed.shedSinceReport > 0) this.reports.schedule();
   }
 
   /** Hold a "latest" event for a backed-up client: the newest per name waits for the drain. */
   private park(feed: Feed, e: RetainedEvent): void {
     if (feed.parked.has(e.event)) {
       this.shed(feed);
-      this.scheduleReport();
+      this.reports.schedule();
     }
     feed.parked.set(e.event, e);
   }
@@ -268,7 +267,7 @@ export class PushRelay {
       }
       feed.cursor = e.meta.seq + 1;
     }
-    this.scheduleReport();
+    this.reports.schedule();
   }
 
   private shed(feed: Feed): void {
@@ -287,22 +286,8 @@ export class PushRelay {
     if (this.events.listenerCount('push') > 0) this.events.emit('push', { event: e.event, data: e.data, reqId: e.reqId, at: entry.meta.ts, seq: entry.meta.seq, outcome });
   }
 
-  private scheduleReport(): void {
-    if (this.reportTimer) return;
-    this.reportTimer = setTimeout(() => {
-      this.reportTimer = undefined;
-      for (const feed of this.feeds.values()) {
-        if (feed.shedSinceReport === 0) continue;
-        const report: ShedReport = { shed: feed.shedSinceReport, total: feed.shedTotal, limit: this.limit };
-        feed.shedSinceReport = 0;
-        this.log.warn({ event: 'events_shed', socket: feed.id, ...report }, 'client too slow: pushed events shed');
-        feed.socket.emit('events_shed', report);
-      }
-    }, REPORT_EVERY_MS);
-  }
-
   close(): void {
-    clearTimeout(this.reportTimer);
+    this.reports.close();
     this.pacer.release();
     for (const feed of this.feeds.values()) feed.close();
   }
