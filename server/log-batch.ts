@@ -10,7 +10,9 @@
  *
  * A line waits here at most LOG_BATCH_MS (or until MAX_BATCH_BYTES are waiting);
  * flush() and flushSync() (pino's, and a fatal line's) hand it over at once, and so
- * does the process's exit, before the transport's own exit hook ends it.
+ * does the process's exit, before the transport's own exit hook ends it. Lines that come
+ * due once the transport is ended (closeLogger) are dropped and counted, never written
+ * to it: a write then fails later, as an 'error' of the transport.
  */
 import type { EventEmitter } from 'node:events';
 
@@ -19,6 +21,8 @@ const MAX_BATCH_BYTES = 64 * 1024;
 
 /** What the lines go to: pino's transport (a ThreadStream). */
 export interface LineSink extends Pick<EventEmitter, 'emit'> {
+  /** False once it is ending or gone (ThreadStream has it; its type does not say so). */
+  readonly writable?: boolean;
   write(text: string): boolean;
   flush(cb: (err?: Error | null) => void): void;
   flushSync(): void;
@@ -32,10 +36,11 @@ export class LineBatch {
   private text = '';
   private timer: NodeJS.Timeout | null = null;
 
-  /** `refuse()`: true when a line is not to be written (it counts it). */
+  /** `refuse()`: true when a line is not to be written (it counts it); `dropped(n)`: n lines came due after the sink ended. */
   constructor(
     private readonly out: LineSink,
     private readonly refuse: () => boolean = () => false,
+    private readonly dropped: (lines: number) => void = () => {},
   ) {
     if (!exitHooked) {
       exitHooked = true;
@@ -82,6 +87,7 @@ export class LineBatch {
     if (this.text === '') return;
     const text = this.text;
     this.text = '';
-    this.out.write(text);
+    if (this.out.writable !== false) this.out.write(text);
+    else this.dropped(text.split('\n').length - 1);
   }
 }

@@ -116,7 +116,7 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   const log = pino(
     { level: options.level, base: { proc: 'server', pid: process.pid }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    new LineBatch(transport, refuse),
+    new LineBatch(transport, refuse, (lines) => (lost += lines)),
   );
   transports.set(log, transport);
   states.set(log, () => {

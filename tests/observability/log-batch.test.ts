@@ -36,3 +36,26 @@ it.each([
   expect(run.status).toBe(status);
   expect(run.lines.filter((l) => l.msg === 'line').map((l) => l.n)).toEqual(Array.from({ length: LINES }, (_, n) => n));
 });
+
+it('lines that come due after closeLogger are dropped and counted, never written to the ended transport', () => {
+  const file = join(tempDir('rc-log-batch-'), 'app.log');
+  // One line while the transport ends, one after it closed; each comes due 10 ms later.
+  const script = `
+    import { closeLogger, createLogger, logState } from ${JSON.stringify(LOGGER)};
+    const log = createLogger({ file: ${JSON.stringify(file)}, level: 'info', console: false });
+    const alive = setInterval(() => {}, 1000); // as a broker's sockets do: the transport's thread keeps no process alive
+    log.info('before');
+    const closing = closeLogger(log);
+    log.info('while ending');
+    await closing;
+    log.info('after');
+    await new Promise((r) => setTimeout(r, 200));
+    process.stdout.write(JSON.stringify(logState(log)));
+    clearInterval(alive);
+  `;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  expect(run.stderr).toBe(''); // no "the log transport failed", no uncaught error
+  expect(run.status).toBe(0);
+  expect(JSON.parse(run.stdout)).toMatchObject({ writing: true, error: null });
+  expect(readFileSync(file, 'utf8')).toContain('"before"');
+});
