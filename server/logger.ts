@@ -3,8 +3,9 @@
  * lines on the `events` channel (connections, commands, restarts, auth failures:
  * see observability/events-journal.ts) also go to `events.log`. Both files rotate
  * by size. Readable lines go to the console when enabled (pino-pretty). All of it
- * runs in pino's transport thread, off the hot path, which gets the lines in batches
- * of up to 10 ms (log-batch.ts). Tokens are redacted wherever they appear.
+ * runs in pino's transport thread (observability/log-sink.ts), off the hot path, which
+ * gets the lines in batches of up to 10 ms (log-batch.ts). Tokens are redacted wherever
+ * they appear.
  *
  * Logging never stops the server: a file that cannot be written (a full disk) has
  * its lines dropped and counted (`logState()`, shown by /health and /stats), and
@@ -18,7 +19,8 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { LineBatch } from './log-batch.js';
-import { DROPPED, FAILING_ERRNO, HEALTH_FIELDS, type RotatingFileOptions } from './observability/rotating-file.js';
+import type { LogSinkOptions } from './observability/log-sink.js';
+import { DROPPED, FAILING_ERRNO, HEALTH_FIELDS } from './observability/rotating-file.js';
 
 export type Logger = pino.Logger;
 
@@ -42,8 +44,7 @@ export interface LoggerOptions {
   max_files?: number;
 }
 
-const ROTATING_FILE = fileURLToPath(new URL('./observability/rotating-file.js', import.meta.url));
-const CONSOLE_LOG = fileURLToPath(new URL('./console-log.js', import.meta.url));
+const LOG_SINK = fileURLToPath(new URL('./observability/log-sink.js', import.meta.url));
 
 /** Whether the log files are being written; what /health and /stats show. */
 export interface LogState {
@@ -81,24 +82,14 @@ export function createLogger(options: LoggerOptions): Logger {
   // Shared with the transport thread, which counts what it could not write (rotating-file.ts).
   const buffer = new SharedArrayBuffer(files * HEALTH_FIELDS * Int32Array.BYTES_PER_ELEMENT);
   const cells = new Int32Array(buffer);
-  const targets: pino.TransportTargetOptions[] = [
-    { target: ROTATING_FILE, level: options.level, options: { file: options.file, ...rotation, health: { buffer, slot: 0 } } satisfies RotatingFileOptions },
-  ];
-  if (options.events_file) {
-    targets.push({
-      target: ROTATING_FILE,
-      level: options.level,
-      options: { file: options.events_file, ...rotation, channel: EVENTS_CHANNEL, health: { buffer, slot: 1 } } satisfies RotatingFileOptions,
-    });
-  }
-  if (options.console) {
-    targets.push({
-      target: CONSOLE_LOG, // pino-pretty without the per-command lines
-      level: options.level,
-      options: { destination: 1, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname,channel', singleLine: true },
-    });
-  }
-  const transport = pino.transport({ targets });
+  const sink: LogSinkOptions = {
+    all: { file: options.file, ...rotation, health: { buffer, slot: 0 } },
+    ...(options.events_file ? { channel: { name: EVENTS_CHANNEL, file: options.events_file, ...rotation, health: { buffer, slot: 1 } } } : {}),
+    // pino-pretty without the per-command lines (console-log.ts)
+    ...(options.console ? { console: { destination: 1, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname,channel', singleLine: true } } : {}),
+  };
+  // One target: pino hands it the batches as they are (several targets would have every line split out and parsed).
+  const transport = pino.transport({ target: LOG_SINK, options: sink });
   let transportError: string | null = null;
   let lost = 0;
   // Without a listener, the transport's 'error' (its thread failed) would end the server.
@@ -148,6 +139,9 @@ export async function closeLogger(log: Logger): Promise<void> {
   if (!transport) return;
   transports.delete(log); // ended once
   const closed = once(transport, 'close');
+  // pino unrefs its thread: unreferenced, a process with nothing else to do would exit (code 13, an
+  // unsettled top-level await) before the thread has closed the files, the last act of an embedding app.
+  (transport as typeof transport & { ref(): void }).ref(); // thread-stream has ref(); its types leave it out
   transport.end();
   await closed;
 }

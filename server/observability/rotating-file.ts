@@ -1,16 +1,13 @@
 /**
- * A pino transport target (it runs in pino's transport thread, never on the main
- * loop): JSON lines appended to one file, rotated by size the logrotate way.
+ * One log file, appended in whole lines and rotated by size the logrotate way; the log
+ * thread's sink (log-sink.ts) writes app.log and events.log through it.
  *
  * The live file always keeps its configured name (`app.log`), so `tail -F`, the
  * log viewer and anything reading `log.file` keep working across rotations; older
  * content moves to `app.log.1` (newest) ... `app.log.<maxFiles>` (oldest, then
  * deleted). pino-roll names its live file `app.1.log`, `app.2.log`, ... instead and
  * numbers by scanning every file in the folder, so app and events logs sharing a
- * folder would step on each other: hence this small target.
- *
- * With `channel` set, only lines whose top-level `channel` equals it are kept:
- * that is how events.log gets its subset of app.log without a second logger.
+ * folder would step on each other: hence this small class.
  *
  * A log that cannot be written (disk full, quota, a vanished folder) never throws:
  * an error here would reach the server as the transport stream's 'error' and end
@@ -20,7 +17,6 @@
  */
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Writable } from 'node:stream';
 
 export interface RotatingFileOptions {
   file: string;
@@ -28,8 +24,6 @@ export interface RotatingFileOptions {
   maxSize: number;
   /** Rotated files kept besides the live one (0: the live file is simply restarted). */
   maxFiles: number;
-  /** Keep only lines whose top-level `channel` field equals this. */
-  channel?: string;
   /** Where this file's write health goes (see LogHealthSlots); absent: nowhere. */
   health?: { buffer: SharedArrayBuffer; slot: number };
 }
@@ -67,20 +61,6 @@ export function shiftFiles(file: string, maxFiles: number): void {
   }
 }
 
-function wantedLine(line: string, marker: string | null, channel: string | undefined): boolean {
-  if (!channel) return true;
-  // Cheap test first: most lines are not events; parse only those that may be.
-  if (!line.includes(marker!)) return false;
-  try {
-    return (JSON.parse(line) as { channel?: unknown }).channel === channel;
-  } catch {
-    return false;
-  }
-}
-
-/** Bytes gathered before one write: lines arrive one by one, the disk likes them in batches. */
-const BATCH_BYTES = 64 * 1024;
-
 /** Counts a file's failures into the shared health buffer, and says so on stderr once per failure. */
 function healthOf(file: string, health: RotatingFileOptions['health']) {
   const cells = health ? new Int32Array(health.buffer, health.slot * HEALTH_FIELDS * 4, HEALTH_FIELDS) : new Int32Array(HEALTH_FIELDS);
@@ -100,38 +80,75 @@ function healthOf(file: string, health: RotatingFileOptions['health']) {
   };
 }
 
-export default function rotatingFile(options: RotatingFileOptions): Writable {
-  const { file, maxSize, maxFiles, channel } = options;
-  const health = healthOf(file, options.health);
-  // Synchronous file calls are fine here: this is the transport thread, not the server's loop,
-  // and they make the rename-and-reopen exact (no write can land between the two).
-  let fd = -1;
-  let size = 0;
-  /** Open the live file; on failure stay closed (-1): the next batch tries again. */
-  const open = (): Error | null => {
+/** Lines in `text` (each ends with a newline). */
+function lineCount(text: string): number {
+  let n = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) n++;
+  return n;
+}
+
+export class RotatingFile {
+  private readonly health: ReturnType<typeof healthOf>;
+  private fd = -1;
+  private size = 0;
+
+  constructor(private readonly options: RotatingFileOptions) {
+    this.health = healthOf(options.file, options.health);
+    const err = this.open();
+    if (err) this.health.failed(err, 0);
+  }
+
+  /**
+   * Append whole lines (`text` ends with a newline), as one write. Lines that would carry
+   * the live file past max_size go up to the first that passes it, which is the last
+   * line the file gets before it rotates: a file passes max_size by one line at most.
+   */
+  append(text: string): void {
+    const data = Buffer.from(text);
+    if (this.size + data.length < this.options.maxSize) return this.write(data, text);
+    let from = 0;
+    while (from < text.length) {
+      // Up to and with the line that reaches max_size (one line at least: a file that could not rotate is past it).
+      let end = from;
+      let room = this.options.maxSize - this.size;
+      do {
+        const next = text.indexOf('\n', end) + 1 || text.length;
+        room -= Buffer.byteLength(text.slice(end, next));
+        end = next;
+      } while (end < text.length && room > 0);
+      const part = text.slice(from, end);
+      this.write(Buffer.from(part), part);
+      from = end;
+    }
+  }
+
+  /** Close the live file. */
+  close(): void {
+    try {
+      if (this.fd >= 0) closeSync(this.fd);
+    } catch {
+      // an error here would only reach the server as the transport's 'error'
+    }
+    this.fd = -1;
+  }
+
+  /** Open the live file; on failure stay closed (-1): the next write tries again. */
+  private open(): Error | null {
+    const { file } = this.options;
     try {
       mkdirSync(dirname(file), { recursive: true });
-      fd = openSync(file, 'a');
-      size = sizeOf(file);
+      this.fd = openSync(file, 'a');
+      this.size = sizeOf(file);
       return null;
     } catch (err) {
-      fd = -1;
+      this.fd = -1;
       return err as Error;
     }
-  };
-  const opened = open();
-  if (opened) health.failed(opened, 0);
-  const marker = channel ? `"channel":${JSON.stringify(channel)}` : null;
-  let batch: string[] = [];
-  let batchBytes = 0;
-  let flushQueued = false;
+  }
 
-  const rotate = (): void => {
-    try {
-      closeSync(fd);
-    } catch {
-      // closing is best effort: the file is reopened below
-    }
+  private rotate(): void {
+    const { file, maxFiles } = this.options;
+    this.close();
     try {
       if (maxFiles > 0) shiftFiles(file, maxFiles);
       else rmSync(file, { force: true });
@@ -139,72 +156,30 @@ export default function rotatingFile(options: RotatingFileOptions): Writable {
       // A log that cannot rotate must still log: keep the live file, try again a max_size later.
       process.stderr.write(`robot-control: cannot rotate ${file}: ${(err as Error).message}\n`);
     }
-    const err = open();
-    if (err) health.failed(err, 0);
-  };
+    const err = this.open();
+    if (err) this.health.failed(err, 0);
+  }
 
-  /** Write all of `data`, or none of it: a half-written batch is cut back off the file. */
-  const writeAll = (data: Buffer): void => {
+  /** Write all of `data` (`text`, for counting its lines if it is dropped), or none of it; rotate past max_size. */
+  private write(data: Buffer, text: string): void {
+    if (data.length === 0) return;
+    const err = this.fd < 0 ? this.open() : null;
+    if (err) return this.health.failed(err, lineCount(text));
     let written = 0;
     try {
-      while (written < data.length) written += writeSync(fd, data, written);
-    } catch (err) {
+      while (written < data.length) written += writeSync(this.fd, data, written);
+    } catch (e) {
       if (written > 0) {
         try {
-          ftruncateSync(fd, fstatSync(fd).size - written);
+          ftruncateSync(this.fd, fstatSync(this.fd).size - written);
         } catch {
           // not a regular file (a device): nothing to cut back
         }
       }
-      throw err;
+      return this.health.failed(e, lineCount(text));
     }
-  };
-
-  const flush = (): void => {
-    flushQueued = false;
-    if (batch.length === 0) return;
-    const lines = batch.length;
-    const data = Buffer.from(batch.join(''));
-    batch = [];
-    batchBytes = 0;
-    const err = fd < 0 ? open() : null;
-    if (err) return health.failed(err, lines);
-    try {
-      writeAll(data);
-    } catch (e) {
-      return health.failed(e, lines);
-    }
-    health.ok();
-    size += data.length;
-    if (size >= maxSize) rotate();
-  };
-
-  return new Writable({
-    decodeStrings: false,
-    write(chunk: string | Buffer, _encoding, callback) {
-      const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-      // pino's multistream hands one line per write; be safe with several.
-      for (const line of text.split('\n')) {
-        if (line.length === 0 || !wantedLine(line, marker, channel)) continue;
-        batch.push(line + '\n');
-        batchBytes += line.length + 1;
-        // Write out before the batch would carry the file past max_size: it passes it by one line at most.
-        if (batchBytes >= BATCH_BYTES || size + batchBytes >= maxSize) flush();
-      }
-      if (batch.length > 0 && !flushQueued) {
-        flushQueued = true;
-        setImmediate(flush);
-      }
-      callback();
-    },
-    final(callback) {
-      flush();
-      try {
-        if (fd >= 0) closeSync(fd);
-      } catch {
-        // an error here would only reach the server as the transport's 'error'
-      }
-      callback();
-    },
-  });
+    this.health.ok();
+    this.size += data.length;
+    if (this.size >= this.options.maxSize) this.rotate();
+  }
 }

@@ -2,8 +2,10 @@
  * app.log and events.log from a real broker: what goes where, rotation by size,
  * and no token in any file.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callMethod, connectClient, readLog, startTestBroker, tempDir, testConfig, waitFor, type TestBroker } from '../helpers/broker.js';
 import { closeLogger, createLogger } from '../../dist/server/logger.js';
@@ -83,6 +85,31 @@ describe('app.log and events.log', () => {
     // events.log took only the events channel.
     expect(readLog(join(dir, 'logs', 'events.log')).map((l) => l.i)).toEqual([0, 50, 100, 150]);
     await closeLogger(log);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the console shows all but the per-command lines under warn; app.log has every line', () => {
+    const dir = tempDir('rc-log-console-');
+    const file = join(dir, 'app.log');
+    const logger = pathToFileURL(join(import.meta.dirname, '../../dist/server/logger.js')).href;
+    const script = `
+      import { closeLogger, createLogger } from ${JSON.stringify(logger)};
+      const log = createLogger({ file: ${JSON.stringify(file)}, level: 'info', console: true, events_file: ${JSON.stringify(join(dir, 'events.log'))} });
+      const journal = log.child({ channel: 'events' });
+      journal.info({ event: 'client_connected' }, 'client connected');
+      journal.info({ event: 'command', command: 'process' }, 'process ok');
+      journal.warn({ event: 'command', command: 'process', code: 'E_METHOD_FAILED' }, 'process failed: boom');
+      log.info({ note: { event: 'command' } }, 'a nested event field is not a command line');
+      await closeLogger(log);
+    `;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('client connected');
+    expect(run.stdout).toContain('process failed: boom');
+    expect(run.stdout).toContain('a nested event field is not a command line');
+    expect(run.stdout).not.toContain('process ok');
+    expect(readLog(file).map((l) => l.msg)).toEqual(['client connected', 'process ok', 'process failed: boom', 'a nested event field is not a command line']);
+    expect(readLog(join(dir, 'events.log')).map((l) => l.msg)).toEqual(['client connected', 'process ok', 'process failed: boom']);
     rmSync(dir, { recursive: true, force: true });
   });
 
