@@ -73,6 +73,8 @@ describe('the control panel', { timeout: 60_000 }, () => {
 
   it('starts the project: the picker comes from the start ack, STOP names the stop() hook', async () => {
     await page.click('#start-btn');
+    // The upload's `project` event has drawn a picker already: wait for the start's own answer.
+    await page.waitForFunction(() => document.querySelector('#project-info')?.textContent?.includes('started in'));
     await page.waitForSelector('.method[data-object="rover"][data-method="Hello"]');
     const methods = await page.$$eval('.method[data-object="rover"]', (els) => els.map((e) => (e as HTMLElement).dataset.method));
     expect(methods).toEqual(expect.arrayContaining(['Hello', 'Add', 'Fail', 'Drive', 'Flood', 'StopMove']));
