@@ -53,6 +53,22 @@ export function cpuMs(pid: number): number | null {
   }
 }
 
+/** CPU time of each thread of `pid` (user + system, ms), keyed `name#tid` (name: the thread's comm); empty when it is gone. */
+export function threadCpuMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(`${name}#${tid}`, (Number(fields[11]) + Number(fields[12])) * 10);
+    }
+  } catch {
+    // gone, or a thread that ended between the listing and its read
+  }
+  return out;
+}
+
 /** Direct children of `pid` (every thread's children list). */
 export function childPids(pid: number): number[] {
   const out: number[] = [];
