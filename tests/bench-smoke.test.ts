@@ -3,6 +3,9 @@
  * both the broker and its floor, and the table and JSON render. Timings are never
  * asserted (the machine is shared); `npm run bench` is where they are read.
  */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { FIGURES } from '../dist/bench/figures.js';
 import { runBench } from '../dist/bench/harness.js';
@@ -46,5 +49,15 @@ describe('npm run bench, smoke run', () => {
     for (const def of FIGURES) expect(text).toContain(def.label);
     expect(markdown(results).split('\n')).toHaveLength(FIGURES.length + 2);
     expect(JSON.parse(JSON.stringify(results)).figures).toHaveLength(FIGURES.length);
+  }, 180_000);
+
+  it('steady-state.js prints each block, the ratios and the CPU per call of every thread', async () => {
+    const script = join(import.meta.dirname, '../dist/bench/steady-state.js');
+    const { stdout } = await promisify(execFile)(process.execPath, [script, '--blocks', '1', '--warm', '50'], { timeout: 120_000 });
+    expect(stdout).toMatch(/^block 1: broker p50 \d+ p99 \d+ µs \| chain p50 \d+ p99 \d+ µs$/m);
+    expect(stdout).toMatch(/^broker \/ chain, median over blocks: p50 [\d.]+x, p99 [\d.]+x$/m);
+    // The server's main thread and its ZeroMQ I/O thread, in the broker and in the chain.
+    expect(stdout).toMatch(/^broker pid \d+ CPU per call: .*ZMQbg\/IO\/0#\d+ [\d.]+ µs/m);
+    expect(stdout).toMatch(/^chain pid \d+ CPU per call: node#\d+ [\d.]+ µs/m);
   }, 180_000);
 });
