@@ -87,6 +87,10 @@ function lineCount(text: string): number {
   return n;
 }
 
+/**
+ * Synchronous file calls throughout: this runs in the log thread, not on the server's loop,
+ * and they make the rename-and-reopen exact (no write can land between the two).
+ */
 export class RotatingFile {
   private readonly health: ReturnType<typeof healthOf>;
   private fd = -1;
