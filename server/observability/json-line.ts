@@ -1,33 +1,33 @@
 /**
  * Questions about a log line (one JSON object, as pino writes it) answered without
- * parsing it: the log thread asks them of every line, and JSON.parse of each line was
- * most of that thread's work (docs/PERFORMANCE.md). Each answer is the one JSON.parse
- * would give for a valid line (tests/observability/json-line.test.ts checks that
- * against JSON.parse with generated objects).
+ * parsing it: the log thread asks them of every line, and parsing each line was much of
+ * that thread's work (docs/PERFORMANCE.md). Each answer is the one JSON.parse would give
+ * for a valid line (tests/observability/log-sink.fuzz.test.ts checks that against
+ * JSON.parse with generated lines). One pass over the line, however many times a key's
+ * text occurs in it.
  */
-
-/** Nesting depth at `end` (1: inside the top-level object), or -1 when `end` is inside a string. */
-function depthAt(line: string, end: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < end; i++) {
-    const c = line.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: the next character is escaped
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) depth++;
-    else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return inString ? -1 : depth;
-}
 
 /** Where the last top-level key `name` starts in `line` (its `"name":`), or -1. */
 function lastTopLevelKey(line: string, name: string): { at: number; key: string } {
   const key = `${JSON.stringify(name)}:`;
   let last = -1;
-  for (let at = line.indexOf(key); at !== -1; at = line.indexOf(key, at + key.length)) {
-    if (depthAt(line, at) === 1) last = at;
+  // The nesting scanned so far: [0, i) read, `depth` 1 inside the top-level object.
+  let i = 0;
+  let depth = 0;
+  let inString = false;
+  for (let at = line.indexOf(key); at !== -1; at = line.indexOf(key, Math.max(at + key.length, i))) {
+    for (; i < at; i++) {
+      const c = line.charCodeAt(i);
+      if (inString) {
+        if (c === 0x5c) i++; // backslash: the next character is escaped
+        else if (c === 0x22) inString = false;
+      } else if (c === 0x22) inString = true;
+      else if (c === 0x7b || c === 0x5b) depth++;
+      else if (c === 0x7d || c === 0x5d) depth--;
+    }
+    // i > at: an escape stepped over `at` (inside a string). At i === at the key's opening quote
+    // is unescaped, so it starts a string: in valid JSON, a key when `"name":` follows.
+    if (i === at && depth === 1) last = at;
   }
   return { at: last, key };
 }
