@@ -24,7 +24,7 @@ export interface RotatingFileOptions {
   maxSize: number;
   /** Rotated files kept besides the live one (0: the live file is simply restarted). */
   maxFiles: number;
-  /** Where this file's write health goes (see LogHealthSlots); absent: nowhere. */
+  /** Where this file's write health goes (HEALTH_FIELDS Int32 cells at `slot`, read by logger.ts); absent: nowhere. */
   health?: { buffer: SharedArrayBuffer; slot: number };
 }
 
