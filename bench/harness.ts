@@ -186,6 +186,12 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       add('idle_rss_spare', 'floor', mb(C.server.info.responderPid));
       add('idle_rss_total', 'broker', treeRssBytes(B.server.pid) / MiB);
       add('idle_rss_total', 'floor', treeRssBytes(C.server.pid) / MiB);
+      // Again once the server has been quiet long enough to give its young generation back.
+      await sleep(Math.max(0, options.idleQuietMs - options.idleSettleMs));
+      add('idle_rss_server_quiet', 'broker', mb(B.server.pid));
+      add('idle_rss_server_quiet', 'floor', mb(S.server.pid));
+      add('idle_rss_total_quiet', 'broker', treeRssBytes(B.server.pid) / MiB);
+      add('idle_rss_total_quiet', 'floor', treeRssBytes(C.server.pid) / MiB);
     }
 
     for (let round = 1; round <= options.rounds; round++) {

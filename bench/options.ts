@@ -27,6 +27,8 @@ export interface BenchOptions {
   uploadMb: number;
   /** How long processes sit idle before their idle RSS is read (and after each upload of the Python figures). */
   idleSettleMs: number;
+  /** When the idle RSS is read a second time, counted from the same start: past the server's quiet trim (server/idle-trim.ts, 6-7 s). */
+  idleQuietMs: number;
   /** Peers that never show a token, how long they push frames, and the size of their oversized frames (MiB). */
   strangerPeers: number;
   strangerMs: number;
@@ -63,6 +65,7 @@ export const FULL: Omit<BenchOptions, 'quick' | 'meta' | 'only' | 'profileDir' |
   uploadRounds: 5,
   uploadMb: 50,
   idleSettleMs: 1500,
+  idleQuietMs: 15_000,
   strangerPeers: 8,
   strangerMs: 10_000,
   strangerFrameMb: 32,
@@ -83,6 +86,7 @@ export const QUICK: typeof FULL = {
   uploadRounds: 1,
   uploadMb: 50,
   idleSettleMs: 500,
+  idleQuietMs: 500, // the smoke test: the figure comes out, the trim has not run
   strangerPeers: 8,
   strangerMs: 4000,
   strangerFrameMb: 32,

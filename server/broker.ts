@@ -24,6 +24,7 @@ import { authorize } from './observability/http-auth.js';
 import { installRecording } from './recording/index.js';
 import type { Recorder } from './recording/recorder.js';
 import { SessionTap } from './recording/tap.js';
+import { holdIdleTrim } from './idle-trim.js';
 import { closeLogger, createLogger, type Logger } from './logger.js';
 import { brokerUrl } from './panel-url.js';
 import { paths } from './paths.js';
@@ -244,6 +245,8 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
   const port = (server.address() as AddressInfo).port;
   const url = brokerUrl(config.websocket.host, port);
   log.info({ url, worker: sup.status().pid }, 'broker listening');
+  const mb = (bytes: number) => Math.round(bytes / 1024 / 102.4) / 10;
+  const releaseTrim = holdIdleTrim((before, after) => log.debug({ youngMb: mb(before), youngMbAfter: mb(after), rssMb: mb(process.memoryUsage.rss()) }, 'quiet: memory given back'));
 
   let closing: Promise<void> | null = null;
   const broker: Broker = {
@@ -260,6 +263,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
     close: () =>
       (closing ??= (async () => {
         log.info('broker stopping');
+        releaseTrim();
         io?.disconnectSockets(true);
         await foxglove?.close();
         // io.close() closes engine.io and the HTTP server it is attached to; fastify then only runs its onClose hooks.

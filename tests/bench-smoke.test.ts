@@ -28,6 +28,7 @@ describe('npm run bench, smoke run', () => {
       uploadRounds: 1,
       uploadMb: 1,
       idleSettleMs: 50,
+      idleQuietMs: 50,
       strangerMs: 1000,
       strangerFrameMb: 1,
       workerStarts: 1,

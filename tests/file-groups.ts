@@ -58,6 +58,7 @@ export const LONGEST_FIRST = [
   'push/replay',
   'zip-safety/store',
   'panel/stream',
+  'lifecycle/idle-trim',
   'hostile/zip.fuzz',
   'http/requests.fuzz',
   'observability/log-viewer',
