@@ -27,7 +27,7 @@ export interface BenchOptions {
   uploadMb: number;
   /** How long processes sit idle before their idle RSS is read (and after each upload of the Python figures). */
   idleSettleMs: number;
-  /** When the idle RSS is read a second time, counted from the same start: past the server's quiet trim (server/idle-trim.ts, 6-7 s). */
+  /** When the idle RSS is read a second time, counted from the same start: past the server's quiet trim (server/idle-trim.ts: 30-31 s, 36-37 s when V8 declined the first try). */
   idleQuietMs: number;
   /** Peers that never show a token, how long they push frames, and the size of their oversized frames (MiB). */
   strangerPeers: number;
@@ -65,7 +65,7 @@ export const FULL: Omit<BenchOptions, 'quick' | 'meta' | 'only' | 'profileDir' |
   uploadRounds: 5,
   uploadMb: 50,
   idleSettleMs: 1500,
-  idleQuietMs: 15_000,
+  idleQuietMs: 40_000,
   strangerPeers: 8,
   strangerMs: 10_000,
   strangerFrameMb: 32,
