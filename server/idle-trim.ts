@@ -9,9 +9,9 @@
  * loop has been quiet for QUIET_MS: measured, the server went from ~145 to ~110 MB RSS.
  *
  * The price is the next burst's: it starts with a small young generation, scavenged more
- * often until V8 has grown it again: with QUIET_MS at 6 s, the bench's second broker,
- * quiet between its turns, ran its floods at 0.89x of the first one, never quiet (0.96-0.98x
- * before). So QUIET_MS is a pause in human terms, not a gap between commands.
+ * often until V8 has grown it again (a throwaway probe allocating a million small objects:
+ * 109-147 ms right after a trim against 75-76 ms without, the next million alike). So
+ * QUIET_MS is a pause in human terms, not a gap between bursts of commands.
  *
  * Quiet means the event loop's utilization stayed under QUIET_UTILIZATION in every
  * check for QUIET_MS: a trickle of commands is quiet, a stream of them is not. Only a
