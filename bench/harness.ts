@@ -186,12 +186,6 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       add('idle_rss_spare', 'floor', mb(C.server.info.responderPid));
       add('idle_rss_total', 'broker', treeRssBytes(B.server.pid) / MiB);
       add('idle_rss_total', 'floor', treeRssBytes(C.server.pid) / MiB);
-      // Again once the server has been quiet long enough to give its young generation back.
-      await sleep(Math.max(0, options.idleQuietMs - options.idleSettleMs));
-      add('idle_rss_server_quiet', 'broker', mb(B.server.pid));
-      add('idle_rss_server_quiet', 'floor', mb(S.server.pid));
-      add('idle_rss_total_quiet', 'broker', treeRssBytes(B.server.pid) / MiB);
-      add('idle_rss_total_quiet', 'floor', treeRssBytes(C.server.pid) / MiB);
     }
 
     for (let round = 1; round <= options.rounds; round++) {
@@ -340,6 +334,16 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
         });
       }
       meta.uploadBytes = bigZip.length;
+    }
+    if (enabled('idle')) {
+      // Idle again after the rounds, once the server has been quiet long enough to give its
+      // young generation back (here, not before the rounds: the first one would start trimmed).
+      await sleep(options.idleQuietMs);
+      const mb = (pid: number) => (rssBytes(pid) ?? Number.NaN) / MiB;
+      add('idle_rss_server_quiet', 'broker', mb(B.server.pid));
+      add('idle_rss_server_quiet', 'floor', mb(S.server.pid));
+      add('idle_rss_total_quiet', 'broker', treeRssBytes(B.server.pid) / MiB);
+      add('idle_rss_total_quiet', 'floor', treeRssBytes(C.server.pid) / MiB);
     }
     if (enabled('strangers')) {
       // Against a broker and a Socket.IO floor of their own, started for this and stopped after:

@@ -27,7 +27,7 @@ export interface BenchOptions {
   uploadMb: number;
   /** How long processes sit idle before their idle RSS is read (and after each upload of the Python figures). */
   idleSettleMs: number;
-  /** When the idle RSS is read a second time, counted from the same start: past the server's quiet trim (server/idle-trim.ts: 30-31 s, 36-37 s when V8 declined the first try). */
+  /** How long after the last round the idle RSS is read again: past the server's quiet trim (server/idle-trim.ts: 30-31 s, 36-37 s when V8 declined the first try). */
   idleQuietMs: number;
   /** Peers that never show a token, how long they push frames, and the size of their oversized frames (MiB). */
   strangerPeers: number;
@@ -86,7 +86,7 @@ export const QUICK: typeof FULL = {
   uploadRounds: 1,
   uploadMb: 50,
   idleSettleMs: 500,
-  idleQuietMs: 500, // the smoke test: the figure comes out, the trim has not run
+  idleQuietMs: 500, // --quick: the figure comes out, the trim has not run
   strangerPeers: 8,
   strangerMs: 4000,
   strangerFrameMb: 32,
