@@ -57,8 +57,8 @@ export const FIGURES: FigureDef[] = [
   { key: 'py_seq_p50', label: 'process round trip p50, Python project', unit: 'µs', floor: 'the same, JavaScript project', combine: 'median', target: { kind: 'ratio<=', value: 1.5 } },
   { key: 'py_update_ready', label: 'update -> ready, Python project uploaded again', unit: 'ms', floor: 'the same, JavaScript project', combine: 'median', target: { kind: 'ratio<=', value: 2 } },
   { key: 'idle_rss_total', label: 'idle RSS, all broker processes', unit: 'MB', floor: 'raw chain, both processes', combine: 'median', target: { kind: 'ratio<=', value: 1.5 } },
-  { key: 'idle_rss_server_quiet', label: 'idle RSS, server process, 40 s after the rounds', unit: 'MB', floor: 'raw Socket.IO server', combine: 'median', target: { kind: 'none' } },
-  { key: 'idle_rss_total_quiet', label: 'idle RSS, all broker processes, 40 s after the rounds', unit: 'MB', floor: 'raw chain, both processes', combine: 'median', target: { kind: 'ratio<=', value: 1.5 } },
+  { key: 'idle_rss_server_quiet', label: 'idle RSS, server process, 40 s quiet', unit: 'MB', floor: 'raw Socket.IO server', combine: 'median', target: { kind: 'none' } },
+  { key: 'idle_rss_total_quiet', label: 'idle RSS, all broker processes, 40 s quiet', unit: 'MB', floor: 'raw chain, both processes', combine: 'median', target: { kind: 'ratio<=', value: 1.5 } },
   { key: 'worker_start_sandbox', label: 'worker start (spawn -> ready), sandbox: bwrap', unit: 'ms', floor: 'the same, sandbox: none', combine: 'median', target: { kind: 'delta<=', value: 20 } },
   { key: 'seq_p50_sandbox', label: 'process round trip p50, sandbox: bwrap', unit: 'µs', floor: 'the same broker, sandbox: none', combine: 'median', target: { kind: 'ratio<=', value: 1.1 } },
 ];

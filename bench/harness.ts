@@ -150,11 +150,14 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
     await client.upload(B.socket, smallZip, t);
     await client.upload(N.socket, smallZip, t);
     if (R) await client.upload(R.socket, smallZip, t);
-    for (const s of withR([S, C, B, N])) {
-      await client.sequential(s.socket, options.warmupCalls, t);
-      await client.pipelined(s.socket, options.warmupCalls, options.window, t);
-      await client.flood(s.socket, Math.min(options.floodEvents, 10_000), t);
-    }
+    const warmUp = async () => {
+      for (const s of withR([S, C, B, N])) {
+        await client.sequential(s.socket, options.warmupCalls, t);
+        await client.pipelined(s.socket, options.warmupCalls, options.window, t);
+        await client.flood(s.socket, Math.min(options.floodEvents, 10_000), t);
+      }
+    };
+    await warmUp();
 
     /** Run `fn` for each subject, floors first in odd rounds and the broker first in even ones. */
     const alternate = async (round: number, subjects: Subject[], what: string, fn: (s: Subject) => Promise<void>) => {
@@ -186,6 +189,14 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       add('idle_rss_spare', 'floor', mb(C.server.info.responderPid));
       add('idle_rss_total', 'broker', treeRssBytes(B.server.pid) / MiB);
       add('idle_rss_total', 'floor', treeRssBytes(C.server.pid) / MiB);
+      // Again once the server has been quiet long enough to give its young generation back,
+      // then warmed up again: no round starts with a trimmed server.
+      await sleep(Math.max(0, options.idleQuietMs - options.idleSettleMs));
+      add('idle_rss_server_quiet', 'broker', mb(B.server.pid));
+      add('idle_rss_server_quiet', 'floor', mb(S.server.pid));
+      add('idle_rss_total_quiet', 'broker', treeRssBytes(B.server.pid) / MiB);
+      add('idle_rss_total_quiet', 'floor', treeRssBytes(C.server.pid) / MiB);
+      if (options.idleQuietMs > options.idleSettleMs) await warmUp();
     }
 
     for (let round = 1; round <= options.rounds; round++) {
@@ -334,16 +345,6 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
         });
       }
       meta.uploadBytes = bigZip.length;
-    }
-    if (enabled('idle')) {
-      // Idle again after the rounds, once the server has been quiet long enough to give its
-      // young generation back (here, not before the rounds: the first one would start trimmed).
-      await sleep(options.idleQuietMs);
-      const mb = (pid: number) => (rssBytes(pid) ?? Number.NaN) / MiB;
-      add('idle_rss_server_quiet', 'broker', mb(B.server.pid));
-      add('idle_rss_server_quiet', 'floor', mb(S.server.pid));
-      add('idle_rss_total_quiet', 'broker', treeRssBytes(B.server.pid) / MiB);
-      add('idle_rss_total_quiet', 'floor', treeRssBytes(C.server.pid) / MiB);
     }
     if (enabled('strangers')) {
       // Against a broker and a Socket.IO floor of their own, started for this and stopped after:

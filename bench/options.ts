@@ -27,7 +27,7 @@ export interface BenchOptions {
   uploadMb: number;
   /** How long processes sit idle before their idle RSS is read (and after each upload of the Python figures). */
   idleSettleMs: number;
-  /** How long after the last round the idle RSS is read again: past the server's quiet trim (server/idle-trim.ts: 30-31 s, 36-37 s when V8 declined the first try). */
+  /** When the idle RSS is read again, counted from the warm-up's end: past the server's quiet trim (server/idle-trim.ts: 30-31 s, 36-37 s when V8 declined the first try); the warm-up then runs again. */
   idleQuietMs: number;
   /** Peers that never show a token, how long they push frames, and the size of their oversized frames (MiB). */
   strangerPeers: number;
