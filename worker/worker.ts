@@ -2,6 +2,11 @@
  * The worker's command handler: one method per WorkerCommand. The worker loads the
  * one project folder the server tells it to (`load`), once, and shares it between
  * concurrent calls. It never touches storage: the server unpacks, checks and swaps.
+ *
+ * Calls and `start` that arrive while the stop() hooks run wait for them: a command sent
+ * after a stop (an emergency stop, a controller gone) runs after it. Without that, a
+ * `Move` read while a hook awaited ran first and the hook then halted it: the new
+ * controller's robot stood still (seen in CI with the deadman of the previous client).
  */
 import type pino from 'pino';
 import { BrokerError } from '../ipc/errors.js';
@@ -20,6 +25,8 @@ export class Worker {
   private assigned: ProjectInfo | null = null;
   private project: Promise<LoadedProject> | null = null;
   private loaded: LoadedProject | null = null;
+  /** Settles once the stop() hooks running now are done; null while none run. */
+  private stopping: Promise<void> | null = null;
 
   constructor(
     private readonly log: pino.Logger,
@@ -38,8 +45,12 @@ export class Worker {
       this.assigned ??= req.project;
       return listing(await this.load(req.id));
     },
-    start: async (req) => listing(this.loaded ?? (await this.load(req.id))),
+    start: async (req) => {
+      if (this.stopping) await this.stopping;
+      return listing(this.loaded ?? (await this.load(req.id)));
+    },
     process: async (req) => {
+      if (this.stopping) await this.stopping;
       const p = this.loaded ?? (await this.load(req.id));
       try {
         return await requestContext.run(req.id, () => p.call(req.object, req.method, req.args));
@@ -47,13 +58,13 @@ export class Worker {
         throw methodError(err);
       }
     },
-    stop_hooks: async () => ({ stopped: this.loaded ? await this.loaded.stop(this.stopTimeoutMs) : [] }),
+    stop_hooks: async () => ({ stopped: await this.stopHooks() }),
     ping: () => {
       const m = process.memoryUsage();
       return { heapUsed: m.heapUsed, rss: m.rss };
     },
     shutdown: async () => {
-      if (this.loaded) await this.loaded.stop(this.stopTimeoutMs);
+      await this.stopHooks();
       this.onShutdown();
       return null;
     },
@@ -63,6 +74,21 @@ export class Worker {
     const handler = this.handlers[request.type] as (r: WorkerRequest) => unknown;
     if (!handler) throw new BrokerError('E_INTERNAL', `unknown worker command ${String(request.type)}`);
     return handler(request);
+  }
+
+  /** Run the loaded project's stop() hooks (the names of those that ran); commands arriving meanwhile wait. */
+  private stopHooks(): Promise<string[]> {
+    if (!this.loaded) return Promise.resolve([]);
+    const run = this.loaded.stop(this.stopTimeoutMs);
+    const done = run.then(
+      () => {},
+      () => {},
+    );
+    this.stopping = done;
+    void done.then(() => {
+      if (this.stopping === done) this.stopping = null;
+    });
+    return run;
   }
 
   /**
