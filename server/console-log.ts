@@ -4,7 +4,8 @@
  * terminal needs (the banner, connections, worker restarts, warnings and errors); every
  * command stays in app.log and events.log, at info, as before.
  */
-import pinoPretty, { type PrettyOptions } from 'pino-pretty';
+import pino from 'pino';
+import { prettyFactory, type PrettyOptions } from 'pino-pretty';
 import { hasTopLevelString, topLevelNumber } from './observability/json-line.js';
 
 /** pino's warn level: a failed command is logged at it, and still shows. */
@@ -17,11 +18,20 @@ export function onConsole(line: string): boolean {
   return level !== undefined && level >= WARN;
 }
 
-/** The console: each line given (JSON, no newline) that `onConsole` lets through, pretty. */
+/**
+ * The console: each line given (JSON, no newline) that `onConsole` lets through, pretty,
+ * written to stdout at once. pino-pretty's own stream went through two streams and an
+ * asynchronous writer, and its end could be reported before the last lines were out: a
+ * process that ended right after lost them (seen beside two busy loops, ci127).
+ */
 export function consoleLog(options: PrettyOptions): { write(line: string): void; end(done: () => void): void } {
-  const pretty = pinoPretty(options);
+  const pretty = prettyFactory(options);
+  const out = pino.destination({ dest: 1, sync: true });
   return {
-    write: (line) => void (onConsole(line) && pretty.write(`${line}\n`)),
-    end: (done) => void pretty.end(done),
+    write: (line) => void (onConsole(line) && out.write(pretty(line))),
+    end: (done) => {
+      out.flushSync();
+      done();
+    },
   };
 }

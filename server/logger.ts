@@ -86,7 +86,7 @@ export function createLogger(options: LoggerOptions): Logger {
     all: { file: options.file, ...rotation, health: { buffer, slot: 0 } },
     ...(options.events_file ? { channel: { name: EVENTS_CHANNEL, file: options.events_file, ...rotation, health: { buffer, slot: 1 } } } : {}),
     // pino-pretty without the per-command lines (console-log.ts)
-    ...(options.console ? { console: { destination: 1, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname,channel', singleLine: true } } : {}),
+    ...(options.console ? { console: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname,channel', singleLine: true } } : {}),
   };
   // One target: pino hands it the batches as they are (several targets would have every line split out and parsed).
   const transport = pino.transport({ target: LOG_SINK, options: sink });
