@@ -80,14 +80,11 @@ export class Worker {
   private stopHooks(): Promise<string[]> {
     if (!this.loaded) return Promise.resolve([]);
     const run = this.loaded.stop(this.stopTimeoutMs);
-    const done = run.then(
-      () => {},
-      () => {},
-    );
-    this.stopping = done;
-    void done.then(() => {
+    const settled = (): void => {
       if (this.stopping === done) this.stopping = null;
-    });
+    };
+    const done = run.then(settled, settled);
+    this.stopping = done;
     return run;
   }
 

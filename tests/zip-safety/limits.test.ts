@@ -70,9 +70,9 @@ describe('default limits (1 GiB, 10,000 entries)', () => {
     expect(r.data).toMatchObject({ limit: GiB, entry: 'part3.bin' });
   });
 
-  // In pieces the broker writes ahead the first 10,000 entries (empty files) and removes them
-  // once the archive's end has been read and refused, twice. 11-13 s quiet, 20-22 s beside two busy loops, once
-  // over 30 s (ci125): a deadline for a loaded machine.
+  // In pieces the broker writes ahead the first 10,000 entries (empty files) and removes
+  // them once the archive's end has been read and refused, twice. 11-13 s quiet, 20-22 s
+  // beside two busy loops, once over 30 s (ci125): a deadline for a loaded machine.
   it('refuses 10,001 entries, and a 65,535-entry bomb before parsing its entries', { timeout: 120_000 }, async () => {
     const entries = (n: number): RawEntry[] => [MAIN, ...Array.from({ length: n - 1 }, (_, i) => ({ name: `f/${i}`, data: '' }))];
     const r = await expectRefused(t, c, buildZip(entries(10_001)), 'E_ZIP_LIMIT', 'v1');
