@@ -4,11 +4,18 @@ import LongestFirst from './tests/sequencer.js';
 
 const ALL = ['tests/**/*.test.ts'];
 
+/**
+ * `npm run fuzz` (FUZZ_RUNS set): a soak's file runs for many minutes. Set here, since the
+ * projects below do not take `--testTimeout` / `--hookTimeout` from the command line (a
+ * soak's hooks timed out at 30 s with `--hookTimeout=900000`).
+ */
+const soak = Number(process.env.FUZZ_RUNS) > 0;
+
 export default defineConfig({
   test: {
     // Real brokers, real workers, real ZeroMQ: give them room on a 2-core machine.
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    testTimeout: soak ? 3_600_000 : 30_000,
+    hookTimeout: soak ? 600_000 : 30_000,
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],

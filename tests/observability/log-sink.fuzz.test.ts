@@ -3,7 +3,7 @@
  * log-sink.ts): its answers must be JSON.parse's, for any line and any way the lines are
  * cut into chunks. Properties over generated JSON, and the sink writing real files.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
@@ -54,21 +54,26 @@ it('writes every line to the whole log and the channel lines to their own, howev
   let round = 0;
   await fc.assert(
     fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 20 }), fc.array(fc.nat(), { maxLength: 8 }), async (lines, cuts) => {
+      // Each case's folder goes with it: a soak runs 100,000 of them.
       const dir = tempDir('rc-log-sink-');
-      const all = join(dir, `app-${round}.log`);
-      const events = join(dir, `events-${round++}.log`);
-      const sink = logSink({ all: { file: all, maxSize: 1 << 30, maxFiles: 1 }, channel: { name: 'events', file: events, maxSize: 1 << 30, maxFiles: 1 } });
-      const text = lines.map((l) => `${l}\n`).join('');
-      const at = [...new Set(cuts.map((c) => c % text.length))].sort((a, b) => a - b);
-      let from = 0;
-      for (const to of [...at, text.length]) {
-        sink.write(text.slice(from, to));
-        from = to;
+      try {
+        const all = join(dir, `app-${round}.log`);
+        const events = join(dir, `events-${round++}.log`);
+        const sink = logSink({ all: { file: all, maxSize: 1 << 30, maxFiles: 1 }, channel: { name: 'events', file: events, maxSize: 1 << 30, maxFiles: 1 } });
+        const text = lines.map((l) => `${l}\n`).join('');
+        const at = [...new Set(cuts.map((c) => c % text.length))].sort((a, b) => a - b);
+        let from = 0;
+        for (const to of [...at, text.length]) {
+          sink.write(text.slice(from, to));
+          from = to;
+        }
+        await new Promise<void>((resolve) => sink.end(resolve));
+        expect(readFileSync(all, 'utf8')).toBe(text);
+        const wanted = lines.filter((l) => (JSON.parse(l) as { channel?: unknown }).channel === 'events');
+        expect(readFileSync(events, 'utf8')).toBe(wanted.map((l) => `${l}\n`).join(''));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      await new Promise<void>((resolve) => sink.end(resolve));
-      expect(readFileSync(all, 'utf8')).toBe(text);
-      const wanted = lines.filter((l) => (JSON.parse(l) as { channel?: unknown }).channel === 'events');
-      expect(readFileSync(events, 'utf8')).toBe(wanted.map((l) => `${l}\n`).join(''));
     }),
     fuzzParams(200),
   );
