@@ -3,7 +3,7 @@
  * log-sink.ts): its answers must be JSON.parse's, for any line and any way the lines are
  * cut into chunks. Properties over generated JSON, and the sink writing real files.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { hasTopLevelString, topLevelNumber } from '../../dist/server/observabili
 import logSink from '../../dist/server/observability/log-sink.js';
 import { tempDir } from '../helpers/broker.js';
 import { fuzzParams } from '../helpers/fuzz.js';
+import { inTempDir } from '../helpers/temp-dirs.js';
 
 /** Keys that end like the ones routed on (`"channel` has the key's text after an escaped quote). */
 const trickyKey = fc.constantFrom('channel', 'event', 'level', '"channel', 'x"event', '\\"level', '\\');
@@ -54,9 +55,7 @@ it('writes every line to the whole log and the channel lines to their own, howev
   let round = 0;
   await fc.assert(
     fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 20 }), fc.array(fc.nat(), { maxLength: 8 }), async (lines, cuts) => {
-      // Each case's folder goes with it: a soak runs 100,000 of them.
-      const dir = tempDir('rc-log-sink-');
-      try {
+      await inTempDir('rc-log-sink-', async (dir) => {
         const all = join(dir, `app-${round}.log`);
         const events = join(dir, `events-${round++}.log`);
         const sink = logSink({ all: { file: all, maxSize: 1 << 30, maxFiles: 1 }, channel: { name: 'events', file: events, maxSize: 1 << 30, maxFiles: 1 } });
@@ -71,9 +70,7 @@ it('writes every line to the whole log and the channel lines to their own, howev
         expect(readFileSync(all, 'utf8')).toBe(text);
         const wanted = lines.filter((l) => (JSON.parse(l) as { channel?: unknown }).channel === 'events');
         expect(readFileSync(events, 'utf8')).toBe(wanted.map((l) => `${l}\n`).join(''));
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      });
     }),
     fuzzParams(200),
   );

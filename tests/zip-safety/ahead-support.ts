@@ -1,10 +1,10 @@
 /** Unpacking ahead, driven by hand: an archive arriving in pieces, and what unpacking gives, to compare with unpacking it whole. */
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UnpackAhead } from '../../dist/server/storage/unpack-ahead.js';
 import type { UnpackLimits, UnpackResult } from '../../dist/server/storage/unpack.js';
+import { inTempDir } from '../helpers/temp-dirs.js';
 
 export const LIMITS: UnpackLimits = { maxUnpackedBytes: 4 << 20, maxEntries: 100 };
 
@@ -27,24 +27,19 @@ export function tree(root: string): Record<string, string> {
   return out;
 }
 
-/**
- * What unpacking into a fresh, empty folder gives: the result and the files, or the error's
- * code and details. The folder goes once read: a soak makes hundreds of thousands of them
- * (left to the file's end, their removal alone outlasted the hook's timeout).
- */
-export async function outcome(unpack: (target: string) => Promise<UnpackResult>): Promise<unknown> {
-  const dir = mkdtempSync(join(tmpdir(), 'rc-ahead-'));
-  const target = join(dir, 'project');
-  mkdirSync(target);
-  try {
-    const result = await unpack(target);
-    return { result, files: tree(target) };
-  } catch (err) {
-    const e = err as { code?: string; details?: unknown; message?: string };
-    return { code: e.code ?? e.message, details: e.details };
-  } finally {
-    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-  }
+/** What unpacking into a fresh, empty folder gives: the result and the files, or the error's code and details. */
+export function outcome(unpack: (target: string) => Promise<UnpackResult>): Promise<unknown> {
+  return inTempDir('rc-ahead-', async (dir) => {
+    const target = join(dir, 'project');
+    mkdirSync(target);
+    try {
+      const result = await unpack(target);
+      return { result, files: tree(target) };
+    } catch (err) {
+      const e = err as { code?: string; details?: unknown; message?: string };
+      return { code: e.code ?? e.message, details: e.details };
+    }
+  });
 }
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
