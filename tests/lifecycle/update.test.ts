@@ -34,6 +34,9 @@ describe('an update that fails to load', () => {
     const instance = (await callMethod(c, 'probe', 'instance')).data;
     const statuses = collect<WorkerStatus>(c, 'worker_status');
     const linesBefore = t.logLines().length;
+    // The spare's own spawn line may reach the file only now (the log thread, on a loaded
+    // machine): what this update spawned is logged from here on.
+    const sentAt = Date.now();
     let done = false;
     const update = call(c, 'update', { data: hangingProject() }, 45_000).finally(() => (done = true));
     let calls = 0;
@@ -54,7 +57,7 @@ describe('an update that fails to load', () => {
     const updateLogged = () => t.logLines().slice(linesBefore).some((l) => l.event === 'command' && l.command === 'update');
     await waitFor(updateLogged, 10_000, "the update's command line");
     const lines = t.logLines().slice(linesBefore);
-    const spawned = lines.filter((l) => l.msg === 'worker spawned');
+    const spawned = lines.filter((l) => l.msg === 'worker spawned' && (l.time as number) >= sentAt);
     expect(spawned.map((l) => l.reason)).toEqual(['standby']); // the candidate was the spare: no other process
     // The next spare was started as the candidate was taken, not after the update ended.
     const acked = lines.findIndex((l) => l.event === 'command' && l.command === 'update');
