@@ -292,7 +292,8 @@ export async function inflateData(
  * A failed pipeline destroys its streams without waiting for them: a file's open (which
  * creates it) or close may still be on its way, and would land after the caller has moved
  * on: removed the folder (ENOTEMPTY), or unpacked into it again ('wx' refusing the real
- * file). Found by `npm run fuzz` (unpack-ahead: 2 failures in 140,000 cases).
+ * file). Found by `npm run fuzz` (unpack-ahead), rarely: once in thousands of cases or
+ * in hundreds of thousands, as the machine's timing goes.
  */
 function closed(sink: Writable): Promise<void> {
   if (sink.closed) return Promise.resolve();
