@@ -1,21 +1,17 @@
 import { defineConfig } from 'vitest/config';
 import { OWN_PROCESS, testFiles } from './tests/file-groups.js';
+import { soaking } from './tests/helpers/fuzz.js';
 import LongestFirst from './tests/sequencer.js';
 
 const ALL = ['tests/**/*.test.ts'];
 
-/**
- * `npm run fuzz` (FUZZ_RUNS set): a soak's file runs for many minutes. Set here, since the
- * projects below do not take `--testTimeout` / `--hookTimeout` from the command line (a
- * soak's hooks timed out at 30 s with `--hookTimeout=900000`).
- */
-const soak = Number(process.env.FUZZ_RUNS) > 0;
-
 export default defineConfig({
   test: {
-    // Real brokers, real workers, real ZeroMQ: give them room on a 2-core machine.
-    testTimeout: soak ? 3_600_000 : 30_000,
-    hookTimeout: soak ? 600_000 : 30_000,
+    // Real brokers, real workers, real ZeroMQ: give them room on a 2-core machine. A soak
+    // (`npm run fuzz`) runs a file for many minutes; set here, since the projects below did
+    // not take `--hookTimeout` from the command line (hooks timed out at 30 s with 900000).
+    testTimeout: soaking ? 3_600_000 : 30_000,
+    hookTimeout: soaking ? 600_000 : 30_000,
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
