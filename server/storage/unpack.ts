@@ -27,6 +27,7 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { BrokerError } from '../../ipc/errors.js';
+import { cleanMessage, diskFull, PATH_MAX, quote, sizeMismatch, tooLarge, tooManyEntries, unsafe, writeError } from './unpack-errors.js';
 import { crc32, FLAG_DESCRIPTOR, FLAG_ENCRYPTED, LOCAL_HEADER_BYTES, METHOD_DEFLATED, METHOD_STORED, ZIP64_MARK } from './zip-format.js';
 
 export interface UnpackLimits {
@@ -46,8 +47,6 @@ const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
 /** Longest path component Linux accepts, in bytes. */
 const NAME_MAX = 255;
-/** Longest entry name accepted, in bytes (well under PATH_MAX with the storage prefix). */
-const PATH_MAX = 1024;
 /** Inflate output chunk: large chunks make inflating a bomb's zeros ~3x faster than 16 KB. */
 const INFLATE_CHUNK = 256 * 1024;
 /** A file's mode unless the ZIP marks it executable. */
@@ -299,50 +298,4 @@ function closed(sink: Writable): Promise<void> {
   if (sink.closed) return Promise.resolve();
   sink.destroy();
   return new Promise((resolve) => sink.once('close', () => resolve()));
-}
-
-function unsafe(entry: string, reason: string): BrokerError {
-  return new BrokerError('E_UNSAFE_ZIP', `unsafe entry ${quote(entry)}: ${reason}`, { entry: entry.slice(0, PATH_MAX), reason });
-}
-
-/** The entry's data is not the size its headers declare. `stopped`: inflating was cut off past the declared size. */
-function sizeMismatch(entry: string, declared: number, inflated: number, stopped = false): BrokerError {
-  const reason = `the headers declare ${declared} bytes; the data inflates to ${stopped ? `more (stopped at ${inflated})` : inflated}`;
-  return new BrokerError('E_UNSAFE_ZIP', `unsafe entry ${quote(entry)}: ${reason}`, { entry: entry.slice(0, PATH_MAX), reason, declared, inflated });
-}
-
-/** Write errors: a full disk or quota is E_DISK_FULL (the upload is discarded, nothing else changes). `path`: the folder written to. */
-function writeError(err: unknown, entry: string, path: string): BrokerError {
-  if (err instanceof BrokerError) return err;
-  if (diskFull(err)) {
-    return new BrokerError('E_DISK_FULL', `the disk is full (${(err as NodeJS.ErrnoException).code}) while unpacking ${quote(entry)}; free space and upload again`, {
-      path,
-      entry,
-    });
-  }
-  return new BrokerError('E_INVALID_ZIP', `entry ${quote(entry)} could not be unpacked: ${cleanMessage(err)}`, { entry });
-}
-
-function diskFull(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT';
-}
-
-function tooLarge(limit: number, entry: string): BrokerError {
-  return new BrokerError('E_ZIP_LIMIT', `the ZIP unpacks to more than ${limit} bytes (worker.max_unpacked_bytes)`, { limit, entry });
-}
-
-function tooManyEntries(entries: number, limit: number): BrokerError {
-  return new BrokerError('E_ZIP_LIMIT', `the ZIP has ${entries} entries; the limit is ${limit} (worker.max_zip_entries)`, { entries, limit });
-}
-
-/** An entry name for a message: quoted, and cut short (names may be 64 KB of anything). */
-function quote(name: string): string {
-  return JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}…` : name);
-}
-
-/** adm-zip prefixes its messages with "ADM-ZIP: "; the client does not need to know the library. */
-function cleanMessage(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/^ADM-ZIP: /, '');
 }
