@@ -12,6 +12,14 @@ export function fuzzRuns(inTest: number): number {
   return Number.isInteger(n) && n > 0 ? n : inTest;
 }
 
+/**
+ * Cases for a surface whose cases are slow (each one restarts a worker): as fuzzRuns, but
+ * at most `cap` in the soak, a sample that finishes in minutes rather than hours.
+ */
+export function sampledRuns(inTest: number, cap: number): number {
+  return Math.min(fuzzRuns(inTest), cap);
+}
+
 /** True in the long soak (npm run fuzz): tests may widen their time budget. */
 export const soaking = Number(process.env.FUZZ_RUNS) > 0;
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerError } from '../../dist/ipc/errors.js';
 import { unpackZip } from '../../dist/server/storage/unpack.js';
 import { call, callMethod, tempDir, type Client, type TestBroker } from '../helpers/broker.js';
-import { fuzzParams, soaking } from '../helpers/fuzz.js';
+import { fuzzParams, sampledRuns, soaking } from '../helpers/fuzz.js';
 import { expectOnlyBrokerFiles, installProbe, startZipBroker, walk } from '../zip-safety/support.js';
 import { buildZip, type RawEntry } from '../zip-safety/zip-bytes.js';
 import { tracked } from './support.js';
@@ -174,7 +174,7 @@ describe('a sample through the broker', () => {
     await fc.assert(fc.asyncProperty(archive, property.run), {
       ...fuzzParams(60),
       // A sample: each accepted upload restarts the worker. The 100k soak is the unpack function's.
-      numRuns: soaking ? 2000 : 60,
+      numRuns: sampledRuns(60, 2000),
       plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS, { failOnInterrupt: soaking })],
     });
     await property.idle();
