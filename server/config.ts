@@ -11,6 +11,8 @@ import type { WorkerConfig } from '../ipc/worker-protocol.js';
 
 const endpoint = z.string().regex(/^(ipc|tcp|inproc):\/\/.+/, 'expected an ipc://, tcp:// or inproc:// endpoint');
 const seconds = z.number().positive();
+/** The most spare workers `worker.standby` may ask for (each is a Node process, ~50 MB resident). */
+export const MAX_STANDBY = 4;
 
 /** "*" or a bare origin: http(s), a host, maybe a port, nothing after it. */
 function isOriginPattern(s: string): boolean {
@@ -59,7 +61,11 @@ const schema = z.strictObject({
       restart_limit: z.number().int().min(0).default(5), // quick restarts before `failed`
       stable_after: seconds.default(10), // seconds up that reset the restart count
       python: z.string().min(1).default('python3'),
-      standby: z.boolean().default(true), // keep a spare worker ready: restarts skip the process start
+      // spare workers kept ready, so a restart skips the process start: true is 1, false 0; 2-4 for updates back to back
+      standby: z
+        .union([z.boolean(), z.number().int().min(0).max(MAX_STANDBY)])
+        .default(true)
+        .transform((v) => (v === true ? 1 : v === false ? 0 : v)),
       sandbox: z.enum(['auto', 'bwrap', 'none']).default('auto'), // auto: bubblewrap where it works, else none (docs/SECURITY.md)
       data_dir: z.string().min(1).default('./storage/robot-data'), // the robot's writable folder (ROBOT_DATA_DIR)
       allow_paths: z.array(z.string().regex(/^\//, 'expected an absolute path')).default([]), // opened to sandboxed robot code: read-write (devices as devices), or read-only with a ":ro" suffix

@@ -49,8 +49,8 @@ export interface SupervisorOptions extends SpawnSettings {
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   policy: RestartPolicy;
-  /** Keep a spare worker ready, so a restart does not wait for a process to start. */
-  standby: boolean;
+  /** Spare workers kept ready (0: none), so a restart does not wait for a process to start. */
+  standby: number;
 }
 
 export interface CallOptions extends RequestOptions {
@@ -97,7 +97,8 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
     this.heartbeat = new Heartbeat(router, options.heartbeatIntervalMs, options.heartbeatTimeoutMs, (id, why) => this.killWedged(id, why));
     this.standby = new Standby(options.standby, {
       // A spare for a Python project starts its interpreter too: the next load only imports the project.
-      spawn: (type = this.project?.type) => this.pool.spawn('standby', { warmPython: type === 'python' }),
+      spawn: (type) => this.pool.spawn('standby', { warmPython: type === 'python' }),
+      projectType: () => this.project?.type,
       allowed: () => this.state === 'ready' && this.ops.current === null,
       ping: (w, timeoutMs) => router.request(w.id, 'ping', {}, { timeoutMs }).then(() => true, () => false),
       discard: (w) => void this.pool.retire(w, 'unresponsive spare', 0),

@@ -31,6 +31,14 @@ describe('config', () => {
     expect(() => parseConfig({}, '/x', { LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
 
+  it('worker.standby is a count of spares: true is one, false none', () => {
+    expect(parseConfig({}, '/x', {}).worker.standby).toBe(1);
+    expect(parseConfig({ worker: { standby: false } }, '/x', {}).worker.standby).toBe(0);
+    expect(parseConfig({ worker: { standby: true } }, '/x', {}).worker.standby).toBe(1);
+    expect(parseConfig({ worker: { standby: 3 } }, '/x', {}).worker.standby).toBe(3);
+    for (const bad of [5, -1, 1.5, 'two']) expect(() => parseConfig({ worker: { standby: bad } }, '/x', {})).toThrow('worker.standby');
+  });
+
   it.each([
     [{ websocket: { port: -1 } }, 'websocket.port'],
     [{ worker: { max_memory_mb: 'lots' } }, 'worker.max_memory_mb'],

@@ -4,7 +4,7 @@
  * variant), port 0 on 127.0.0.1, ZeroMQ on ipc:// in the bench's temp folder, JSON
  * logs to a file at the production level (info) unless told otherwise. With
  * BENCH_RECORDING=1 it records the session to MCAP (recording.enabled) from start-up;
- * with BENCH_STANDBY=false it keeps no standby spare worker.
+ * with BENCH_STANDBY=false it keeps no standby spare worker, with BENCH_STANDBY=N that many.
  */
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,8 +24,8 @@ const config: Config = parseConfig(
     worker: {
       storage_dir: join(dir, 'projects'),
       ...(process.env.BENCH_SANDBOX ? { sandbox: process.env.BENCH_SANDBOX as Config['worker']['sandbox'] } : {}),
-      // BENCH_STANDBY=false: no standby spare (worker.standby), to measure what the spare costs and saves.
-      ...(process.env.BENCH_STANDBY ? { standby: process.env.BENCH_STANDBY !== 'false' } : {}),
+      // BENCH_STANDBY=false (or a count): no standby spare, or that many (worker.standby), to measure what spares cost and save.
+      ...(process.env.BENCH_STANDBY ? { standby: /^\d+$/.test(process.env.BENCH_STANDBY) ? Number(process.env.BENCH_STANDBY) : process.env.BENCH_STANDBY !== 'false' } : {}),
       // --profile: the worker's profile goes where the others go (it writes there only outside bwrap: BENCH_SANDBOX=none).
       ...(process.env.BENCH_PROFILE_DIR ? { env_allow: ['BENCH_PROFILE_DIR'] } : {}),
     },

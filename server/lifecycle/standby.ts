@@ -1,14 +1,16 @@
 /**
- * A spare worker, spawned ahead of need: connected, ready, with no project loaded.
+ * Spare workers, spawned ahead of need: connected, ready, with no project loaded.
  * When the supervisor needs a new worker (after a crash, to verify an update) it takes
- * the spare instead of spawning, so the time to ready no longer includes starting
+ * a spare instead of spawning, so the time to ready no longer includes starting
  * Node and ZeroMQ. A spare must prove it is alive before it is used: it answers a ping
  * within SPARE_PING_TIMEOUT_MS or it is discarded (a frozen spare would otherwise turn
- * a 40 ms recovery into a heartbeat timeout). A spare that keeps dying is given up on.
+ * a 40 ms recovery into a heartbeat timeout). Spares that keep dying are given up on.
  *
- * Taking the spare spawns the next one (once the spare taken is loading its project), so
- * an operation may briefly have three workers: the one serving, the spare it took, and
- * the next spare booting.
+ * `worker.standby` is how many are kept (one by default). Taking a spare spawns the next
+ * one (once the spare taken is loading its project), so an operation may briefly have a
+ * worker more than the count: the one serving, the spare it took, and the next spare
+ * booting. One spare covers updates seconds apart; updates back to back (a script, a
+ * save loop) each wait for the rest of a boot unless more spares were ready before them.
  */
 import { withDeadline } from '../../ipc/promises.js';
 import type { ProjectType } from '../../ipc/protocol.js';
@@ -28,8 +30,10 @@ export const SPARE_BOOT_WAIT_MS = 2000;
 const MAX_FAILURES = 3;
 
 export interface StandbyHooks {
-  /** Spawn a worker process, ready for a project of `type` (absent: the current project's). */
-  spawn(type?: ProjectType): WorkerHandle;
+  /** Spawn a worker process, ready for a project of `type` (a Python one starts its interpreter too). */
+  spawn(type: ProjectType | undefined): WorkerHandle;
+  /** The type of the project serving now (none yet: undefined), which spares are made ready for by default. */
+  projectType(): ProjectType | undefined;
   /**
    * May a spare be spawned now, on the timer? (Not while an operation runs: it may be
    * loading a project of another type, which the spare must be made ready for.) Taking
@@ -42,8 +46,15 @@ export interface StandbyHooks {
   discard(w: WorkerHandle): void;
 }
 
+/** A spare, and the type of project it was made ready for. */
+interface Spare {
+  w: WorkerHandle;
+  type: ProjectType | undefined;
+}
+
 export class Standby {
-  private spare: WorkerHandle | null = null;
+  /** Oldest first: booting or ready. */
+  private spares: Spare[] = [];
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
   private stopped = false;
@@ -51,24 +62,27 @@ export class Standby {
   private owed: { type?: ProjectType } | null = null;
 
   constructor(
-    private readonly enabled: boolean,
+    /** Spares to keep (0: none). */
+    private readonly count: number,
     private readonly hooks: StandbyHooks,
     private readonly log: Logger,
   ) {}
 
-  /** Spawn a spare soon, unless one exists, the standby is off, or spawning is not allowed then. */
+  /** Spawn the spares missing, one per `delayMs`, unless spawning is not allowed then (the supervisor asks again after its next operation). */
   schedule(delayMs = RESPAWN_DELAY_MS): void {
     if (!this.wanted() || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.hooks.allowed()) this.spawnNow();
+      if (!this.hooks.allowed()) return;
+      this.spawnNow();
+      this.schedule(delayMs);
     }, delayMs);
     this.timer.unref();
   }
 
   /** Is a spare missing, and may one be had? */
   private wanted(): boolean {
-    return this.enabled && !this.stopped && !this.spare && this.failures < MAX_FAILURES;
+    return !this.stopped && this.spares.length < this.count && this.failures < MAX_FAILURES;
   }
 
   /** Spawn the spare owed since a ready one was taken, if not done yet. Called once that one is loading, so the fork overlaps its load. */
@@ -76,32 +90,51 @@ export class Standby {
     if (this.owed) this.spawnNow(this.owed.type);
   }
 
-  private spawnNow(type?: ProjectType): void {
+  private spawnNow(type = this.hooks.projectType()): void {
     this.owed = null;
     if (!this.wanted()) return;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.spare = this.hooks.spawn(type);
-    this.log.debug({ gen: this.spare.generation, workerPid: this.spare.pid }, 'standby worker spawned');
+    const w = this.hooks.spawn(type);
+    this.spares.push({ w, type });
+    this.log.debug({ gen: w.generation, workerPid: w.pid }, 'standby worker spawned');
+  }
+
+  /** The spare to take for a project of `type`: a ready one made ready for that type, else any ready one, else the oldest (still booting). */
+  private pick(type: ProjectType | undefined): Spare | undefined {
+    const python = (t: ProjectType | undefined) => t === 'python';
+    const ready = this.spares.filter((s) => s.w.isReady);
+    return ready.find((s) => python(s.type) === python(type)) ?? ready[0] ?? this.spares[0];
   }
 
   /**
-   * The spare, handed over once it has proved it is alive; null when there is none or
-   * it failed the test (then it is discarded). A spare still booting is waited for, up
-   * to SPARE_BOOT_WAIT_MS. `next`: the type of project the worker taken is for (the
-   * next spare is made ready for the same).
+   * A spare, handed over once it has proved it is alive; null when there is none that
+   * does (one that fails the test is discarded, and the next ready one tried). A spare
+   * still booting is waited for, up to SPARE_BOOT_WAIT_MS. `next`: the type of project
+   * the worker taken is for (the next spare is made ready for the same).
    */
   async take(next?: ProjectType): Promise<WorkerHandle | null> {
-    const spare = this.spare;
-    if (!spare) return null;
-    this.spare = null;
-    // The next spare boots while this one does the work it was taken for: operations back
-    // to back (updates, a crash loop) each find a spare booted, or booting since the last.
-    // Spawning holds the event loop for a fork (7-10 ms measured beside a 50 MB upload), so
-    // for a spare that is ready it is owed, and forked once the spare is loading (spawnOwed);
-    // one still booting is waited for beside the next.
-    if (spare.isReady) this.owed = { type: next };
-    else this.spawnNow(next);
+    for (let picked = this.pick(next); picked; picked = this.pick(next)) {
+      const spare = await this.prove(picked, next);
+      if (spare) return spare;
+      if (!this.spares.some((s) => s.w.isReady)) return null; // a fresh worker is no slower than one still booting
+    }
+    return null;
+  }
+
+  /** Take `picked` out of the pool: it, once it answered; null (and it discarded) when it did not. */
+  private async prove(picked: Spare, next: ProjectType | undefined): Promise<WorkerHandle | null> {
+    this.spares.splice(this.spares.indexOf(picked), 1);
+    const spare = picked.w;
+    // The last spare taken: the next one boots while this one does the work it was taken
+    // for, so operations back to back (updates, a crash loop) each find a spare booted, or
+    // booting since the last. Spawning holds the event loop for a fork (7-10 ms measured
+    // beside a 50 MB upload), so for a spare that is ready it is owed, and forked once the
+    // spare is loading (spawnOwed); one still booting is waited for beside the next. While
+    // other spares are ready, the timer replaces this one once operations pause: a boot's
+    // CPU (two cores: the loads' own) would slow the burst that the spares are there for.
+    if (!spare.isReady) this.spawnNow(next);
+    else if (!this.spares.some((s) => s.w.isReady)) this.owed = { type: next };
     const booted = spare.isReady || (await withDeadline(spare.ready, SPARE_BOOT_WAIT_MS, () => new Error('boot timeout')).then(() => true, () => false));
     if (booted && (await this.hooks.ping(spare, SPARE_PING_TIMEOUT_MS))) return spare;
     this.spawnOwed();
@@ -110,10 +143,11 @@ export class Standby {
     return null;
   }
 
-  /** A worker exited: true when it was the spare (which is then replaced, within limits). */
+  /** A worker exited: true when it was a spare (which is then replaced, within limits). */
   onExit(w: WorkerHandle, reason: string): boolean {
-    if (this.spare !== w) return false;
-    this.spare = null;
+    const i = this.spares.findIndex((s) => s.w === w);
+    if (i < 0) return false;
+    this.spares.splice(i, 1);
     this.failures++;
     this.log.warn({ gen: w.generation, reason, failures: this.failures }, 'standby worker died');
     if (this.failures >= MAX_FAILURES) this.log.error('standby workers keep dying: standby switched off');
@@ -126,10 +160,10 @@ export class Standby {
     this.failures = 0;
   }
 
-  /** Stop spawning (the worker pool retires the spare with every other worker). */
+  /** Stop spawning (the worker pool retires the spares with every other worker). */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
-    this.spare = null;
+    this.spares = [];
   }
 }

@@ -1,7 +1,9 @@
 /**
  * A spare proves it is alive before it is promoted (issue #11, part 4): a frozen
  * (SIGSTOPped) standby worker is discarded when the current one crashes, and a fresh
- * worker takes over within a start's time, not after a heartbeat timeout.
+ * worker takes over within a start's time, not after a heartbeat timeout. With
+ * `worker.standby: N`, N spares are kept: updates back to back each take one that was
+ * ready before them, and the pool fills again.
  */
 import { afterEach, expect, it } from 'vitest';
 import type { WorkerStatus } from '../../dist/ipc/protocol.js';
@@ -38,3 +40,54 @@ it('a frozen spare is not promoted: it is discarded and a fresh worker serves', 
   // Far below the 10 s heartbeat deadline a frozen promoted spare would have cost.
   expect(outage).toBeLessThan(8000);
 });
+
+/** Generations of the spares spawned, ready and not taken yet, oldest first (from the broker's log). */
+function readySpares(t: TestBroker): unknown[] {
+  const lines = t.logLines();
+  const ready = new Set(lines.filter((l) => l.proc === 'worker' && l.msg === 'worker ready').map((l) => l.gen));
+  const taken = new Set(lines.filter((l) => l.msg === 'standby worker taken').map((l) => l.gen));
+  return lines.filter((l) => l.msg === 'worker spawned' && l.reason === 'standby').map((l) => l.gen).filter((g) => ready.has(g) && !taken.has(g));
+}
+
+it('worker.standby: 3 keeps three spares: three updates back to back each take one that was ready before them', async () => {
+  t = await startTestBroker({ worker: { heartbeat_timeout: 10, standby: 3 } });
+  const c = await t.connect();
+  expect((await call(c, 'update', { data: versionProject('v0') })).status).toBe('success');
+  await waitFor(() => readySpares(t!).length === 3, 30_000, 'three spares ready');
+  const before = readySpares(t);
+  for (const v of ['v1', 'v2', 'v3']) {
+    const ack = await call(c, 'update', { data: versionProject(v) });
+    expect(ack.status, JSON.stringify(ack)).toBe('success');
+  }
+  // Oldest first, and none of them a spare spawned during the burst.
+  expect(t.logLines().filter((l) => l.msg === 'standby worker taken').map((l) => l.gen).slice(-3)).toEqual(before);
+  expect((await callMethod(c, 'probe', 'version')).data).toBe('v3');
+  await waitFor(() => readySpares(t!).length === 3, 30_000, 'the pool filled again');
+  // The worker serving and three spares: the workers the updates replaced are gone, and no fourth spare was made.
+  await waitFor(() => workersAmong(descendants(process.pid)).length === 4, 15_000, 'four worker processes');
+  expect(t.logLines().filter((l) => l.msg === 'worker spawned' && l.reason === 'standby')).toHaveLength(6);
+}, 120_000);
+
+/** The node process of the spare of generation `gen` (under bwrap, the one inside the sandbox). */
+function workerPidOf(t: TestBroker, gen: unknown): number {
+  const spawned = t.logLines().find((l) => l.msg === 'worker spawned' && l.gen === gen)!.workerPid as number;
+  return workersAmong(descendants(spawned))[0]?.pid ?? spawned;
+}
+
+it('a frozen spare among ready ones is skipped: the next ready spare is promoted, no process started for it', async () => {
+  t = await startTestBroker({ worker: { heartbeat_timeout: 10, standby: 2 } });
+  const c = await t.connect();
+  expect((await call(c, 'update', { data: versionProject('v1') })).status).toBe('success');
+  await waitFor(() => readySpares(t!).length === 2, 30_000, 'two spares ready');
+  const [frozen, next] = readySpares(t);
+  const spawnsBefore = t.logLines().filter((l) => l.msg === 'worker spawned').length;
+  process.kill(workerPidOf(t, frozen), 'SIGSTOP');
+  const statuses = collect<WorkerStatus>(c, 'worker_status');
+  process.kill(t.broker.supervisor.status().pid!, 'SIGKILL');
+  await waitFor(() => statuses.some((s) => s.state === 'ready'), 10_000, 'a worker serving again');
+  expect((await callMethod(c, 'probe', 'version')).data).toBe('v1');
+  expect(t.broker.supervisor.status().generation).toBe(next);
+  expect(t.logLines().some((l) => l.gen === frozen && /standby worker did not answer/.test(String(l.msg)))).toBe(true);
+  // Every process started since refills the pool: none was started to serve.
+  expect(t.logLines().filter((l) => l.msg === 'worker spawned').slice(spawnsBefore).every((l) => l.reason === 'standby')).toBe(true);
+}, 120_000);
