@@ -27,7 +27,7 @@ import { Heartbeat, type HeartbeatFacts } from './lifecycle/heartbeat.js';
 import { OperationQueue, type Operation } from './lifecycle/operation-queue.js';
 import { Restarts, type RestartPolicy } from './lifecycle/restart-policy.js';
 import { STOP_POLITE_MAX_MS, TERM_GRACE_MS } from './lifecycle/shutdown.js';
-import { Standby } from './lifecycle/standby.js';
+import { Standby, type SpareCounts } from './lifecycle/standby.js';
 import { StateMachine, type CrashReport } from './lifecycle/state-machine.js';
 import { isLegal } from './lifecycle/states.js';
 import { verifyBeforeSwap, type UpdateTimeouts } from './lifecycle/update.js';
@@ -65,6 +65,7 @@ export interface WorkerHealth extends WorkerStatus {
   heartbeat: Omit<HeartbeatFacts, 'memory'>;
   memory: HeartbeatFacts['memory'];
   upSinceMs: number | null;
+  spares: SpareCounts;
 }
 
 export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: [StartResult | null] }> {
@@ -121,6 +122,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
       heartbeat: { lastPongAt: hb.lastPongAt, rttMs: hb.rttMs },
       memory: hb.memory,
       upSinceMs: this.state === 'ready' ? this.restarts.upSince : null,
+      spares: this.standby.counts(),
     };
   }
 

@@ -46,6 +46,13 @@ export interface StandbyHooks {
   discard(w: WorkerHandle): void;
 }
 
+/** The spares kept (`worker.standby`), and how many of them are ready or booting now. */
+export interface SpareCounts {
+  kept: number;
+  ready: number;
+  booting: number;
+}
+
 /** A spare, and the type of project it was made ready for. */
 interface Spare {
   w: WorkerHandle;
@@ -67,6 +74,12 @@ export class Standby {
     private readonly hooks: StandbyHooks,
     private readonly log: Logger,
   ) {}
+
+  /** For /stats and /metrics. */
+  counts(): SpareCounts {
+    const ready = this.spares.filter((s) => s.w.isReady).length;
+    return { kept: this.count, ready, booting: this.spares.length - ready };
+  }
 
   /** Spawn the spares missing, one per `delayMs`, unless spawning is not allowed then (the supervisor asks again after its next operation). */
   schedule(delayMs = RESPAWN_DELAY_MS): void {

@@ -165,6 +165,10 @@ export function createMetrics(src: MetricsSources): Registry {
   });
   readGauge(registry, 'worker_heap_used_bytes', 'The worker heap in use, from its last heartbeat.', [], () => one(supervisor.health().memory?.heapUsed ?? null));
   readGauge(registry, 'worker_rss_bytes', 'The worker resident set size, from its last heartbeat.', [], () => one(supervisor.health().memory?.rss ?? null));
+  readGauge(registry, 'worker_spares', 'Standby workers now, ready or booting (worker.standby says how many are kept).', ['state'], () => {
+    const { ready, booting } = supervisor.health().spares;
+    return [[{ state: 'ready' }, ready], [{ state: 'booting' }, booting]];
+  });
 
   // Pushes and the project.
   readCounter(registry, 'pushed_events_total', 'Robot pushes by event name (the busiest 100; the rest are "(other)").', ['event'], () =>

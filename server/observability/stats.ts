@@ -7,6 +7,7 @@
 import { REJECT_REASONS, type RejectReason } from '../../ipc/frame-check.js';
 import type { ProjectType, StartResult, UpdateResult } from '../../ipc/protocol.js';
 import type { BrokerEvents, BrokerEventMap } from '../broker-events.js';
+import type { SpareCounts } from '../lifecycle/standby.js';
 import type { ClientGate } from '../client-gate.js';
 import type { ControlReason } from '../control/lease.js';
 import type { LogState } from '../logger.js';
@@ -221,6 +222,7 @@ export class StatsCollector {
         upSince: iso(w.upSinceMs),
         heartbeat: { rttMs: w.heartbeat.rttMs === null ? null : Math.round(w.heartbeat.rttMs * 1000) / 1000, lastPongAt: iso(w.heartbeat.lastPongAt) },
         memory: w.memory,
+        spares: w.spares,
       },
       project: this.project,
       commands: this.commands.summary(),
@@ -292,6 +294,8 @@ export interface StatsSnapshot extends Partial<StatsSections> {
     upSince: string | null;
     heartbeat: { rttMs: number | null; lastPongAt: string | null };
     memory: { heapUsed: number; rss: number } | null;
+    /** Standby workers: how many are kept (worker.standby), ready and booting now. */
+    spares: SpareCounts;
   };
   project: ProjectInfo | null;
   commands: Record<string, LatencySummary>;

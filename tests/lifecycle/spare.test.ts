@@ -8,6 +8,8 @@
 import { afterEach, expect, it } from 'vitest';
 import type { WorkerStatus } from '../../dist/ipc/protocol.js';
 import { call, callMethod, collect, startTestBroker, waitFor, type TestBroker } from '../helpers/broker.js';
+import type { StatsSnapshot } from '../../dist/server/observability/stats.js';
+import { get, sample } from '../observability/helpers.js';
 import { alive, descendants, versionProject, workersAmong } from './support.js';
 
 let t: TestBroker | undefined;
@@ -63,6 +65,10 @@ it('worker.standby: 3 keeps three spares: three updates back to back each take o
   expect(t.logLines().filter((l) => l.msg === 'standby worker taken').map((l) => l.gen).slice(-3)).toEqual(before);
   expect((await callMethod(c, 'probe', 'version')).data).toBe('v3');
   await waitFor(() => readySpares(t!).length === 3, 30_000, 'the pool filled again');
+  // Operators see the pool: /stats, and /metrics by state.
+  expect((await get<StatsSnapshot>(t.url, '/stats', t.token)).json.worker.spares).toEqual({ kept: 3, ready: 3, booting: 0 });
+  const metrics = (await get(t.url, '/metrics', t.token)).text;
+  expect([sample(metrics, 'robot_control_worker_spares', { state: 'ready' }), sample(metrics, 'robot_control_worker_spares', { state: 'booting' })]).toEqual([3, 0]);
   // The worker serving and three spares: the workers the updates replaced are gone, and no fourth spare was made.
   await waitFor(() => workersAmong(descendants(process.pid)).length === 4, 15_000, 'four worker processes');
   expect(t.logLines().filter((l) => l.msg === 'worker spawned' && l.reason === 'standby')).toHaveLength(6);

@@ -81,6 +81,7 @@ describe('GET /stats', () => {
     await waitFor(async () => (await stats()).worker.heartbeat.rttMs !== null, 10_000, 'a worker heartbeat');
     const s = await stats();
     expect(s.worker).toMatchObject({ state: 'ready', generation: 1, pid: t.broker.supervisor.status().pid, restarts: 0, lastExit: null });
+    expect(s.worker.spares).toEqual({ kept: 0, ready: 0, booting: 0 }); // the test broker keeps none
     expect(s.worker.heartbeat.rttMs).toBeGreaterThanOrEqual(0);
     expect(typeof s.worker.heartbeat.lastPongAt).toBe('string');
     expect(s.uptime.seconds).toBeGreaterThanOrEqual(0);
