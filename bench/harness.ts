@@ -201,7 +201,14 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
 
     for (let round = 1; round <= options.rounds; round++) {
       say(`bench: round ${round} of ${options.rounds}`);
+      /** The broker's p99 in this round's sequential calls (warm), the floor of the figure after an update. */
+      let warmP99: number | null = null;
       if (enabled('seq')) {
+        // Warm first, all alike: the previous round's updates left the broker on a worker
+        // process started seconds ago, whose code V8 is still optimizing (its calls' p99 is
+        // 2-5x the warm one for ~1.5 s: docs/PERFORMANCE.md). That cost is its own figure
+        // (seq_p99_after_update, in the update part); this one is the warm broker's.
+        for (const s of seqSubjects) await client.sequential(s.socket, options.warmupCalls, t);
         await alternate(round, seqSubjects, 'sequential', async (s) => {
           const r = await client.sequential(s.socket, options.seqCalls, t);
           if (r.truncated) errors.push(`round ${round}, sequential, ${s.name}: truncated at ${r.latenciesUs.length} calls`);
@@ -213,7 +220,10 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
           if (s === B && R) add('rec_seq_p50', 'floor', p50);
           add('seq_p50', who(s), p50);
           add('seq_p99', who(s), percentile(r.latenciesUs, 99));
-          if (s === B) add('seq_p50_socketio', 'broker', p50);
+          if (s === B) {
+            add('seq_p50_socketio', 'broker', p50);
+            warmP99 = percentile(r.latenciesUs, 99);
+          }
         });
       }
       if (enabled('pipelined')) {
@@ -285,6 +295,12 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
           for (let k = 0; k < UPDATES_BACK_TO_BACK; k++) times.push(await client.upload(s.socket, smallZip, t));
           add('update_ready_b2b', who(s), median(times));
           if (s !== B) return;
+          // Calls right after the ack: the new worker's first seconds, against this round's warm p99.
+          if (enabled('seq') && warmP99 !== null) {
+            const cold = await client.sequential(B.socket, options.seqCalls, t);
+            add('seq_p99_after_update', 'broker', percentile(cold.latenciesUs, 99));
+            add('seq_p99_after_update', 'floor', warmP99);
+          }
           await sleep(150); // the transport thread writes the log lines
           const phases = updatePhases(B.server.info.logFile!, sentAt);
           if (phases) updateBreakdown.push(phases);
