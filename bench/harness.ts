@@ -23,6 +23,8 @@ import { measureStrangers } from './strangers.js';
 import { updatePhases, type UpdatePhases } from './update-phases.js';
 
 /** Updates in a row for the back-to-back figure. */
+/** A broker's warm-up before each round's sequential calls, in warm-ups: its worker, started for an update, needs ~3,000 calls to settle (a probe), 2.5 x 2,000. */
+const REWARM_FACTOR = 2.5;
 const UPDATES_BACK_TO_BACK = 5;
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -204,11 +206,12 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
       /** The broker's p99 in this round's sequential calls (warm), the floor of the figure after an update. */
       let warmP99: number | null = null;
       if (enabled('seq')) {
-        // Warm first, all alike: the previous round's updates left the broker on a worker
-        // process started seconds ago, whose code V8 is still optimizing (its calls' p99 is
-        // 2-5x the warm one for ~1.5 s: docs/PERFORMANCE.md). That cost is its own figure
-        // (seq_p99_after_update, in the update part); this one is the warm broker's.
-        for (const s of seqSubjects) await client.sequential(s.socket, options.warmupCalls, t);
+        // Warm first: the previous round's updates left each broker on a worker process
+        // started seconds ago, whose code V8 is still optimizing (its calls' p99 is 2-5x the
+        // warm one for its first ~3,000 calls: docs/PERFORMANCE.md). That cost is its own
+        // figure (seq_p99_after_update, in the update part); this one is the warm broker's.
+        // The floors' processes never restart: the warm-up's calls keep them as warm.
+        for (const s of seqSubjects) await client.sequential(s.socket, s === S || s === C ? options.warmupCalls : Math.round(options.warmupCalls * REWARM_FACTOR), t);
         await alternate(round, seqSubjects, 'sequential', async (s) => {
           const r = await client.sequential(s.socket, options.seqCalls, t);
           if (r.truncated) errors.push(`round ${round}, sequential, ${s.name}: truncated at ${r.latenciesUs.length} calls`);

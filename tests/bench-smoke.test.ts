@@ -46,6 +46,8 @@ describe('npm run bench, smoke run', () => {
       expect(Number.isFinite(f!.broker), `${def.key}: broker value`).toBe(true);
       expect(Number.isFinite(f!.floorValue), `${def.key}: floor value`).toBe(true);
     }
+    // Where the updates' time goes, read back from the broker's log.
+    for (const phases of [results.updatePhases, results.uploadPhases]) expect(Object.keys(phases)).toEqual(expect.arrayContaining(['stageMs', 'loadMs', 'ackMs']));
     const text = table(results);
     for (const def of FIGURES) expect(text).toContain(def.label);
     expect(markdown(results).split('\n')).toHaveLength(FIGURES.length + 2);
