@@ -23,9 +23,9 @@ import { measureStrangers } from './strangers.js';
 import { updatePhases, type UpdatePhases } from './update-phases.js';
 
 /** Updates in a row for the back-to-back figure. */
+const UPDATES_BACK_TO_BACK = 5;
 /** A broker's warm-up before each round's sequential calls, in warm-ups: its worker, started for an update, needs ~3,000 calls to settle (a probe), 2.5 x 2,000. */
 const REWARM_FACTOR = 2.5;
-const UPDATES_BACK_TO_BACK = 5;
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -270,7 +270,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
     }
   }
 
-  /** Fork the next spare (if one is owed) after this turn, once the load just asked for has gone out: the fork then overlaps that load. */
+  /** Fork the next spare (if one is owed) after this turn, once the load just asked for has gone out: its boot then overlaps that load. */
   private spareWhileLoading(): void {
     setImmediate(() => this.standby.spawnOwed());
   }

@@ -98,7 +98,7 @@ export class Standby {
     return !this.stopped && this.spares.length < this.count && this.failures < MAX_FAILURES;
   }
 
-  /** Spawn the spare owed since a ready one was taken, if not done yet. Called once that one is loading, so the fork overlaps its load. */
+  /** Spawn the spare owed since a ready one was taken, if not done yet. Called once that one is loading, so the new one's boot overlaps the load (the fork itself holds the event loop). */
   spawnOwed(): void {
     if (this.owed) this.spawnNow(this.owed.type);
   }
