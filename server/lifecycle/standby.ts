@@ -77,8 +77,13 @@ export class Standby {
 
   /** For /stats and /metrics. */
   counts(): SpareCounts {
-    const ready = this.spares.filter((s) => s.w.isReady).length;
+    const ready = this.ready().length;
     return { kept: this.count, ready, booting: this.spares.length - ready };
+  }
+
+  /** The spares that have said ready, oldest first. */
+  private ready(): Spare[] {
+    return this.spares.filter((s) => s.w.isReady);
   }
 
   /** Spawn the spares missing, one per `delayMs`, unless spawning is not allowed then (the supervisor asks again after its next operation). */
@@ -116,7 +121,7 @@ export class Standby {
   /** The spare to take for a project of `type`: a ready one made ready for that type, else any ready one, else the oldest (still booting). */
   private pick(type: ProjectType | undefined): Spare | undefined {
     const python = (t: ProjectType | undefined) => t === 'python';
-    const ready = this.spares.filter((s) => s.w.isReady);
+    const ready = this.ready();
     return ready.find((s) => python(s.type) === python(type)) ?? ready[0] ?? this.spares[0];
   }
 
@@ -130,7 +135,7 @@ export class Standby {
     for (let picked = this.pick(next); picked; picked = this.pick(next)) {
       const spare = await this.prove(picked, next);
       if (spare) return spare;
-      if (!this.spares.some((s) => s.w.isReady)) return null; // a fresh worker is no slower than one still booting
+      if (this.ready().length === 0) return null; // a fresh worker is no slower than one still booting
     }
     return null;
   }
@@ -147,7 +152,7 @@ export class Standby {
     // other spares are ready, the timer replaces this one once operations pause: a boot's
     // CPU (two cores: the loads' own) would slow the burst that the spares are there for.
     if (!spare.isReady) this.spawnNow(next);
-    else if (!this.spares.some((s) => s.w.isReady)) this.owed = { type: next };
+    else if (this.ready().length === 0) this.owed = { type: next };
     const booted = spare.isReady || (await withDeadline(spare.ready, SPARE_BOOT_WAIT_MS, () => new Error('boot timeout')).then(() => true, () => false));
     if (booted && (await this.hooks.ping(spare, SPARE_PING_TIMEOUT_MS))) return spare;
     this.spawnOwed();

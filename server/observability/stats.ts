@@ -2,21 +2,19 @@
  * The broker's figures, gathered from BrokerEvents (acks, client changes) plus
  * what the supervisor, the gate, the push relay and the traffic meter already
  * count; `snapshot()` is the body of `GET /stats`. Memory is bounded: latencies
- * live in fixed rings, and the method and error-code tables are capped.
+ * live in fixed rings, and the method and error-code tables are capped. The body's
+ * shape, what a client of /stats reads, is stats-snapshot.ts.
  */
 import { REJECT_REASONS, type RejectReason } from '../../ipc/frame-check.js';
-import type { ProjectType, StartResult, UpdateResult } from '../../ipc/protocol.js';
+import type { StartResult, UpdateResult } from '../../ipc/protocol.js';
 import type { BrokerEvents, BrokerEventMap } from '../broker-events.js';
-import type { SpareCounts } from '../lifecycle/standby.js';
 import type { ClientGate } from '../client-gate.js';
 import type { ControlReason } from '../control/lease.js';
 import type { LogState } from '../logger.js';
-import type { FoxgloveStats } from '../foxglove/bridge.js';
 import type { PushRelay } from '../push/relay.js';
-import type { RingState } from '../push/ring.js';
-import type { RecordingStatus } from '../recording/recorder.js';
 import type { Supervisor } from '../supervisor.js';
-import { LatencyTable, OTHER, type LatencySummary } from './latency.js';
+import { LatencyTable, OTHER } from './latency.js';
+import type { ClientStats, ConnectionCounts, ControlStats, ProjectInfo, StatsSections, StatsSnapshot } from './stats-snapshot.js';
 import type { TrafficMeter, TrafficTotals } from './traffic.js';
 
 /** Distinct `object.method` names tracked; further ones share the `(other)` row. */
@@ -25,17 +23,6 @@ export const MAX_METHODS = 200;
 export const MAX_EVENT_NAMES = 100;
 /** Codes that say the call never reached a robot method: kept out of the method table, so junk names cannot fill it. */
 export const NOT_A_CALL: ReadonlySet<string> = new Set(['E_INVALID_PAYLOAD', 'E_UNKNOWN_OBJECT', 'E_UNKNOWN_METHOD', 'E_NO_ACK']);
-
-/** The current project, as learned from `update` and `start` acks (null until one is seen). */
-export interface ProjectInfo {
-  type: ProjectType;
-  entry: string;
-  files: number | null;
-  bytes: number | null;
-  uploadedAt: string | null;
-  loadedAt: string | null;
-  objects: string[] | null;
-}
 
 /** Someone observing each call as it is counted (the Prometheus histograms). */
 export type CallObserver = (call: { command: string; method: string | null; seconds: number; ok: boolean; code: string | null }) => void;
@@ -60,7 +47,7 @@ export class StatsCollector {
   readonly commands = new LatencyTable(8);
   readonly methods = new LatencyTable(MAX_METHODS);
   readonly errors = new Map<string, number>();
-  readonly connections = { accepted: 0, disconnected: 0, refused: { unauthorized: 0, busy: 0 } };
+  readonly connections: ConnectionCounts = { accepted: 0, disconnected: 0, refused: { unauthorized: 0, busy: 0 } };
   /** The control lease's changes of hand by why (taken, forced, released, ...) and STOP presses. */
   readonly control = { changes: {} as Partial<Record<ControlReason, number>>, takeovers: 0, emergencyStops: 0, emergencyStopsFailed: 0 };
   /** Refused tokens per surface: socket.io, monitor, stats, metrics. */
@@ -246,67 +233,4 @@ export class StatsCollector {
     this.src.events.off('control', this.onControl);
     this.src.events.off('emergency_stop', this.onEmergencyStop);
   }
-}
-
-export interface ClientStats {
-  connected: boolean;
-  since: string | null;
-  address: string | null;
-  /** The Socket.IO heartbeat: last ping -> pong round trip, last pong, last packet of any kind. */
-  heartbeat: { rttMs: number | null; lastPongAt: string | null; lastSeenAt: string | null } | null;
-}
-
-/** The control lease in /stats: who holds it, how many observe, and how often it changed hands or STOP was pressed. */
-export interface ControlStats {
-  controller: string | null;
-  since: string | null;
-  observers: number;
-  changes: Partial<Record<ControlReason, number>>;
-  /** Forced takeovers (`take_control` with `force`). */
-  takeovers: number;
-  /** `emergency_stop` presses, and those that failed (no worker ready, hooks failed). */
-  emergencyStops: number;
-  emergencyStopsFailed: number;
-}
-
-/** Figures other parts of the broker add (addSection); each is absent when its part is. */
-export interface StatsSections {
-  recording: RecordingStatus;
-  foxglove: FoxgloveStats;
-}
-
-export interface StatsSnapshot extends Partial<StatsSections> {
-  uptime: { seconds: number; startedAt: string };
-  client: ClientStats;
-  connections: StatsCollector['connections'];
-  control: ControlStats;
-  traffic: Record<'client' | 'monitor', TrafficTotals>;
-  errors: { total: number; byCode: Record<string, number> };
-  worker: {
-    state: string;
-    generation: number;
-    pid: number | null;
-    restarts: number;
-    reason: string | null;
-    lastExit: { code: number | null; signal: string | null; reason: string } | null;
-    /** The last time a worker died (not retired): why, how it exited, and that robot state was reset. */
-    lastCrash: { at: string; reason: string; exit: { code: number | null; signal: string | null }; stateLost: true } | null;
-    upSince: string | null;
-    heartbeat: { rttMs: number | null; lastPongAt: string | null };
-    memory: { heapUsed: number; rss: number } | null;
-    /** Standby workers: how many are kept (worker.standby), ready and booting now. */
-    spares: SpareCounts;
-  };
-  project: ProjectInfo | null;
-  commands: Record<string, LatencySummary>;
-  methods: Record<string, LatencySummary>;
-  methodsTracked: { count: number; limit: number };
-  pushes: { delivered: number; shed: number; noClient: number; stale: number; unsendable: number; byEvent: Record<string, number>; replay: RingState };
-  monitors: { connected: number; dropped: number };
-  security: {
-    authFailures: Record<string, number>;
-    /** Frames from the worker side dropped (bad shape, reserved event, wrong worker, refused ready, ...). */
-    ipcRejected: { total: number; byReason: Record<string, number> };
-  };
-  logs: LogState;
 }

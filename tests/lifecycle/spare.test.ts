@@ -8,7 +8,7 @@
 import { afterEach, expect, it } from 'vitest';
 import type { WorkerStatus } from '../../dist/ipc/protocol.js';
 import { call, callMethod, collect, startTestBroker, waitFor, type TestBroker } from '../helpers/broker.js';
-import type { StatsSnapshot } from '../../dist/server/observability/stats.js';
+import type { StatsSnapshot } from '../../dist/server/observability/stats-snapshot.js';
 import { get, sample } from '../observability/helpers.js';
 import { alive, descendants, versionProject, workersAmong } from './support.js';
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, callMethod, collect, startTestBroker, waitFor, type Client, type TestBroker } from '../helpers/broker.js';
 import { zipFiles } from '../helpers/zip.js';
 import { get } from './helpers.js';
-import type { StatsSnapshot } from '../../dist/server/observability/stats.js';
+import type { StatsSnapshot } from '../../dist/server/observability/stats-snapshot.js';
 
 // The /stats body is the snapshot type the broker serves: a renamed field breaks this file's build.
 type Stats = StatsSnapshot;

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { expect, it } from 'vitest';
 import { inflateData } from '../../dist/server/storage/unpack.js';
+import { METHOD_DEFLATED } from '../../dist/server/storage/zip-format.js';
 import { tempDir } from '../helpers/broker.js';
-
-const METHOD_DEFLATED = 8;
 
 it('a corrupt entry: inflateData rejects only once its file is closed', async () => {
   const dir = tempDir('rc-inflate-');
