@@ -75,6 +75,7 @@ export class ProjectStore {
     const defaultDir = join(this.root, 'default');
     if (!existsSync(defaultDir)) await cp(this.builtinDefault, defaultDir, { recursive: true });
     await this.repair();
+    this.unpacker.warm(); // the first upload then finds its thread ready
   }
 
   private async repair(): Promise<void> {

@@ -4,10 +4,13 @@
  * heap blow-up) costs that thread, never the server. Whatever goes wrong there is an
  * `update` error with a code; the server goes on serving calls meanwhile.
  *
- * The thread is kept between uploads (starting one and loading adm-zip costs a few
- * hundred ms on a loaded machine) until it has been idle for UNPACK_IDLE_MS; one that
- * died, ran out of memory or overran its deadline is thrown away and the next upload
- * starts a fresh one.
+ * A thread is kept ready (`warm()`: starting one and loading adm-zip costs ~120 ms on a
+ * quiet 2-core machine, an update's whole time twice over). Once a thread that served
+ * uploads has been idle for UNPACK_IDLE_MS it is replaced by a fresh one: what the old
+ * one held (its heap keeps a moved upload until it collects, which an idle thread never
+ * does) goes back, and the next update still finds a thread ready. One that died, ran out
+ * of memory or overran its deadline is thrown away; the next job, or the idle time, starts
+ * a fresh one.
  */
 import { Worker } from 'node:worker_threads';
 import { BrokerError, type WireError } from '../../ipc/errors.js';
@@ -31,11 +34,14 @@ export type UnpackReply = { id: number; ok: true; result: UnpackResult } | { id:
 
 const SCRIPT = new URL('./unpack-worker.js', import.meta.url);
 
-/** A thread with no job and no upload arriving for this long is stopped: what it holds (~15 MB, ~60 MB after a 50 MB upload) goes back. */
+/** A thread that served uploads and then had no job and no upload arriving for this long is replaced by a fresh one: what it holds (~60 MB after a 50 MB upload; ~20 MB fresh) goes back. */
 export const UNPACK_IDLE_MS = 30_000;
 
 export class UnpackThread {
   private thread: Worker | null = null;
+  /** The thread has been given a job or an upload since it started: it is replaced once idle. */
+  private used = false;
+  private closed = false;
   private nextId = 1;
   /** Jobs running and uploads arriving: while any, the thread is kept. */
   private busy = 0;
@@ -46,9 +52,15 @@ export class UnpackThread {
     private readonly idleMs = UNPACK_IDLE_MS,
   ) {}
 
-  /** Is a thread running now (it is started by the first job, and stopped once idle)? */
-  get running(): boolean {
-    return this.thread !== null;
+  /** The running thread's id, or null when none runs (before `warm()` or the first job, after `close()`, after one was thrown away). */
+  get threadId(): number | null {
+    return this.thread?.threadId ?? null;
+  }
+
+  /** Start a thread now, so the first upload does not wait for one. */
+  warm(): void {
+    this.closed = false;
+    this.thread ??= this.start();
   }
 
   /**
@@ -59,7 +71,7 @@ export class UnpackThread {
    * copying. Such a `zip` is empty afterwards: nothing may read it again.
    */
   unpack(upload: Upload, target: string, limits: UnpackLimits, timeoutMs: number): Promise<UnpackResult> {
-    const thread = (this.thread ??= this.start());
+    const thread = this.take();
     const id = upload instanceof IncomingUpload ? upload.id : this.nextId++;
     this.hold();
     return new Promise<UnpackResult>((resolve, reject) => {
@@ -106,19 +118,26 @@ export class UnpackThread {
    * lost with it: `unpack()` answers E_INTERNAL, and the client sends it again.
    */
   open(total: number, target: string, limits: UnpackLimits): IncomingUpload {
-    const thread = (this.thread ??= this.start());
+    const thread = this.take();
     this.hold();
     const upload = new IncomingUpload(this.nextId++, target, total, (m, transfer) => this.thread?.postMessage(m, transfer), () => this.release());
     thread.postMessage({ type: 'open', id: upload.id, total, target, limits } satisfies UnpackJob);
     return upload;
   }
 
-  /** Stop the thread (the broker is stopping, or it is idle); the next job starts another. */
+  /** Stop the thread (the broker is stopping): none is started again until a job (or `warm()`) asks for one. */
   async close(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.idleTimer);
     const thread = this.thread;
     this.thread = null;
     await thread?.terminate();
+  }
+
+  /** The thread to give a job or an upload to: the ready one, or a new one. */
+  private take(): Worker {
+    this.used = true;
+    return (this.thread ??= this.start());
   }
 
   private hold(): void {
@@ -128,8 +147,17 @@ export class UnpackThread {
 
   private release(): void {
     if (--this.busy > 0) return;
-    this.idleTimer = setTimeout(() => void this.close(), this.idleMs);
+    this.idleTimer = setTimeout(() => this.renew(), this.idleMs);
     this.idleTimer.unref();
+  }
+
+  /** Idle: a thread that served uploads (or none, one having been thrown away) is replaced by a fresh one. */
+  private renew(): void {
+    if (this.closed || this.busy > 0 || (this.thread && !this.used)) return;
+    const old = this.thread;
+    this.thread = this.start();
+    this.used = false;
+    void old?.terminate();
   }
 
   private start(): Worker {

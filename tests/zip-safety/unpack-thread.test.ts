@@ -52,23 +52,34 @@ it('an upload that owns its memory is moved to the thread, not copied; a slice o
   }
 });
 
-it('a thread idle for its idle time is stopped (what it holds goes back); an upload arriving keeps it; the next job starts another', async () => {
+it('a thread is kept ready; once it served and idled its idle time it is replaced by a fresh one; an upload arriving keeps it; none after close', async () => {
   const dir = tempDir('rc-unpack-');
   const thread = new UnpackThread(undefined, 200);
+  const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 600)); // three idle times: the point is that nothing happens
   try {
-    expect(thread.running).toBe(false);
+    expect(thread.threadId).toBeNull();
+    thread.warm();
+    const fresh = thread.threadId;
+    expect(fresh).not.toBeNull();
+    await pause();
+    expect(thread.threadId).toBe(fresh); // a fresh thread holds no upload: it is kept as it is
     expect(await thread.unpack(zipFiles({ 'main.js': 'exports.x = {};\n' }), join(dir, 'one'), limits, 60_000)).toEqual({ files: 1, bytes: 16 });
-    expect(thread.running).toBe(true);
-    await waitFor(() => !thread.running, 10_000, 'the idle thread to be stopped');
+    expect(thread.threadId).toBe(fresh); // the ready thread did the job
+    await waitFor(() => thread.threadId !== fresh && thread.threadId !== null, 10_000, 'the used thread to be replaced by a fresh one');
+    const second = thread.threadId;
     // An upload in pieces, slower than the idle time: the thread is kept while it arrives.
     const zip = zipFiles({ 'main.js': 'exports.y = {};\n' });
     const upload = thread.open(zip.length, join(dir, 'two'), limits);
     upload.append(zip.subarray(0, 10));
-    await new Promise((resolve) => setTimeout(resolve, 600)); // three idle times: the point is that nothing happens
-    expect(thread.running).toBe(true);
+    await pause();
+    expect(thread.threadId).toBe(second);
     upload.append(zip.subarray(10));
     expect(await thread.unpack(upload, join(dir, 'two'), limits, 60_000)).toEqual({ files: 1, bytes: 16 });
-    await waitFor(() => !thread.running, 10_000, 'the idle thread to be stopped again');
+    await waitFor(() => thread.threadId !== second && thread.threadId !== null, 10_000, 'the thread to be replaced again');
+    await thread.close();
+    expect(thread.threadId).toBeNull();
+    await pause();
+    expect(thread.threadId).toBeNull(); // nothing starts a thread after close but a job
   } finally {
     await thread.close();
   }
