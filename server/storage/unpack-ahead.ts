@@ -20,6 +20,11 @@
  * read no local header, and no data it is to write, from them; otherwise they are
  * copied in and the archive planned again from every byte.
  *
+ * Once the upload is complete, writing ahead stops after the entry it is writing: the
+ * archive's plan is checked then, so a refusal (10,001 entries, a lie in the central
+ * directory) does not wait for thousands of files ahead, and what was not written ahead
+ * is unpacked from the whole, once, as it would have been ahead.
+ *
  * Writing ahead stops, quietly, at the first entry it cannot follow safely: a data
  * descriptor or ZIP64 sizes (the size is not in the local header), encryption, an
  * unknown method, an unsafe name, too many entries or bytes (worker.max_zip_entries,
@@ -73,6 +78,8 @@ export class UnpackAhead {
   /** The upload in one buffer, for the parsers: zeros except where copied from `pieces` (each local header as it is read; at the end, see plan()). */
   private readonly zip: Buffer;
   private stopped = false;
+  /** The upload is complete: stop after the entry being written (finish() plans and unpacks the rest). */
+  private finishing = false;
   private readonly written = new Map<number, WrittenAhead>();
   /** A file was begun and not finished: the folder holds something no plan accounts for. */
   private unfinished = false;
@@ -101,12 +108,18 @@ export class UnpackAhead {
     return this.pieces.length;
   }
 
+  /** Settles once writing ahead has stopped: at an entry it cannot follow or write, at finish() or at abandon(). */
+  get writingStopped(): Promise<void> {
+    return this.running;
+  }
+
   /** The whole upload is in: check what was written ahead against the archive's plan, and unpack the rest. */
   async finish(): Promise<UnpackResult> {
     if (this.received !== this.zip.length) {
       await this.abandon();
       throw new BrokerError('E_INTERNAL', `the upload is incomplete (${this.received} of ${this.zip.length} bytes) where it is unpacked; send it again`);
     }
+    this.finishing = true;
     await this.running;
     const skipped = this.copyAllButData();
     const plan = this.plan(skipped);
@@ -206,7 +219,7 @@ export class UnpackAhead {
     let at = 0;
     let entries = 0;
     let declared = 0;
-    while (await this.until(at + LOCAL_HEADER_BYTES)) {
+    while (!this.finishing && (await this.until(at + LOCAL_HEADER_BYTES))) {
       this.pieces.copyTo(this.zip, at, at + LOCAL_HEADER_BYTES);
       const h = readLocalHeader(this.zip, at);
       if (h === null || !(await this.until(h.dataAt))) return;

@@ -5,7 +5,7 @@
  * the same files and modes, or the same error code and details (here for the odd
  * archives by name; unpack-ahead.fuzz.test.ts for random ones).
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnpackAhead } from '../../dist/server/storage/unpack-ahead.js';
@@ -83,9 +83,28 @@ describe('unpacking ahead', () => {
     const target = join(tempDir('rc-ahead-'), 'upload');
     mkdirSync(target);
     writeFileSync(join(target, 'main.js'), 'in the way');
-    expect(await unpackAhead(zip, [zip.length], target)).toEqual({ files: 3, bytes: MAIN_BYTES + 2 });
+    const centralAt = zip.readUInt32LE(zip.length - 6);
+    const ahead = new UnpackAhead(zip.length, target, LIMITS);
+    ahead.arrived(zip.subarray(0, centralAt));
+    await ahead.writingStopped; // at main.js, before the upload is complete (else it would wait for the rest)
+    ahead.arrived(zip.subarray(centralAt));
+    expect(await ahead.finish()).toEqual({ files: 3, bytes: MAIN_BYTES + 2 });
     expect(readFileSync(join(target, 'main.js'), 'utf8')).toBe(MAIN.data);
     expect(Object.keys(tree(target)).sort()).toEqual(['lib', 'lib/a.txt', 'lib/b.txt', 'main.js']);
+  });
+
+  it('once the upload is complete, writing ahead stops after the entry it is at: a refusal does not wait for thousands of files', async () => {
+    const limits = { ...LIMITS, maxEntries: 1000 };
+    const zip = buildZip([MAIN, ...Array.from({ length: 1000 }, (_, i) => ({ name: `f/${i}`, data: '' }))]);
+    const target = join(tempDir('rc-ahead-'), 'upload');
+    const ahead = new UnpackAhead(zip.length, target, limits);
+    ahead.arrived(zip);
+    const finished = ahead.finish();
+    finished.catch(() => {}); // looked at below, once the writing has stopped
+    await ahead.writingStopped;
+    // Written ahead when it stopped: at most the entry it was at (999 more were within the limit).
+    expect(existsSync(join(target, 'f')) ? readdirSync(join(target, 'f')).length : 0).toBeLessThanOrEqual(1);
+    await expect(finished).rejects.toMatchObject({ code: 'E_ZIP_LIMIT', details: { entries: 1001, limit: 1000 } });
   });
 
   it('an upload whose thread was replaced meanwhile is lost with it: E_INTERNAL, say so, and the next upload works', async () => {
