@@ -162,7 +162,11 @@ export class UnpackThread {
 
   private start(): Worker {
     const thread = new Worker(SCRIPT, { resourceLimits: { maxOldGenerationSizeMb: this.heapMb } });
-    thread.on('error', () => {}); // reported to the job that was running; an idle thread's death is noticed at the next job
+    thread.on('error', () => {}); // reported to the job that was running
+    // A thread that ends with no job running (it died idle, or was terminated) is not handed the next one: that starts a fresh thread.
+    thread.once('exit', () => {
+      if (this.thread === thread) this.thread = null;
+    });
     thread.unref();
     return thread;
   }

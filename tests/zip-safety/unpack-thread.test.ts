@@ -28,6 +28,10 @@ it('unpacks in a thread; a broken archive and an out-of-memory thread are coded 
   // A heap far too small for the thread: it dies of it, the server does not.
   const starved = new UnpackThread(2);
   await expect(starved.unpack(good(), join(dir, 'three'), limits, 60_000)).rejects.toMatchObject({ code: 'E_ZIP_LIMIT', details: { limit: 'memory' } });
+  // One that dies with no job (kept ready, it ran out of memory on its own) is not handed the next job, which gets a fresh thread, not a wait for its deadline.
+  starved.warm();
+  await waitFor(() => starved.threadId === null, 20_000, 'the starved idle thread to be let go');
+  await expect(starved.unpack(good(), join(dir, 'five'), limits, 60_000)).rejects.toMatchObject({ code: 'E_ZIP_LIMIT', details: { limit: 'memory' } });
   expect(readdirSync(dir).filter((n) => n !== 'late').sort()).toEqual(['four', 'one']);
 });
 
