@@ -3,9 +3,13 @@
  * arriving in pieces kept here, unpacked ahead and then finished; then its result or
  * its coded error posted back.
  */
+import AdmZip from 'adm-zip';
+import { createWriteStream } from 'node:fs';
+import { devNull } from 'node:os';
+import { Readable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import { BrokerError } from '../../ipc/errors.js';
-import { unpackZip, type UnpackResult } from './unpack.js';
+import { inflateData, planEntries, unpackZip, type UnpackResult } from './unpack.js';
 import { UnpackAhead } from './unpack-ahead.js';
 import type { UnpackJob, UnpackReply } from './unpack-thread.js';
 
@@ -51,3 +55,19 @@ async function unpack(job: Extract<UnpackJob, { type: 'unpack' | 'finish' }>): P
   }
   return a.finish();
 }
+
+/**
+ * A new thread plans and inflates a small archive once, into the null device (nothing is
+ * written anywhere), so that the first upload runs on code V8 has already compiled: a
+ * fresh thread's first unpack of a one-file project took 24-30 ms, the next ones 4-11 ms;
+ * after this, the first 8-11 ms. Jobs arriving meanwhile run beside it.
+ */
+async function warmUp(): Promise<void> {
+  const zip = new AdmZip();
+  zip.addFile('main.js', Buffer.from('exports.robot = { hello: () => "hello" };\n'.repeat(50)));
+  zip.addFile('lib/data.txt', Buffer.from('warm'));
+  for (const { entry, dir } of planEntries(zip.toBuffer(), { maxUnpackedBytes: 1 << 20, maxEntries: 10 })) {
+    if (!dir) await inflateData(Readable.from([entry.getCompressedData()]), entry, createWriteStream(devNull), true);
+  }
+}
+void warmUp().catch(() => {}); // only ever a slower first upload
