@@ -4,8 +4,9 @@
  * vitest.config.ts).
  *
  * A fresh process per file costs ~0.4 s of CPU for Vitest's own start and ~0.8 s to
- * import the broker, socket.io and zod again, on a CI machine whose two cores the suite
- * keeps busy. Sharing pays for small files (ten of them: 31-33 s of CPU isolated, 18 s
+ * import the broker, socket.io and zod again, on a CI machine of two cores (which the
+ * suite kept busy on the machine of these figures; 1.2-1.4 of them on a slower one, hence
+ * three forks). Sharing pays for small files (ten of them: 31-33 s of CPU isolated, 18 s
  * shared). It does not for the rest, measured (process accounting, whole runs of
  * `npx vitest run`): every file isolated 736 s of CPU, 446 s; the 44 files not listed
  * below shared 641 s, 394 s; also the 8-15 s files and the fuzzers shared 690 s, 429 s;

@@ -1,7 +1,7 @@
 /**
- * The order test files start in. The forks (three, vitest.config.ts) share the machine; a
- * suite that ends on one long file leaves the others idle (seen in a fresh clone: the 34-49 s bench smoke
- * test started last). Vitest orders by the durations of the previous run, which a fresh
+ * The order test files start in. The forks (three, vitest.config.ts) share the machine;
+ * a suite that ends on one long file leaves the others idle (seen in a fresh clone: the
+ * 34-49 s bench smoke test started last). Vitest orders by the durations of the previous run, which a fresh
  * clone (CI) does not have, and then by file size, which says nothing of a file's time.
  * So the files that took longest in a full run (LONGEST_FIRST, file-groups.ts) start
  * first, in that order; the rest keep Vitest's order. A file missing from the list only
