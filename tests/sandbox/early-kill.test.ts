@@ -63,7 +63,8 @@ it('a server killed with SIGKILL 0-19 ms after it spawned a worker, 20 times: ev
   dirs.push(dir);
   for (let batch = 0; batch < 4; batch++) {
     const delays = [0, 1, 2, 3, 4].map((k) => batch * 5 + k);
-    const servers = await Promise.all(delays.map((ms) => execa('node', [join(PROBE_DIR, 'spawn-then-die.mjs'), dir, String(ms)], { reject: false })));
+    // Five stand-ins at once, each with a folder of its own (a broker's storage is its own).
+    const servers = await Promise.all(delays.map((ms) => execa('node', [join(PROBE_DIR, 'spawn-then-die.mjs'), join(dir, `s${ms}`), String(ms)], { reject: false })));
     for (const server of servers) expect(server.signal, server.stderr).toBe('SIGKILL');
   }
   // Each sandbox's lifeline closed when its server died: 2 s after the last one at most.
