@@ -4,6 +4,12 @@
  * child process (DEALER) that answers at once; the child's pushes come back over
  * XPUB/SUB and are emitted to the client. No validation, no logging, no timers.
  * `update` spawns a bare node + zeromq process and answers when it says ready.
+ *
+ * Its children start with the environment the broker gives its workers (the allow-list of
+ * server/sandbox/environment.ts), not the bench's: what slows every Node start must weigh
+ * on both or neither. NODE_EXTRA_CA_CERTS, set on the machine of 2026-11-29 and passed on
+ * to the children before, made each start here ~85 ms slower (a spawn to ready: 160
+ * against 77 ms), and the broker's workers never had it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -11,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Server, type Socket } from 'socket.io';
 import { Router, Subscriber } from 'zeromq';
+import { workerEnvironment } from '../../server/sandbox/environment.js';
 import { env, serveParent } from './child-ipc.js';
 import { fifoSender } from './zmq-send.js';
 import { MAX_HTTP_BUFFER, ok, type AckFn, type ProcessPayload } from './wire.js';
@@ -19,6 +26,8 @@ const dir = env('BENCH_DIR');
 const commandEndpoint = `ipc://${dir}/chain-cmd.ipc`;
 const callbackEndpoint = `ipc://${dir}/chain-cb.ipc`;
 const script = (name: string) => fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+// BENCH_PROFILE_DIR as the broker passes it to its workers under --profile (bench/servers/broker-server.ts).
+const childEnv = workerEnvironment(process.env, { extra: ['BENCH_PROFILE_DIR'], fixed: {} });
 
 const router = new Router({ linger: 0 });
 const subscriber = new Subscriber({ receiveHighWaterMark: 100_000, linger: 0 });
@@ -53,7 +62,7 @@ void (async () => {
   }
 })();
 
-const responder = spawn(process.execPath, [script('chain-responder'), commandEndpoint, callbackEndpoint], { stdio: ['pipe', 'inherit', 'inherit'] });
+const responder = spawn(process.execPath, [script('chain-responder'), commandEndpoint, callbackEndpoint], { stdio: ['pipe', 'inherit', 'inherit'], env: childEnv });
 let stopping = false;
 responder.once('exit', (code, signal) => stopping || process.stderr.write(`chain floor: the responder exited (${signal ?? code})\n`));
 const slow = setTimeout(() => process.stderr.write('chain floor: the responder has not said ready after 10 s\n'), 10_000);
@@ -70,7 +79,7 @@ function spawnReady(): Promise<void> {
       spawned.delete(tag);
       resolve();
     });
-    const child = spawn(process.execPath, [script('ready-child'), commandEndpoint, tag], { stdio: ['pipe', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [script('ready-child'), commandEndpoint, tag], { stdio: ['pipe', 'inherit', 'inherit'], env: childEnv });
     previous?.kill('SIGKILL');
     previous = child;
   });
