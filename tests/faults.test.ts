@@ -63,6 +63,14 @@ describe('crashes', () => {
     await waitFor(() => statuses.some((s) => s.state === 'restarting' && s.reason === `crash: ${reason}`), 10_000, `restart for ${reason}`);
     await waitFor(() => t.broker.supervisor.status().state === 'ready', 10_000, 'ready again');
     expect((await callMethod(c, 'faulty', 'ok', [3])).data).toEqual({ ok: true, x: 3 });
+    if (method === 'exit') return;
+    // The worker's own fatal line in the broker's log, its error as pino's serializer writes one (worker/logger.ts).
+    const [why, message] = reason.split(': ');
+    const fatal = t.logLines().find((l) => l.proc === 'worker' && l.level === 60 && l.msg === why);
+    expect(fatal, JSON.stringify(t.logLines().filter((l) => l.proc === 'worker'))).toMatchObject({
+      exitReason: why,
+      err: { type: 'Error', message, stack: expect.stringContaining(`Error: ${message}\n    at `) },
+    });
   });
 
   it('calls in flight are answered E_WORKER_CRASHED at once, not at their timeout', async () => {

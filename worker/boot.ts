@@ -1,6 +1,6 @@
 /**
  * The worker's first module, imported before any other so that it runs before the
- * heavy ones (zeromq, pino, the executors) are evaluated: read the hello from the
+ * heavy ones (zeromq, the executors) are evaluated: read the hello from the
  * private pipe, and start watching for the server's death. A worker orphaned while it
  * was still starting goes as surely as one orphaned later.
  */

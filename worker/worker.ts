@@ -8,7 +8,7 @@
  * `Move` read while a hook awaited ran first and the hook then halted it: the new
  * controller's robot stood still (seen in CI with the deadman of the previous client).
  */
-import type pino from 'pino';
+import type { WorkerLogger } from './logger.js';
 import { BrokerError } from '../ipc/errors.js';
 import type { ProjectInfo, WorkerCalls, WorkerCommand, WorkerConfig, WorkerRequest } from '../ipc/worker-protocol.js';
 import { loadProject, warmPython, type ExecutorContext } from './executors/index.js';
@@ -29,7 +29,7 @@ export class Worker {
   private stopping: Promise<void> | null = null;
 
   constructor(
-    private readonly log: pino.Logger,
+    private readonly log: WorkerLogger,
     private readonly stopTimeoutMs: number,
     private readonly onShutdown: () => void,
     private readonly config: WorkerConfig,

@@ -12,11 +12,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import pino from 'pino';
 import { Router } from 'zeromq';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RpcDealer } from '../../dist/ipc/rpc-dealer.js';
 import type { Rejection } from '../../dist/ipc/frame-check.js';
+import { createWorkerLogger } from '../../dist/worker/logger.js';
 import { Worker } from '../../dist/worker/worker.js';
 import { fuzzParams, soaking } from '../helpers/fuzz.js';
 
@@ -59,7 +59,7 @@ beforeAll(async () => {
       }
     }
   })();
-  const log = pino({ level: 'silent' });
+  const log = createWorkerLogger('info', 1, () => {}); // its lines go nowhere
   const config = { generation: 1, commandEndpoint: endpoint, callbackEndpoint: endpoint, stopTimeoutMs: 1000, pythonPath: 'python3', maxMemoryMb: 256, heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 5000, logLevel: 'silent' };
   const worker = new Worker(log, 1000, () => {}, config);
   dealer = new RpcDealer(ROUTING_ID, (request) => worker.handle(request), () => {}, (r) => rejections.push(r));

@@ -3,13 +3,13 @@
  * worker's logger and its config (a Python child needs the interpreter path, the
  * memory limit and the heartbeat budget).
  */
-import type pino from 'pino';
+import type { WorkerLogger } from '../logger.js';
 import type { WorkerConfig } from '../../ipc/worker-protocol.js';
 
 export interface ExecutorContext {
   onStopError: (hook: string, err: unknown) => void;
   /** The worker's root logger. */
-  log: pino.Logger;
+  log: WorkerLogger;
   /** The worker's config, as the server handed it over. */
   config: WorkerConfig;
 }

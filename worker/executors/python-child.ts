@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type pino from 'pino';
+import type { WorkerLogger } from '../logger.js';
 import { BrokerError } from '../../ipc/errors.js';
 import { MAX_EVENT_NAME, RESERVED_EVENTS, type MethodInfo } from '../../ipc/protocol.js';
 import type { SourceLocation } from '../stack.js';
@@ -61,7 +61,7 @@ export interface PythonChildOptions {
   pythonPath: string;
   /** MiB; 0: no limit. */
   maxMemoryMb: number;
-  log: pino.Logger;
+  log: WorkerLogger;
   onPush: (reqId: number, event: string, data: unknown, qos: string | undefined) => void;
 }
 
@@ -78,7 +78,7 @@ export class PythonChild {
   private lastPong = 0;
   private killedFor: string | null = null;
   private readonly stderrTail: string[] = [];
-  private readonly log: pino.Logger;
+  private readonly log: WorkerLogger;
   private heartbeat: NodeJS.Timeout | undefined;
   private settleLoad!: { resolve: (m: Extract<RunnerMessage, { t: 'loaded' }>) => void; reject: (e: BrokerError) => void };
   private readonly killOnExit = () => this.child.kill('SIGKILL');
