@@ -13,6 +13,8 @@ import { makePushMessage } from './push.js';
 import { Worker } from './worker.js';
 
 const { config, routingId, secret } = hello;
+/** How long a ready worker sits without a project before it rehearses a load. */
+const REHEARSE_AFTER_MS = 100;
 
 const log = createWorkerLogger(config.logLevel, config.generation);
 
@@ -47,3 +49,5 @@ dealer.connect(config.commandEndpoint);
 await publisher.subscribed();
 await dealer.send({ type: 'ready', generation: config.generation, pid: process.pid, secret });
 log.info('worker ready');
+// A spare not taken within REHEARSE_AFTER_MS rehearses a load (Worker.rehearse).
+setTimeout(() => worker.rehearse(), REHEARSE_AFTER_MS).unref();

@@ -4,6 +4,7 @@
  * interpreter) that needs them, so a worker for a JavaScript project starts without them
  * (importing worker/worker.js: 32 -> 24 ms of CPU, median of 5; a worker starts on every update).
  */
+import { fileURLToPath } from 'node:url';
 import type { ProjectInfo } from '../../ipc/worker-protocol.js';
 import type { ExecutorContext } from './context.js';
 import { loadJavaScript } from './javascript.js';
@@ -20,6 +21,14 @@ export function warmPython(ctx: ExecutorContext): void {
     (p) => p.warmPython(ctx),
     (err: unknown) => ctx.log.warn({ err }, 'the Python executor could not be loaded ahead of need'),
   );
+}
+
+/** The broker's own tiny project (worker/rehearsal), beside the worker's code: visible in the sandbox too. */
+const REHEARSAL: ProjectInfo = { dir: fileURLToPath(new URL('../rehearsal/', import.meta.url)), entry: 'main.js', type: 'javascript' };
+
+/** Load the rehearsal project and forget it (Worker.rehearse): the JavaScript loader and the method reader run once. */
+export async function rehearseLoad(ctx: ExecutorContext): Promise<void> {
+  await loadJavaScript(REHEARSAL, ctx.onStopError);
 }
 
 export async function loadProject(project: ProjectInfo, ctx: ExecutorContext): Promise<LoadedProject> {
