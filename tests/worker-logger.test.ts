@@ -26,8 +26,8 @@ it('writes one JSON line per entry: numeric level, time, the base fields, the fi
   expect(parseWorkerLine(lines[0]!)).toEqual({ level: 30, msg: 'project loaded', fields: { reqId: 3, objects: ['robot'] } });
 });
 
-it('drops entries below its level; an unknown level name is info', () => {
-  for (const [level, written] of [['warn', [40, 50, 60]], ['debug', [20, 30, 40, 50, 60]], ['nonsense', [30, 40, 50, 60]]] as const) {
+it('drops entries below its level; silent writes nothing; an unknown level name is info', () => {
+  for (const [level, written] of [['warn', [40, 50, 60]], ['debug', [20, 30, 40, 50, 60]], ['silent', []], ['nonsense', [30, 40, 50, 60]]] as const) {
     const { log, parsed } = capture(level);
     for (const name of ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const) log[name](name);
     expect(parsed().map((l) => l.level)).toEqual(written);

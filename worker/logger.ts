@@ -26,9 +26,12 @@ export type WorkerLogger = Record<LevelName, LogFn> & {
   child(bindings: Record<string, unknown>): WorkerLogger;
 };
 
-/** Lines go to `write`; by default synchronously to fd 3 (a fatal line written just before exit must reach the supervisor). */
+/**
+ * `level`: the config's `log.level` (`silent`: nothing). Lines go to `write`; by default
+ * synchronously to fd 3 (a fatal line written just before exit must reach the supervisor).
+ */
 export function createWorkerLogger(level: string, generation: number, write: (line: string) => void = writeToPipe): WorkerLogger {
-  const min = LEVELS[level as LevelName] ?? LEVELS.info;
+  const min = level === 'silent' ? Number.POSITIVE_INFINITY : (LEVELS[level as LevelName] ?? LEVELS.info);
   return make(min, { proc: 'worker', pid: process.pid, gen: generation }, write);
 }
 
