@@ -51,7 +51,10 @@ async function stream(out: NodeJS.WritableStream, total: number, halted: Promise
   for (let sent = 0; sent < total && !stop(); ) {
     const chunk = total - sent >= FILL.length ? FILL : FILL.subarray(0, total - sent);
     sent += chunk.length;
-    if (!out.write(chunk)) await Promise.race([new Promise((r) => out.once('drain', r)), halted]);
+    if (out.write(chunk)) continue;
+    let drained!: () => void;
+    await Promise.race([new Promise<void>((r) => out.once('drain', (drained = r))), halted]);
+    out.off('drain', drained); // when `halted` won: else each later full write left one more listener behind
   }
 }
 
