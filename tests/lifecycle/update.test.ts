@@ -54,13 +54,14 @@ describe('an update that fails to load', () => {
     expect(most).toBeLessThanOrEqual(3);
     await settled(); // the candidate discarded: the serving worker and one spare
     // The log thread writes a line a moment after the ack (seconds, on a loaded machine).
-    const updateLogged = () => t.logLines().slice(linesBefore).some((l) => l.event === 'command' && l.command === 'update');
-    await waitFor(updateLogged, 10_000, "the update's command line");
+    // By time too: the command line of the update before this test (beforeAll's) may reach the file only after linesBefore (seen in CI).
+    const isThisAck = (l: Record<string, unknown>) => l.event === 'command' && l.command === 'update' && (l.time as number) >= sentAt;
+    await waitFor(() => t.logLines().slice(linesBefore).some(isThisAck), 10_000, "the update's command line");
     const lines = t.logLines().slice(linesBefore);
     const spawned = lines.filter((l) => l.msg === 'worker spawned' && (l.time as number) >= sentAt);
     expect(spawned.map((l) => l.reason)).toEqual(['standby']); // the candidate was the spare: no other process
     // The next spare was started as the candidate was taken, not after the update ended.
-    const acked = lines.findIndex((l) => l.event === 'command' && l.command === 'update');
+    const acked = lines.findIndex(isThisAck);
     expect(lines.indexOf(spawned[0]!)).toBeLessThan(acked);
     expect(statuses).toEqual([]);
     expect(servingPid()).toBe(pid);
@@ -73,12 +74,14 @@ describe('a good update', () => {
     const before = t.broker.supervisor.status();
     const statuses = collect<WorkerStatus>(c, 'worker_status');
     const linesBefore = t.logLines().length;
+    const sentAt = Date.now();
     expect((await call(c, 'update', { data: versionProject('v2') })).status).toBe('success');
     expect((await callMethod(c, 'probe', 'version')).data).toBe('v2');
     expect(statuses).toHaveLength(1);
     expect(statuses[0]).toMatchObject({ state: 'ready', reason: 'update' });
     expect(statuses[0]!.generation).toBeGreaterThan(before.generation);
-    const succeeded = () => t.logLines().slice(linesBefore).filter((l) => l.command === 'update' && l.outcome === 'success');
+    // By time too: an earlier update's line may reach the file only after linesBefore.
+    const succeeded = () => t.logLines().slice(linesBefore).filter((l) => l.command === 'update' && l.outcome === 'success' && (l.time as number) >= sentAt);
     await waitFor(() => succeeded().length > 0, 10_000, "the update's command line");
     const reqId = succeeded()[0]!.reqId;
     const lines = t.logLines();
