@@ -20,6 +20,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { constants as os } from 'node:os';
 import type { Duplex } from 'node:stream';
+import { LOG_LEVELS } from '../ipc/log-levels.js';
 import type { WorkerConfig, WorkerHello, WorkerReply } from '../ipc/worker-protocol.js';
 import { WORKER_LIFELINE_FD, WORKER_PIPE_FD, workerRoutingId } from '../ipc/worker-protocol.js';
 import type { Logger } from './logger.js';
@@ -27,7 +28,7 @@ import { readLines } from './sandbox/lines.js';
 import type { ProjectSlot } from './sandbox/project-slot.js';
 import type { RobotOutput } from './sandbox/robot-output.js';
 import type { WorkerSandbox } from './sandbox/sandbox.js';
-import { LEVEL, parseWorkerLine, type WorkerLogEntry, type WorkerLogWriter } from './sandbox/worker-log.js';
+import { parseWorkerLine, type WorkerLogEntry, type WorkerLogWriter } from './sandbox/worker-log.js';
 
 export interface WorkerExit {
   code: number | null;
@@ -182,8 +183,8 @@ export class WorkerProcess {
   /** A line of the worker's own log (fd 3): re-written, never copied (sandbox/worker-log.ts). */
   private onWorkerLine(line: string): void {
     const entry = parseWorkerLine(line);
-    if (!entry) return this.lines.note(LEVEL.warn, { src: 'worker-pipe' }, line);
-    if (entry.level >= LEVEL.fatal) this.noteFatal(entry);
+    if (!entry) return this.lines.note(LOG_LEVELS.warn, { src: 'worker-pipe' }, line);
+    if (entry.level >= LOG_LEVELS.fatal) this.noteFatal(entry);
     this.lines.worker(entry);
   }
 
@@ -202,7 +203,7 @@ export class WorkerProcess {
     if (stream === 'stderr' && /heap out of memory|Reached heap limit/i.test(line)) this.outOfMemory = true;
     if (this.ready) return this.output.line(stream, line);
     if (stream === 'stderr') this.startupError ??= line.slice(0, 300);
-    this.lines.note(LEVEL.warn, { src: 'startup', stream }, line);
+    this.lines.note(LOG_LEVELS.warn, { src: 'startup', stream }, line);
   }
 }
 

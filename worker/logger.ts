@@ -11,17 +11,15 @@
  * line anyway, so the worker needs only what is below.
  */
 import { writeSync } from 'node:fs';
+import { LOG_LEVELS, type LogLevelName } from '../ipc/log-levels.js';
 import { WORKER_PIPE_FD } from '../ipc/worker-protocol.js';
 
-const LEVELS = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as const;
-export type LevelName = keyof typeof LEVELS;
-
-export interface LogFn {
+interface LogFn {
   (fields: Record<string, unknown>, msg?: string): void;
   (msg: string): void;
 }
 
-export type WorkerLogger = Record<LevelName, LogFn> & {
+export type WorkerLogger = Record<LogLevelName, LogFn> & {
   /** A logger whose lines carry `bindings` too. */
   child(bindings: Record<string, unknown>): WorkerLogger;
 };
@@ -31,13 +29,13 @@ export type WorkerLogger = Record<LevelName, LogFn> & {
  * synchronously to fd 3 (a fatal line written just before exit must reach the supervisor).
  */
 export function createWorkerLogger(level: string, generation: number, write: (line: string) => void = writeToPipe): WorkerLogger {
-  const min = level === 'silent' ? Number.POSITIVE_INFINITY : (LEVELS[level as LevelName] ?? LEVELS.info);
+  const min = level === 'silent' ? Number.POSITIVE_INFINITY : (LOG_LEVELS[level as LogLevelName] ?? LOG_LEVELS.info);
   return make(min, { proc: 'worker', pid: process.pid, gen: generation }, write);
 }
 
 function make(min: number, base: Record<string, unknown>, write: (line: string) => void): WorkerLogger {
   const logger = { child: (bindings: Record<string, unknown>) => make(min, { ...base, ...bindings }, write) } as WorkerLogger;
-  for (const [name, level] of Object.entries(LEVELS) as Array<[LevelName, number]>) {
+  for (const [name, level] of Object.entries(LOG_LEVELS) as Array<[LogLevelName, number]>) {
     logger[name] = ((a: Record<string, unknown> | string, msg?: string) => {
       if (level < min) return;
       const fields = typeof a === 'string' ? {} : a;
@@ -52,7 +50,7 @@ function make(min: number, base: Record<string, unknown>, write: (line: string) 
 }
 
 /** An error as pino's `err` serializer writes it: its type, message and stack, its own fields, and its cause. */
-export function serializeError(err: unknown, depth = 0): unknown {
+function serializeError(err: unknown, depth = 0): unknown {
   if (!(err instanceof Error)) return err;
   const out: Record<string, unknown> = { type: err.constructor?.name ?? 'Error', message: err.message, stack: err.stack };
   for (const [k, v] of Object.entries(err)) if (!(k in out) && k !== 'cause') out[k] = v;

@@ -72,7 +72,7 @@ export class Worker {
 
   /**
    * Load the broker's own tiny project once and forget it, so that this worker's first
-   * real load runs on code V8 has compiled (an update's load: 21-23 -> 12-14 ms, bench).
+   * real load runs on code V8 has compiled (an update's load: 16-17 -> 11-15 ms, bench A/B).
    * Only in a worker that has no project yet and expects a JavaScript one (a warm Python
    * interpreter says the next is Python); main.ts asks once the worker has sat idle a moment,
    * as a spare taken at once (updates back to back) would have its load wait behind this.

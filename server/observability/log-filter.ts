@@ -2,6 +2,7 @@
  * What the log viewer keeps: parsing pino JSON lines and the filters (--level,
  * --since, --errors, --event, --grep) as one predicate.
  */
+import { LOG_LEVELS } from '../../ipc/log-levels.js';
 
 /** A parsed pino line: the fields we filter on, and the rest. */
 export interface LogEntry {
@@ -13,7 +14,7 @@ export interface LogEntry {
   [field: string]: unknown;
 }
 
-export const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+export const LEVELS: Record<string, number> = LOG_LEVELS;
 export const LEVEL_NAMES: Record<number, string> = Object.fromEntries(Object.entries(LEVELS).map(([k, v]) => [v, k]));
 
 export interface LogFilter {

@@ -15,10 +15,10 @@
 import pino from 'pino';
 import type { Logger } from '../logger.js';
 import { bounded } from '../../ipc/frame-check.js';
+import { LOG_LEVELS } from '../../ipc/log-levels.js';
 import type { Redactor } from './redact.js';
 
-const LEVELS: ReadonlySet<number> = new Set([10, 20, 30, 40, 50, 60]);
-export const LEVEL = { debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as const;
+const LEVELS: ReadonlySet<number> = new Set(Object.values(LOG_LEVELS));
 /** Keys the server sets on every worker line. */
 const SERVER_KEYS = new Set(['level', 'time', 'proc', 'pid', 'gen', 'hostname', 'msg']);
 /** Keys that mean something to the broker's log routing and viewer: kept only under `claimed`. */
@@ -42,7 +42,7 @@ export function parseWorkerLine(line: string): WorkerLogEntry | null {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
   const r = raw as Record<string, unknown>;
-  const level = typeof r.level === 'number' && LEVELS.has(r.level) ? r.level : LEVEL.info;
+  const level = typeof r.level === 'number' && LEVELS.has(r.level) ? r.level : LOG_LEVELS.info;
   const msg = typeof r.msg === 'string' ? bounded(r.msg, MAX_MSG) : '';
   const fields: Record<string, unknown> = {};
   const claimed: Record<string, unknown> = {};
@@ -75,7 +75,7 @@ export class WorkerLogWriter {
 
   /** One line of robot output. */
   robot(stream: 'stdout' | 'stderr', line: string): void {
-    this.write(stream === 'stdout' ? LEVEL.info : LEVEL.warn, { src: 'robot', stream }, line);
+    this.write(stream === 'stdout' ? LOG_LEVELS.info : LOG_LEVELS.warn, { src: 'robot', stream }, line);
   }
 
   /** A line about the worker that the server writes (its startup output, a refused frame). */
