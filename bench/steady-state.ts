@@ -1,10 +1,10 @@
 /**
- * `node dist/bench/steady-state.js [--blocks N] [--warm N] [--other-dist DIR] [--log-level L]`:
+ * `node dist/bench/steady-state.js [--blocks N] [--block CALLS] [--warm N] [--other-dist DIR] [--log-level L]`:
  * the `process` round trip once the JIT has settled, and where each process's CPU goes.
  * Starts this checkout's broker (and, with --other-dist, a second build of it beside it,
  * for an A/B) and the raw chain, warms each with --warm sequential calls (15,000: the
- * broker's p99 shrinks for about 10,000 after start), then runs --blocks blocks of 2,000
- * sequential calls against each in turn (the order reversed every block). Prints each
+ * broker's p99 shrinks for about 10,000 after start), then runs --blocks blocks of --block
+ * (2,000) sequential calls against each in turn (the order reversed every block). Prints each
  * block's p50 and p99, the median over blocks of the broker/chain ratios, and the CPU of
  * every thread of each broker's processes over the blocks, per call (from /proc, so the
  * other tenants' load does not move it): the server's main thread, pino's log thread,
@@ -22,9 +22,9 @@ import { smallProjectZip } from './project.js';
 import { median, percentile } from './stats.js';
 
 const { values } = parseArgs({
-  options: { blocks: { type: 'string', default: '8' }, warm: { type: 'string', default: '15000' }, 'other-dist': { type: 'string' }, 'log-level': { type: 'string', default: 'info' } },
+  options: { blocks: { type: 'string', default: '8' }, block: { type: 'string', default: '2000' }, warm: { type: 'string', default: '15000' }, 'other-dist': { type: 'string' }, 'log-level': { type: 'string', default: 'info' } },
 });
-const BLOCK = 2000;
+const BLOCK = Number(values.block);
 const TIMEOUT_MS = 120_000;
 const blocks = Number(values.blocks);
 const dir = mkdtempSync(join(os.tmpdir(), 'rc-steady-'));

@@ -56,7 +56,7 @@ describe('npm run bench, smoke run', () => {
 
   it('steady-state.js prints each block, the ratios and the CPU per call of every thread', async () => {
     const script = join(import.meta.dirname, '../dist/bench/steady-state.js');
-    const { stdout } = await promisify(execFile)(process.execPath, [script, '--blocks', '1', '--warm', '50'], { timeout: 120_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, [script, '--blocks', '1', '--block', '200', '--warm', '50'], { timeout: 120_000 });
     expect(stdout).toMatch(/^block 1: broker p50 \d+ p99 \d+ µs \| chain p50 \d+ p99 \d+ µs$/m);
     expect(stdout).toMatch(/^broker \/ chain, median over blocks: p50 [\d.]+x, p99 [\d.]+x$/m);
     // The server's main thread and its ZeroMQ I/O thread, in the broker and in the chain.

@@ -15,7 +15,7 @@ let t: TestBroker;
 let c: Client;
 beforeAll(async () => {
   // Short deadlines so that an import that never finishes is given up on quickly (the load has start_timeout).
-  t = await startZipBroker({ max_execution_time: 3, start_timeout: 8 });
+  t = await startZipBroker({ max_execution_time: 3, start_timeout: 5 });
   c = await t.connect();
   await installProbe(c, 'v1');
 });
@@ -26,7 +26,7 @@ afterAll(async () => {
 const current = () => readlinkSync(join(t.config.worker.storage_dir, 'current'));
 
 // The two describes (a broker each) run side by side, each one's tests in order: both wait
-// out an 8 s load deadline, and they wait for them at once.
+// out a 5 s load deadline, and they wait for them at once.
 const step = it.sequential;
 
 describe.concurrent('a project that fails to load is discarded', () => {
@@ -55,7 +55,7 @@ describe.concurrent('a project that fails to load is discarded', () => {
   });
 
   step('an import that never finishes: E_PROJECT_LOAD caused by E_TIMEOUT', async () => {
-    // The load deadline (8 s) and a loaded machine: the ack may take a while.
+    // The load deadline (5 s, sent whole and in pieces) and a loaded machine: the ack may take a while.
     const r = await expectRefused(t, c, fixtureZip('bad-projects/hangs-at-import'), 'E_PROJECT_LOAD', 'v1', 45_000);
     expect(r.data).toMatchObject({ file: 'main.mjs', cause: 'E_TIMEOUT' });
   });
@@ -100,7 +100,7 @@ describe.concurrent('a project that wedges the worker while it loads', () => {
   let w: TestBroker;
   let wc: Client;
   beforeAll(async () => {
-    w = await startZipBroker({ max_execution_time: 3, start_timeout: 8 });
+    w = await startZipBroker({ max_execution_time: 3, start_timeout: 5 });
     wc = await w.connect();
     await installProbe(wc, 'v1');
   });
