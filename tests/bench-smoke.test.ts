@@ -29,7 +29,7 @@ describe('npm run bench, smoke run', () => {
       uploadMb: 1,
       idleSettleMs: 50,
       idleQuietMs: 50,
-      strangerMs: 1000,
+      strangerMs: 500,
       strangerFrameMb: 1,
       workerStarts: 1,
       phaseTimeoutMs: 20_000,
