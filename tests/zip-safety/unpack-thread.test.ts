@@ -2,9 +2,10 @@
  * Unpacking runs in a worker_threads thread of the server with its own heap limit
  * (server/storage/unpack-thread.ts): what goes wrong there, an archive's error or the
  * thread running out of memory, is a coded error for that update, never the server's
- * end, and the next unpack works.
+ * end, and the next unpack works. A fresh thread rehearses an unpack first, and leaves
+ * nothing behind.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { UnpackThread } from '../../dist/server/storage/unpack-thread.js';
@@ -33,6 +34,28 @@ it('unpacks in a thread; a broken archive and an out-of-memory thread are coded 
   await waitFor(() => starved.threadId === null, 20_000, 'the starved idle thread to be let go');
   await expect(starved.unpack(good(), join(dir, 'five'), limits, 60_000)).rejects.toMatchObject({ code: 'E_ZIP_LIMIT', details: { limit: 'memory' } });
   expect(readdirSync(dir).filter((n) => n !== 'late').sort()).toEqual(['four', 'one']);
+});
+
+it('a fresh thread rehearses an unpack (whole and in pieces) in a temporary folder of its own, then removes it', async () => {
+  const tmp = tempDir('rc-rehearsal-');
+  const made: string[] = [];
+  const watcher = watch(tmp, (_event, name) => {
+    if (name) made.push(String(name));
+  });
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = tmp; // the thread's os.tmpdir(): it takes this process's environment when it starts
+  const thread = new UnpackThread();
+  try {
+    thread.warm();
+    await waitFor(() => made.some((n) => n.startsWith('robot-control-unpack-')) && readdirSync(tmp).length === 0, 20_000, 'the rehearsal folder to come and go');
+    const dir = tempDir('rc-unpack-');
+    expect(await thread.unpack(zipFiles({ 'main.js': 'exports.x = {};\n' }), join(dir, 'one'), limits, 60_000)).toEqual({ files: 1, bytes: 16 });
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+    watcher.close();
+    await thread.close();
+  }
 });
 
 it('an upload that owns its memory is moved to the thread, not copied; a slice of a bigger buffer is copied and left alone', async () => {
