@@ -2,10 +2,11 @@
  * `node dist/bench/unpack-first.js [--threads N] [--other-dist DIR]`: how long a fresh
  * unpack thread (server/storage/unpack-thread.ts) takes over its first uploads of the
  * bench's small project, against its later ones. A thread is fresh at the broker's start
- * and after every idle spell, so its first job is the first update after a pause. Starts
- * N threads one after another (each given 1.5 s to start and rehearse), times three
- * unpacks on each, whole and then in two pieces, and prints the median of each position;
- * with --other-dist, a second build's threads alternate with this one's (an A/B).
+ * and after every idle spell, so its first job is the first update after a pause. N
+ * times, starts a thread for uploads sent whole and then one for uploads in two pieces
+ * (one after another, each given 1.5 s to start and rehearse), times three unpacks on
+ * each, and prints the median of each position; with --other-dist, a second build's
+ * threads alternate with this one's (an A/B).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

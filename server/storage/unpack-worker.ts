@@ -64,8 +64,8 @@ async function unpack(job: Extract<UnpackJob, { type: 'unpack' | 'finish' }>): P
  * over 5 and 7 threads): whole 8.4 ms against 10.3-11.5 when this only planned and
  * inflated into the null device, in pieces 7.0-8.2 against 12.2-13.1; the later ones
  * 5-9 ms either way. A thread is fresh at start and after every idle spell
- * (unpack-thread.ts), so this is the first update after a pause.
- * a pause. Jobs arriving meanwhile run beside it.
+ * (unpack-thread.ts), so this is the first update after a pause. Jobs arriving meanwhile
+ * run beside it.
  */
 async function rehearse(): Promise<void> {
   const zip = new AdmZip();
