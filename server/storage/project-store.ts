@@ -6,6 +6,7 @@
  *   .previous -> .releases/<id> the one before it (what a crash mid-swap falls back to)
  *   .releases/<id>/             unpacked projects: current, .previous, and one staged upload
  *   .staging/<id>/              uploads being unpacked and checked
+ *   .rehearsal/                 a fresh unpack thread's warm-up (unpack-worker.ts), gone once done
  *
  * An upload is unpacked into .staging (off the event loop, see unpack-thread.ts; one in
  * pieces while it arrives, see unpack-ahead.ts), checked,
@@ -45,8 +46,10 @@ export class ProjectStore {
   private readonly previous: string;
   private readonly releases: string;
   private readonly staging: string;
+  /** Where the unpack thread rehearses (unpack-worker.ts): emptied at start, like .staging. */
+  private readonly rehearsal: string;
   private sequence = 0;
-  private readonly unpacker = new UnpackThread();
+  private readonly unpacker: UnpackThread;
 
   constructor(
     readonly root: string,
@@ -57,6 +60,8 @@ export class ProjectStore {
     this.previous = join(root, '.previous');
     this.releases = join(root, '.releases');
     this.staging = join(root, '.staging');
+    this.rehearsal = join(root, '.rehearsal');
+    this.unpacker = new UnpackThread({ rehearsalDir: this.rehearsal });
   }
 
   /**
@@ -82,6 +87,8 @@ export class ProjectStore {
     // Whatever is in .staging belongs to a run that died mid-upload.
     await rm(this.staging, { recursive: true, force: true });
     await mkdir(this.staging, { recursive: true });
+    await rm(this.rehearsal, { recursive: true, force: true }); // a rehearsal the server was killed in
+    await mkdir(this.rehearsal, { recursive: true });
     for (const name of await readdir(this.root)) {
       if (/^(current|\.previous)\.tmp-/.test(name)) await rm(join(this.root, name), { force: true });
     }

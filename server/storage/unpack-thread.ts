@@ -12,6 +12,9 @@
  * of memory or overran its deadline is thrown away; the next job, or the idle time, starts
  * a fresh one.
  */
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BrokerError, type WireError } from '../../ipc/errors.js';
 import type { UnpackLimits, UnpackResult } from './unpack.js';
@@ -37,6 +40,26 @@ const SCRIPT = new URL('./unpack-worker.js', import.meta.url);
 /** A thread that served uploads and then had no job and no upload arriving for this long is replaced by a fresh one: what it holds (~60 MB after a 50 MB upload; ~20 MB fresh) goes back. */
 export const UNPACK_IDLE_MS = 30_000;
 
+export interface UnpackThreadOptions {
+  /** The thread's heap limit, MB. */
+  heapMb?: number;
+  /** How long a thread that served uploads idles before it is replaced. */
+  idleMs?: number;
+  /**
+   * Where each fresh thread rehearses an unpack (unpack-worker.ts), a folder of its own
+   * in here that is removed when the thread ends, whenever it ends (terminated in the
+   * middle of its rehearsal too). The project store gives one under its root, which it
+   * empties at start (what a killed server left); by default the system's temp folder.
+   */
+  rehearsalDir?: string;
+}
+
+/** What a new thread is told (its workerData). */
+export interface UnpackThreadData {
+  /** Its own folder to rehearse in: made, filled, emptied and removed by the thread. */
+  rehearsal: string;
+}
+
 export class UnpackThread {
   private thread: Worker | null = null;
   /** The thread has been given a job or an upload since it started: it is replaced once idle. */
@@ -46,11 +69,17 @@ export class UnpackThread {
   /** Jobs running and uploads arriving: while any, the thread is kept. */
   private busy = 0;
   private idleTimer: NodeJS.Timeout | undefined;
+  private readonly heapMb: number;
+  private readonly idleMs: number;
+  private readonly rehearsalDir: string;
+  /** Threads started so far: names each one's rehearsal folder. */
+  private started = 0;
 
-  constructor(
-    private readonly heapMb = UNPACK_HEAP_MB,
-    private readonly idleMs = UNPACK_IDLE_MS,
-  ) {}
+  constructor(options: UnpackThreadOptions = {}) {
+    this.heapMb = options.heapMb ?? UNPACK_HEAP_MB;
+    this.idleMs = options.idleMs ?? UNPACK_IDLE_MS;
+    this.rehearsalDir = options.rehearsalDir ?? tmpdir();
+  }
 
   /** The running thread's id, or null when none runs (before `warm()` or the first job, after `close()`, after one was thrown away). */
   get threadId(): number | null {
@@ -161,11 +190,14 @@ export class UnpackThread {
   }
 
   private start(): Worker {
-    const thread = new Worker(SCRIPT, { resourceLimits: { maxOldGenerationSizeMb: this.heapMb } });
+    const rehearsal = join(this.rehearsalDir, `robot-control-unpack-${process.pid}-${++this.started}`);
+    const workerData: UnpackThreadData = { rehearsal };
+    const thread = new Worker(SCRIPT, { workerData, resourceLimits: { maxOldGenerationSizeMb: this.heapMb } });
     thread.on('error', () => {}); // reported to the job that was running
     // A thread that ends with no job running (it died idle, or was terminated) is not handed the next one: that starts a fresh thread.
     thread.once('exit', () => {
       if (this.thread === thread) this.thread = null;
+      void rm(rehearsal, { recursive: true, force: true }).catch(() => {}); // left when it ended mid-rehearsal
     });
     thread.unref();
     return thread;

@@ -4,14 +4,13 @@
  * its coded error posted back.
  */
 import AdmZip from 'adm-zip';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { BrokerError } from '../../ipc/errors.js';
 import { unpackZip, type UnpackResult } from './unpack.js';
 import { UnpackAhead } from './unpack-ahead.js';
-import type { UnpackJob, UnpackReply } from './unpack-thread.js';
+import type { UnpackJob, UnpackReply, UnpackThreadData } from './unpack-thread.js';
 
 /** Uploads being unpacked ahead, by id. */
 const ahead = new Map<number, UnpackAhead>();
@@ -57,8 +56,8 @@ async function unpack(job: Extract<UnpackJob, { type: 'unpack' | 'finish' }>): P
 }
 
 /**
- * A new thread unpacks a small archive, whole and in pieces, into a temporary folder of
- * its own that it then removes, so that the first upload runs on code V8 has already
+ * A new thread unpacks a small archive, whole and in pieces, into the folder it was given
+ * (UnpackThreadData; removed by the server too should the thread end first), then removes it, so that the first upload runs on code V8 has already
  * compiled, the writing included. The first unpack of the bench's small project by a
  * fresh thread (`node dist/bench/unpack-first.js --other-dist <the build before>`, medians
  * over 5 and 7 threads): whole 8.4 ms against 10.3-11.5 when this only planned and
@@ -67,13 +66,13 @@ async function unpack(job: Extract<UnpackJob, { type: 'unpack' | 'finish' }>): P
  * (unpack-thread.ts), so this is the first update after a pause. Jobs arriving meanwhile
  * run beside it.
  */
-async function rehearse(): Promise<void> {
+async function rehearse(dir: string): Promise<void> {
   const zip = new AdmZip();
   zip.addFile('main.js', Buffer.from('exports.robot = { hello: () => "hello" };\n'.repeat(50)));
   zip.addFile('lib/data.txt', Buffer.from('warm'));
   const bytes = zip.toBuffer();
   const limits = { maxUnpackedBytes: 1 << 20, maxEntries: 10 };
-  const dir = await mkdtemp(join(tmpdir(), 'robot-control-unpack-'));
+  await mkdir(dir, { recursive: true });
   try {
     await unpackZip(bytes, join(dir, 'whole'), limits);
     // and as an upload in pieces is unpacked while it arrives
@@ -85,4 +84,4 @@ async function rehearse(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
 }
-void rehearse().catch(() => {}); // only ever a slower first upload
+void rehearse((workerData as UnpackThreadData).rehearsal).catch(() => {}); // only ever a slower first upload

@@ -159,18 +159,21 @@ describe('a storage folder left by a crash or edited by hand is repaired at star
     await expectRefused(t!, c, fixtureZip('bad-projects/throws-at-import'), 'E_PROJECT_LOAD', 'next');
   });
 
-  it('leftovers of a crashed run are cleaned: .staging, temporary links, orphan releases, a dangling .previous', async () => {
+  it('leftovers of a crashed run are cleaned: .staging, an unpack rehearsal, temporary links, orphan releases, a dangling .previous', async () => {
     const { storage, c } = await brokerOn('leftovers', (s) => {
       symlinkSync(release(s, '100-1-1-8', 'kept'), join(s, 'current'));
       release(s, '100-1-1-9', 'orphan'); // moved into .releases, never made current
       mkdirSync(join(s, '.staging', '100-1-2-half'), { recursive: true });
       writeFileSync(join(s, '.staging', '100-1-2-half', 'main.js'), 'half unpacked');
+      mkdirSync(join(s, '.rehearsal', 'robot-control-unpack-1-1', 'whole'), { recursive: true });
+      writeFileSync(join(s, '.rehearsal', 'robot-control-unpack-1-1', 'whole', 'main.js'), 'a warm-up the server was killed in');
       symlinkSync('.releases/100-1-1-9', join(s, 'current.tmp-4242'));
       symlinkSync('.releases/gone', join(s, '.previous'));
     });
     expect((await callMethod(c, 'probe', 'version')).data).toBe('kept');
     expect(readdirSync(join(storage, '.staging'))).toEqual([]);
-    expect(readdirSync(storage).filter((n) => n !== '.slots').sort()).toEqual(['.releases', '.staging', 'current', 'default']); // .slots: sandboxed workers' project slots
+    expect(readdirSync(join(storage, '.rehearsal'))).not.toContain('robot-control-unpack-1-1'); // this run's own rehearsal may be under way
+    expect(readdirSync(storage).filter((n) => n !== '.slots').sort()).toEqual(['.rehearsal', '.releases', '.staging', 'current', 'default']); // .slots: sandboxed workers' project slots
     expect(readdirSync(join(storage, '.releases')).sort()).toEqual(['100-1-1-8', 'package.json']);
   });
 

@@ -119,9 +119,11 @@ export async function expectOnlyBrokerFiles(t: TestBroker): Promise<void> {
   const top = readdirSync(t.dir).sort();
   expect(top.filter((n) => !['projects', 'logs', 'cmd.ipc', 'cb.ipc', 'robot-data'].includes(n))).toEqual([]);
   const storage = t.config.worker.storage_dir;
-  const layout = readdirSync(storage).filter((n) => !['default', 'current', '.previous', '.releases', '.staging', '.slots'].includes(n));
+  const layout = readdirSync(storage).filter((n) => !['default', 'current', '.previous', '.releases', '.staging', '.rehearsal', '.slots'].includes(n));
   expect(layout).toEqual([]);
   expect(readdirSync(join(storage, '.staging'))).toEqual([]);
+  // A fresh unpack thread's warm-up (it starts again after an idle spell) leaves nothing once done.
+  await waitFor(() => readdirSync(join(storage, '.rehearsal')).length === 0, 10_000, 'the unpack rehearsal to be removed');
   // Releases older than .previous are pruned just after an update's answer (in the broker's queue).
   const stale = (): string[] => {
     const linked = ['current', '.previous'].filter((l) => isLink(join(storage, l))).map((l) => readlinkSync(join(storage, l)).replace('.releases/', ''));

@@ -27,7 +27,7 @@ it('unpacks in a thread; a broken archive and an out-of-memory thread are coded 
   await thread.close();
 
   // A heap far too small for the thread: it dies of it, the server does not.
-  const starved = new UnpackThread(2);
+  const starved = new UnpackThread({ heapMb: 2 });
   await expect(starved.unpack(good(), join(dir, 'three'), limits, 60_000)).rejects.toMatchObject({ code: 'E_ZIP_LIMIT', details: { limit: 'memory' } });
   // One that dies with no job (kept ready, it ran out of memory on its own) is not handed the next job, which gets a fresh thread, not a wait for its deadline.
   starved.warm();
@@ -36,23 +36,28 @@ it('unpacks in a thread; a broken archive and an out-of-memory thread are coded 
   expect(readdirSync(dir).filter((n) => n !== 'late').sort()).toEqual(['four', 'one']);
 });
 
-it('a fresh thread rehearses an unpack (whole and in pieces) in a temporary folder of its own, then removes it', async () => {
-  const tmp = tempDir('rc-rehearsal-');
+it('a fresh thread rehearses an unpack (whole and in pieces) in a folder of its own, then removes it; one ended mid-rehearsal leaves nothing either', async () => {
+  const dir = tempDir('rc-rehearsal-');
   const made: string[] = [];
-  const watcher = watch(tmp, (_event, name) => {
+  const watcher = watch(dir, (_event, name) => {
     if (name) made.push(String(name));
   });
-  const before = process.env.TMPDIR;
-  process.env.TMPDIR = tmp; // the thread's os.tmpdir(): it takes this process's environment when it starts
-  const thread = new UnpackThread();
+  const thread = new UnpackThread({ rehearsalDir: dir });
   try {
     thread.warm();
-    await waitFor(() => made.some((n) => n.startsWith('robot-control-unpack-')) && readdirSync(tmp).length === 0, 20_000, 'the rehearsal folder to come and go');
-    const dir = tempDir('rc-unpack-');
-    expect(await thread.unpack(zipFiles({ 'main.js': 'exports.x = {};\n' }), join(dir, 'one'), limits, 60_000)).toEqual({ files: 1, bytes: 16 });
+    await waitFor(() => made.some((n) => n.startsWith('robot-control-unpack-')) && readdirSync(dir).length === 0, 20_000, 'the rehearsal folder to come and go');
+    const out = tempDir('rc-unpack-');
+    expect(await thread.unpack(zipFiles({ 'main.js': 'exports.x = {};\n' }), join(out, 'one'), limits, 60_000)).toEqual({ files: 1, bytes: 16 });
+    await thread.close();
+    // Stopped as soon as its rehearsal folder appears (the broker stopping, an idle thread replaced): the server removes what it left.
+    for (let n = 0; n < 3; n++) {
+      made.length = 0;
+      thread.warm();
+      await waitFor(() => made.length > 0, 20_000, 'a fresh thread to start its rehearsal');
+      await thread.close();
+      await waitFor(() => readdirSync(dir).length === 0, 10_000, 'the rehearsal of a thread ended in the middle of it to be removed');
+    }
   } finally {
-    if (before === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = before;
     watcher.close();
     await thread.close();
   }
@@ -81,7 +86,7 @@ it('an upload that owns its memory is moved to the thread, not copied; a slice o
 
 it('a thread is kept ready; once it served and idled its idle time it is replaced by a fresh one; an upload arriving keeps it; none after close', async () => {
   const dir = tempDir('rc-unpack-');
-  const thread = new UnpackThread(undefined, 200);
+  const thread = new UnpackThread({ idleMs: 200 });
   const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 600)); // three idle times: the point is that nothing happens
   try {
     expect(thread.threadId).toBeNull();
