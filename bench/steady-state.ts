@@ -8,9 +8,9 @@
  * block's p50 and p99, the median over blocks of the broker/chain ratios, and the CPU of
  * every thread of each broker's processes over the blocks, per call (from /proc, so the
  * other tenants' load does not move it): the server's main thread, pino's log thread,
- * ZeroMQ's I/O thread, the worker's.
+ * ZeroMQ's I/O thread, the worker's. Its temp folder goes at the end (BENCH_KEEP=1 keeps it).
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -78,4 +78,6 @@ try {
     s.socket.close();
     await s.server.stop();
   }
+  if (process.env.BENCH_KEEP === '1') console.log(`kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }
