@@ -9,10 +9,13 @@
  * Pushes of one turn go as the parts of one message (part-batch.ts): the server's
  * receive per message was most of its time in a flood, one per event.
  */
-import { XPublisher } from 'zeromq';
+import type * as zmq from 'zeromq';
+import { requireCjs } from './cjs.js';
 import type { PushedEvent } from './worker-protocol.js';
 import { MAX_PARTS, PartBatch } from './part-batch.js';
 import { SendQueue, zmqErrorCode } from './send-queue.js';
+
+const { XPublisher } = requireCjs('zeromq') as typeof zmq;
 
 /**
  * Messages each end of the event pipe holds before a send waits (the XPUB's send and the

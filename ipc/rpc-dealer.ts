@@ -7,7 +7,8 @@
  * nothing run for a frame that is not a request, and cannot stop the loop; a request
  * whose parameters do not fit fails with an error reply.
  */
-import { Dealer } from 'zeromq';
+import type * as zmq from 'zeromq';
+import { requireCjs } from './cjs.js';
 import { BrokerError } from './errors.js';
 import { bounded, decodeRequest, type Rejection } from './frame-check.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
@@ -15,10 +16,12 @@ import { PartBatch } from './part-batch.js';
 import { messageOf, receiveEach, WAKE_UP_MS } from './receive-loop.js';
 import { SendQueue } from './send-queue.js';
 
+const { Dealer } = requireCjs('zeromq') as typeof zmq;
+
 export type RequestHandler = (request: WorkerRequest) => unknown;
 
 export class RpcDealer {
-  private readonly socket: Dealer;
+  private readonly socket: zmq.Dealer;
   private readonly queue: SendQueue;
   /** Replies of one turn go as one message (part-batch.ts). */
   private readonly batch: PartBatch;

@@ -3,7 +3,8 @@
  * (DEALERs, one routing id per worker generation). Asynchronous request-reply:
  * many calls may be in flight, replies come back in any order, matched by id.
  */
-import { Router } from 'zeromq';
+import type * as zmq from 'zeromq';
+import { requireCjs } from './cjs.js';
 import { BrokerError } from './errors.js';
 import { bounded, type Rejection } from './frame-check.js';
 import { decodeFrame, resultSchemas, workerReplySchema } from './frames.js';
@@ -11,6 +12,8 @@ import type { WorkerCalls, WorkerCommand, WorkerReply, WorkerRequest } from './w
 import { PartBatch } from './part-batch.js';
 import { messageOf, receiveEach, WAKE_UP_MS } from './receive-loop.js';
 import { SendQueue, zmqErrorCode } from './send-queue.js';
+
+const { Router } = requireCjs('zeromq') as typeof zmq;
 
 type Params<K extends WorkerCommand> = WorkerCalls[K]['params'];
 
@@ -60,7 +63,7 @@ export class RpcRouter {
    * other peer) went out from zeromq.js's poll callback, which can take the wake-up of
    * a message arriving then: a new worker's `ready` went unheard (receive-loop.ts).
    */
-  private readonly socket: Router;
+  private readonly socket: zmq.Router;
   /** Requests to a worker queued in one turn go as one message (part-batch.ts). */
   private readonly batch: PartBatch;
   private readonly pending = new Map<number, Pending>();

@@ -4,12 +4,15 @@
  * against the protocol before it goes anywhere, and nothing a peer sends (nor a
  * failure handling it) ends the loop.
  */
-import { Subscriber } from 'zeromq';
+import type * as zmq from 'zeromq';
+import { requireCjs } from './cjs.js';
 import { bounded, type Rejection } from './frame-check.js';
 import { decodeFrame, pushedEventSchema } from './frames.js';
 import type { PushedEvent } from './worker-protocol.js';
 import { PUSH_HIGH_WATER_MARK } from './publisher.js';
 import { messageOf, receiveEach } from './receive-loop.js';
+
+const { Subscriber } = requireCjs('zeromq') as typeof zmq;
 
 export class EventSubscriber {
   private readonly socket = new Subscriber({ receiveHighWaterMark: PUSH_HIGH_WATER_MARK, linger: 0 });

@@ -4,9 +4,13 @@
  * terminal needs (the banner, connections, worker restarts, warnings and errors); every
  * command stays in app.log and events.log, at info, as before.
  */
-import pino from 'pino';
-import { prettyFactory, type PrettyOptions } from 'pino-pretty';
+import type Pino from 'pino';
+import type { PrettyOptions } from 'pino-pretty';
+import { requireCjs } from '../ipc/cjs.js';
 import { hasTopLevelString, topLevelNumber } from './observability/json-line.js';
+
+const pino = requireCjs('pino') as typeof Pino;
+const { prettyFactory } = requireCjs('pino-pretty') as typeof import('pino-pretty');
 
 /** pino's warn level: a failed command is logged at it, and still shows. */
 const WARN = 40;

@@ -17,12 +17,15 @@ import { mkdirSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
+import type Pino from 'pino';
+import { requireCjs } from '../ipc/cjs.js';
 import { LineBatch } from './log-batch.js';
 import type { LogSinkOptions } from './observability/log-sink.js';
 import { DROPPED, FAILING_ERRNO, HEALTH_FIELDS } from './observability/rotating-file.js';
 
-export type Logger = pino.Logger;
+const pino = requireCjs('pino') as typeof Pino;
+
+export type Logger = Pino.Logger;
 
 export const REDACT_PATHS = [
   'token', '*.token', 'auth.token', 'handshake.auth.token', 'headers.authorization', 'req.headers.authorization', 'query.token',

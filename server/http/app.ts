@@ -9,11 +9,14 @@
  * `Allow`, a path that does not exist 404.
  */
 import type { Server as HttpServer } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requireCjs } from '../../ipc/cjs.js';
 import type { Logger } from '../logger.js';
 import { clientErrorHandler, errorHandler, frameworkErrors, sendError } from './errors.js';
 import { inlineScriptHashes, isPanelPath, registerPanel } from './panel.js';
 import { registerSecurityHeaders } from './security-headers.js';
+
+const { default: Fastify, LogController } = requireCjs('fastify') as typeof import('fastify');
 
 export type HttpApp = FastifyInstance;
 

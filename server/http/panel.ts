@@ -7,8 +7,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
-import fastifyStatic from '@fastify/static';
+import { requireCjs } from '../../ipc/cjs.js';
 import type { FastifyInstance } from 'fastify';
+
+const { default: fastifyStatic } = requireCjs('@fastify/static') as typeof import('@fastify/static');
 
 /** `'sha256-…'` CSP sources for every inline `<script>` (one without `src`) in the panel's index.html. */
 export function inlineScriptHashes(panelDir: string): string[] {

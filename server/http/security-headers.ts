@@ -10,8 +10,11 @@
  *    outlives the robot. TLS, where wanted, is a proxy's job.
  *  - `Referrer-Policy: no-referrer`: the panel's URL may carry `?token=`.
  */
-import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet';
+import type { FastifyHelmetOptions } from '@fastify/helmet';
+import { requireCjs } from '../../ipc/cjs.js';
 import type { FastifyInstance } from 'fastify';
+
+const { default: fastifyHelmet } = requireCjs('@fastify/helmet') as typeof import('@fastify/helmet');
 
 export function helmetOptions(inlineScriptHashes: readonly string[]): FastifyHelmetOptions {
   return {

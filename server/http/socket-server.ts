@@ -16,7 +16,8 @@
  *    after 10 s of 8 strangers reconnecting).
  */
 import type { Server as HttpServer } from 'node:http';
-import { Server, type Namespace, type Socket } from 'socket.io';
+import type { Namespace, Server as SocketIoServer, Socket } from 'socket.io';
+import { requireCjs } from '../../ipc/cjs.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../ipc/protocol.js';
 import type { Logger } from '../logger.js';
 import { depthLimitedParser } from '../socket-parser.js';
@@ -24,7 +25,9 @@ import { admitLargeFrames, PRE_AUTH_FRAME_LIMIT } from './frame-limit.js';
 import { batchWrites } from './write-batch.js';
 import { originPolicy } from './origin.js';
 
-export type SocketServer = Server<ClientToServerEvents, ServerToClientEvents>;
+const { Server } = requireCjs('socket.io') as typeof import('socket.io');
+
+export type SocketServer = SocketIoServer<ClientToServerEvents, ServerToClientEvents>;
 
 export interface SocketServerOptions {
   /** `websocket.max_message_size`: the largest decoded upload, bytes. */

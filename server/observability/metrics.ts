@@ -6,9 +6,14 @@
  * Label sets are bounded: methods and pushed event names are capped like in /stats.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type * as promClient from 'prom-client';
+import { requireCjs } from '../../ipc/cjs.js';
 import type { Supervisor } from '../supervisor.js';
 import type { StatsCollector } from './stats.js';
+
+const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = requireCjs('prom-client') as typeof promClient;
+type Registry = promClient.Registry;
+type Histogram<L extends string> = promClient.Histogram<L>;
 
 const P = 'robot_control_';
 /** Seconds: from a quick robot call to the 300 s default deadline. */
@@ -56,8 +61,8 @@ function readGauge(registry: Registry, name: string, help: string, labelNames: s
 }
 
 /** A lookup of a histogram's child per value of its one label (values are capped upstream). */
-function childrenOf<L extends string>(histogram: Histogram<L>, label: L): (value: string) => Histogram.Internal<L> {
-  const children = new Map<string, Histogram.Internal<L>>();
+function childrenOf<L extends string>(histogram: Histogram<L>, label: L): (value: string) => promClient.Histogram.Internal<L> {
+  const children = new Map<string, promClient.Histogram.Internal<L>>();
   return (value) => {
     let child = children.get(value);
     if (!child) {

@@ -12,11 +12,14 @@
  * Every line has secrets redacted by value. Lines are written to the root logger's
  * stream with the worker's own pid, as the worker's lines always were.
  */
-import pino from 'pino';
+import type Pino from 'pino';
+import { requireCjs } from '../../ipc/cjs.js';
 import type { Logger } from '../logger.js';
 import { bounded } from '../../ipc/frame-check.js';
 import { LOG_LEVELS } from '../../ipc/log-levels.js';
 import type { Redactor } from './redact.js';
+
+const pino = requireCjs('pino') as typeof Pino;
 
 const LEVELS: ReadonlySet<number> = new Set(Object.values(LOG_LEVELS));
 /** Keys the server sets on every worker line. */

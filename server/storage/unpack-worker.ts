@@ -3,14 +3,17 @@
  * arriving in pieces kept here, unpacked ahead and then finished; then its result or
  * its coded error posted back.
  */
-import AdmZip from 'adm-zip';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import type AdmZipModule from 'adm-zip';
+import { requireCjs } from '../../ipc/cjs.js';
 import { BrokerError } from '../../ipc/errors.js';
 import { unpackZip, type UnpackResult } from './unpack.js';
 import { UnpackAhead } from './unpack-ahead.js';
 import type { UnpackJob, UnpackReply, UnpackThreadData } from './unpack-thread.js';
+
+const AdmZip = requireCjs('adm-zip') as typeof AdmZipModule;
 
 /** Uploads being unpacked ahead, by id. */
 const ahead = new Map<number, UnpackAhead>();

@@ -19,16 +19,19 @@
  * written that way are then checked against this plan like any other, and are the
  * only ones step 3 skips.
  */
-import AdmZip from 'adm-zip';
 import { createWriteStream } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
+import type AdmZipModule from 'adm-zip';
+import { requireCjs } from '../../ipc/cjs.js';
 import { BrokerError } from '../../ipc/errors.js';
 import { cleanMessage, diskFull, PATH_MAX, quote, sizeMismatch, tooLarge, tooManyEntries, unsafe, writeError } from './unpack-errors.js';
 import { crc32, FLAG_DESCRIPTOR, FLAG_ENCRYPTED, LOCAL_HEADER_BYTES, METHOD_DEFLATED, METHOD_STORED, ZIP64_MARK } from './zip-format.js';
+
+const AdmZip = requireCjs('adm-zip') as typeof AdmZipModule;
 
 export interface UnpackLimits {
   /** Bytes all entries may inflate to, together. */
@@ -75,7 +78,7 @@ export function normalize(name: string): string {
 }
 
 export interface PlannedEntry {
-  entry: AdmZip.IZipEntry;
+  entry: AdmZipModule.IZipEntry;
   /** Normalized relative path; never empty for a file. */
   path: string;
   dir: boolean;
@@ -114,8 +117,8 @@ export async function unpackPlanned(plan: PlannedEntry[], target: string, writte
 
 /** Open the archive and check every entry's header. Throws the first problem; writes nothing. */
 export function planEntries(zip: Buffer, limits: UnpackLimits): PlannedEntry[] {
-  let archive: AdmZip;
-  let entries: AdmZip.IZipEntry[];
+  let archive: AdmZipModule;
+  let entries: AdmZipModule.IZipEntry[];
   try {
     archive = new AdmZip(zip);
     // The count comes from the end record: checked before a single entry is parsed,
@@ -179,7 +182,7 @@ export function planEntries(zip: Buffer, limits: UnpackLimits): PlannedEntry[] {
  * too: it decides where the data starts. Sizes and CRC may be zeros when a data
  * descriptor follows the data, and a size may be the ZIP64 mark.
  */
-function checkLocalHeader(zip: Buffer, entry: AdmZip.IZipEntry): void {
+function checkLocalHeader(zip: Buffer, entry: AdmZipModule.IZipEntry): void {
   try {
     entry.getCompressedData(); // parses the local header, and checks the data is all there
   } catch (err) {
@@ -211,7 +214,7 @@ function checkLocalHeader(zip: Buffer, entry: AdmZip.IZipEntry): void {
  * checks its CRC, without keeping or writing a byte. A lying entry costs no more
  * inflating than its declared size (it is stopped there).
  */
-async function verifyEntry(entry: AdmZip.IZipEntry): Promise<void> {
+async function verifyEntry(entry: AdmZipModule.IZipEntry): Promise<void> {
   const discard = new Writable({ highWaterMark: INFLATE_CHUNK, write: (_chunk, _enc, done) => done() });
   const { size, crc } = await inflateData(compressedData(entry), entry, discard, true);
   if (size !== entry.header.size) throw sizeMismatch(entry.entryName, entry.header.size, size);
@@ -242,7 +245,7 @@ async function writeEntries(plan: PlannedEntry[], root: string): Promise<UnpackR
 }
 
 /** An entry's data as stored, its local header parsed on the way. */
-function compressedData(entry: AdmZip.IZipEntry): Readable {
+function compressedData(entry: AdmZipModule.IZipEntry): Readable {
   try {
     return Readable.from([entry.getCompressedData()], { objectMode: false });
   } catch (err) {

@@ -58,7 +58,7 @@ it('writes every line to the whole log and the channel lines to their own, howev
       await inTempDir('rc-log-sink-', async (dir) => {
         const all = join(dir, `app-${round}.log`);
         const events = join(dir, `events-${round++}.log`);
-        const sink = logSink({ all: { file: all, maxSize: 1 << 30, maxFiles: 1 }, channel: { name: 'events', file: events, maxSize: 1 << 30, maxFiles: 1 } });
+        const sink = await logSink({ all: { file: all, maxSize: 1 << 30, maxFiles: 1 }, channel: { name: 'events', file: events, maxSize: 1 << 30, maxFiles: 1 } });
         const text = lines.map((l) => `${l}\n`).join('');
         const at = [...new Set(cuts.map((c) => c % text.length))].sort((a, b) => a - b);
         let from = 0;
@@ -79,7 +79,7 @@ it('writes every line to the whole log and the channel lines to their own, howev
 it('passes max_size by one line at most when a batch would carry the file past it', async () => {
   const dir = tempDir('rc-log-sink-rotate-');
   const file = join(dir, 'app.log');
-  const sink = logSink({ all: { file, maxSize: 1000, maxFiles: 3 } });
+  const sink = await logSink({ all: { file, maxSize: 1000, maxFiles: 3 } });
   const lines = Array.from({ length: 30 }, (_, i) => `${JSON.stringify({ level: 30, i, pad: 'é'.repeat(40) })}\n`);
   sink.write(lines.join('')); // one batch, about three files' worth
   await new Promise<void>((resolve) => sink.end(resolve));
