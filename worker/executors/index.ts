@@ -23,12 +23,13 @@ export function warmPython(ctx: ExecutorContext): void {
   );
 }
 
-/** The broker's own tiny project (worker/rehearsal), beside the worker's code: visible in the sandbox too. */
-const REHEARSAL: ProjectInfo = { dir: fileURLToPath(new URL('../rehearsal/', import.meta.url)), entry: 'main.js', type: 'javascript' };
+/** The broker's own tiny project (worker/rehearsal), beside the worker's code: visible in the sandbox too; as an ES module and as CommonJS. */
+const REHEARSAL_DIR = fileURLToPath(new URL('../rehearsal/', import.meta.url));
+const REHEARSAL_ENTRIES = ['main.js', 'commonjs.cjs'];
 
-/** Load the rehearsal project and forget it (Worker.rehearse): the JavaScript loader and the method reader run once. */
+/** Load the rehearsal project, in both formats, and forget it (Worker.rehearse): the JavaScript loader and the method reader run once. */
 export async function rehearseLoad(ctx: ExecutorContext): Promise<void> {
-  await loadJavaScript(REHEARSAL, ctx.onStopError);
+  for (const entry of REHEARSAL_ENTRIES) await loadJavaScript({ dir: REHEARSAL_DIR, entry, type: 'javascript' }, ctx.onStopError);
 }
 
 export async function loadProject(project: ProjectInfo, ctx: ExecutorContext): Promise<LoadedProject> {
