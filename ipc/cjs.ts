@@ -5,7 +5,7 @@
  * (zeromq). To import a CommonJS module into an ES module, Node first scans its source,
  * and what it re-exports, for the names it exports; measured on this machine (2026-11-29,
  * /proc RssAnon and process.cpuUsage, three runs each), a server started with these seven
- * packages imported held 5-7 MB more memory (115-117 against 109-110 MB RSS, 3 s after
+ * packages imported held 5-7 MB more memory (114-117 against 109-110 MB RSS, 3 s after
  * start) and spent 160-250 ms more CPU importing its modules (659-819 against 473-638
  * ms); a fresh unpack thread importing adm-zip 160 ms and +14.0 MB against 78 ms and
  * +8.8 MB required. Types still come from the packages: `import type`, then
