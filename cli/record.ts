@@ -7,7 +7,8 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import pino from 'pino';
+import type Pino from 'pino';
+import { requireCjs } from '../ipc/cjs.js';
 import type { Socket } from 'socket.io-client';
 import { io } from '../client/socket-io.js';
 import { BrokerError, RobotClientError } from '../client/errors.js';
@@ -18,6 +19,8 @@ import { toRecord, type TapConsumer } from '../server/recording/tap.js';
 import { EXIT, type Command } from './command.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connectionSettings, parse, seconds, UsageError, type ConnectionSettings } from './options.js';
 import { err, json, out } from './output.js';
+
+const pino = requireCjs('pino') as typeof Pino;
 
 /** Bytes waiting for the writer past which events are dropped (and counted, in the file). */
 const QUEUE_BYTES = 64 * 1024 * 1024;

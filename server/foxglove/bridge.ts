@@ -8,7 +8,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer as WsServer } from 'ws';
+import { requireCjs } from '../../ipc/cjs.js';
 import type { Ack, MonitorAck, StartResult } from '../../ipc/protocol.js';
 import { tokenMatches } from '../client-gate.js';
 import { EVENTS_CHANNEL, type Logger } from '../logger.js';
@@ -16,6 +17,8 @@ import { bearerOrQueryToken } from '../observability/http-auth.js';
 import { TOPICS, type SessionTap, type TapRecord } from '../recording/tap.js';
 import { ChannelTable, type ChannelInfo } from './channels.js';
 import { FoxgloveServer, ServerCapability, StatusLevel, type ServiceCallRequest } from './foxglove-server.js';
+
+const { WebSocketServer } = requireCjs('ws') as typeof import('ws');
 import { CLIENT_BUFFER_LIMIT, FoxgloveSocket, type FoxgloveClientInfo } from './foxglove-socket.js';
 import type { ProcessCall } from './process-port.js';
 import { ServiceTable } from './services.js';
@@ -68,7 +71,7 @@ export class FoxgloveBridge {
   private readonly unsubscribe: () => void;
 
   private constructor(
-    private readonly wss: WebSocketServer,
+    private readonly wss: WsServer,
     private readonly o: FoxgloveOptions,
   ) {
     const { port } = wss.address() as AddressInfo;

@@ -6,11 +6,14 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import pinoPretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
+import { requireCjs } from '../../ipc/cjs.js';
 import { ConfigError, loadConfig, parseConfig } from '../config.js';
 import { matches, parseLevel, parseLine, parseSince, type LogFilter } from './log-filter.js';
 import { follow, livePosition, logFiles, readLines } from './log-source.js';
 import { renderSummary, SummaryBuilder } from './log-summary.js';
+
+const pinoPretty = requireCjs('pino-pretty') as typeof PinoPretty;
 
 const USAGE = `usage: npm run logs -- [options]
 

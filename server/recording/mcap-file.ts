@@ -14,10 +14,13 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import zstd from '@foxglove/wasm-zstd';
+import type Zstd from '@foxglove/wasm-zstd';
 import { McapRecordBuilder, Opcode, type McapTypes } from '@mcap/core';
+import { requireCjs } from '../../ipc/cjs.js';
 import { MCAP_LIBRARY } from './format.js';
 import { ChunkBuffer, TimeRange } from './mcap-chunk.js';
+
+const zstd = requireCjs('@foxglove/wasm-zstd') as typeof Zstd;
 
 /**
  * zstd level 1: on this machine a 650 KB chunk of JSON telemetry took 7 ms at level 1 and

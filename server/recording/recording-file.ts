@@ -7,11 +7,14 @@
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { DecompressHandlers, IReadable, McapIndexedReader, McapTypes } from '@mcap/core';
+import type Zstd from '@foxglove/wasm-zstd';
+import { requireCjs } from '../../ipc/cjs.js';
 import { METADATA } from './format.js';
 
 /** @mcap/core and the WebAssembly zstd, loaded the first time a file is read (a broker that never reads one never loads them). */
 async function codec() {
-  const [mcap, { default: zstd }] = await Promise.all([import('@mcap/core'), import('@foxglove/wasm-zstd')]);
+  const mcap = await import('@mcap/core'); // an ES module of its own
+  const zstd = requireCjs('@foxglove/wasm-zstd') as typeof Zstd;
   await zstd.isLoaded;
   const decompressHandlers: DecompressHandlers = { zstd: (buffer, size) => zstd.decompress(buffer, Number(size)) };
   return { mcap, decompressHandlers };
