@@ -17,11 +17,11 @@ import { bearerOrQueryToken } from '../observability/http-auth.js';
 import { TOPICS, type SessionTap, type TapRecord } from '../recording/tap.js';
 import { ChannelTable, type ChannelInfo } from './channels.js';
 import { FoxgloveServer, ServerCapability, StatusLevel, type ServiceCallRequest } from './foxglove-server.js';
-
-const { WebSocketServer } = requireCjs('ws') as typeof import('ws');
 import { CLIENT_BUFFER_LIMIT, FoxgloveSocket, type FoxgloveClientInfo } from './foxglove-socket.js';
 import type { ProcessCall } from './process-port.js';
 import { ServiceTable } from './services.js';
+
+const { WebSocketServer } = requireCjs('ws') as typeof import('ws');
 
 export const SUBPROTOCOL = 'foxglove.websocket.v1';
 /** Largest message a client may send (a service request), bytes. */

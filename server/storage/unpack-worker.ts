@@ -60,14 +60,14 @@ async function unpack(job: Extract<UnpackJob, { type: 'unpack' | 'finish' }>): P
 
 /**
  * A new thread unpacks a small archive, whole and in pieces, into the folder it was given
- * (UnpackThreadData; removed by the server too should the thread end first), then removes it, so that the first upload runs on code V8 has already
- * compiled, the writing included. The first unpack of the bench's small project by a
- * fresh thread (`node dist/bench/unpack-first.js --other-dist <the build before>`, medians
- * over 5 and 7 threads): whole 8.4 ms against 10.3-11.5 when this only planned and
- * inflated into the null device, in pieces 7.0-8.2 against 12.2-13.1; the later ones
- * 5-9 ms either way. A thread is fresh at start and after every idle spell
- * (unpack-thread.ts), so this is the first update after a pause. Jobs arriving meanwhile
- * run beside it.
+ * (UnpackThreadData; the server removes it too should the thread end first), then removes
+ * it, so that the first upload runs on code V8 has already compiled, the writing included.
+ * The first unpack of the bench's small project by a fresh thread (`node
+ * dist/bench/unpack-first.js --other-dist <the build before>`, medians over 5 and 7
+ * threads): whole 8.4 ms against 10.3-11.5 when this only planned and inflated into the
+ * null device, in pieces 7.0-8.2 against 12.2-13.1; the later ones 5-9 ms either way. A
+ * thread is fresh at start and after every idle spell (unpack-thread.ts), so this is the
+ * first update after a pause. Jobs arriving meanwhile run beside it.
  */
 async function rehearse(dir: string): Promise<void> {
   const zip = new AdmZip();
