@@ -38,17 +38,8 @@ import { dirname, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { BrokerError } from '../../ipc/errors.js';
 import { Pieces } from './pieces.js';
-import {
-  FILE_MODE,
-  inflateData,
-  normalize,
-  planEntries,
-  unpackPlanned,
-  unsafeReason,
-  type PlannedEntry,
-  type UnpackLimits,
-  type UnpackResult,
-} from './unpack.js';
+import { normalize, unsafeReason } from './entry-names.js';
+import { FILE_MODE, inflateData, planEntries, unpackPlanned, type PlannedEntry, type UnpackLimits, type UnpackResult } from './unpack.js';
 import {
   centralDirectoryFloor,
   END_SEARCH_BYTES,

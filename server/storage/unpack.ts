@@ -28,7 +28,8 @@ import * as zlib from 'node:zlib';
 import type AdmZipModule from 'adm-zip';
 import { requireCjs } from '../../ipc/cjs.js';
 import { BrokerError } from '../../ipc/errors.js';
-import { cleanMessage, diskFull, PATH_MAX, quote, sizeMismatch, tooLarge, tooManyEntries, unsafe, writeError } from './unpack-errors.js';
+import { normalize, unsafeReason } from './entry-names.js';
+import { cleanMessage, diskFull, quote, sizeMismatch, tooLarge, tooManyEntries, unsafe, writeError } from './unpack-errors.js';
 import { crc32, FLAG_DESCRIPTOR, FLAG_ENCRYPTED, LOCAL_HEADER_BYTES, METHOD_DEFLATED, METHOD_STORED, ZIP64_MARK } from './zip-format.js';
 
 const AdmZip = requireCjs('adm-zip') as typeof AdmZipModule;
@@ -48,34 +49,10 @@ const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
-/** Longest path component Linux accepts, in bytes. */
-const NAME_MAX = 255;
 /** Inflate output chunk: large chunks make inflating a bomb's zeros ~3x faster than 16 KB. */
 const INFLATE_CHUNK = 256 * 1024;
 /** A file's mode unless the ZIP marks it executable. */
 export const FILE_MODE = 0o644;
-
-/** Why an entry name is unsafe, or null when it is fine. */
-export function unsafeReason(name: string): string | null {
-  if (name.length === 0) return 'empty name';
-  if (name.includes('\0')) return 'NUL byte in name';
-  if (name.includes('\\')) return 'backslash in path';
-  if (name.startsWith('/')) return 'absolute path';
-  if (/^[a-zA-Z]:/.test(name)) return 'drive letter';
-  const parts = name.split('/');
-  if (parts.some((part) => part === '..')) return '".." in path';
-  if (Buffer.byteLength(name) > PATH_MAX) return `name longer than ${PATH_MAX} bytes`;
-  if (parts.some((part) => Buffer.byteLength(part) > NAME_MAX)) return `path component longer than ${NAME_MAX} bytes`;
-  return null;
-}
-
-/** The path an entry names, without "." and empty segments ("./a//b" is "a/b"). */
-export function normalize(name: string): string {
-  return name
-    .split('/')
-    .filter((part) => part !== '' && part !== '.')
-    .join('/');
-}
 
 export interface PlannedEntry {
   entry: AdmZipModule.IZipEntry;
