@@ -134,6 +134,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
       policy: { limit: config.worker.restart_limit, stableMs: ms(config.worker.stable_after) },
       workerLog: log,
       standby: config.worker.standby,
+      standbyQuietMs: ms(config.worker.standby_quiet),
       sandbox,
     },
     rpc,
@@ -194,6 +195,7 @@ export async function startBroker(config: Config, options: BrokerOptions = {}): 
   io.on('connection', (socket) => {
     const address = socket.handshake.address;
     events.emit('client', { state: 'connected', at: Date.now(), address });
+    sup.inUse(); // an operator arriving: the spares come back now if the broker was quiet
     commands.attach(socket, () => (gate.lease.isController(socket.id) ? null : { controller: gate.lease.stateFor(socket.id).controller }));
     recording.attach(socket);
     socket.emit('worker_status', sup.status());

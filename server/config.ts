@@ -8,6 +8,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import { z } from 'zod';
 import type { WorkerConfig } from '../ipc/worker-protocol.js';
+import type { StandbySetting } from './lifecycle/spare-demand.js';
 
 const endpoint = z.string().regex(/^(ipc|tcp|inproc):\/\/.+/, 'expected an ipc://, tcp:// or inproc:// endpoint');
 const seconds = z.number().positive();
@@ -61,11 +62,12 @@ const schema = z.strictObject({
       restart_limit: z.number().int().min(0).default(5), // quick restarts before `failed`
       stable_after: seconds.default(10), // seconds up that reset the restart count
       python: z.string().min(1).default('python3'),
-      // spare workers kept ready, so a restart skips the process start: true is 1, false 0; 2-4 for updates back to back
+      // spare workers kept ready, so a restart skips the process start: auto (one, up to 4 after updates back to back), true 1, false 0, or a count (spare-demand.ts)
       standby: z
-        .union([z.boolean(), z.number().int().min(0).max(MAX_STANDBY)])
-        .default(true)
-        .transform((v) => (v === true ? 1 : v === false ? 0 : v)),
+        .union([z.literal('auto'), z.boolean(), z.number().int().min(0).max(MAX_STANDBY)])
+        .default('auto')
+        .transform((v): StandbySetting => (v === true ? 1 : v === false ? 0 : v)),
+      standby_quiet: z.number().min(0).default(30), // seconds without a client command after which the spares are retired until the next; 0: never
       sandbox: z.enum(['auto', 'bwrap', 'none']).default('auto'), // auto: bubblewrap where it works, else none (docs/SECURITY.md)
       data_dir: z.string().min(1).default('./storage/robot-data'), // the robot's writable folder (ROBOT_DATA_DIR)
       allow_paths: z.array(z.string().regex(/^\//, 'expected an absolute path')).default([]), // opened to sandboxed robot code: read-write (devices as devices), or read-only with a ":ro" suffix

@@ -27,6 +27,7 @@ import { Heartbeat, type HeartbeatFacts } from './lifecycle/heartbeat.js';
 import { OperationQueue, type Operation } from './lifecycle/operation-queue.js';
 import { Restarts, type RestartPolicy } from './lifecycle/restart-policy.js';
 import { STOP_POLITE_MAX_MS, TERM_GRACE_MS } from './lifecycle/shutdown.js';
+import type { StandbySetting } from './lifecycle/spare-demand.js';
 import { Standby, type SpareCounts } from './lifecycle/standby.js';
 import { StateMachine, type CrashReport } from './lifecycle/state-machine.js';
 import { isLegal } from './lifecycle/states.js';
@@ -49,8 +50,10 @@ export interface SupervisorOptions extends SpawnSettings {
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   policy: RestartPolicy;
-  /** Spare workers kept ready (0: none), so a restart does not wait for a process to start. */
-  standby: number;
+  /** Spare workers kept ready (0: none; auto: by demand, spare-demand.ts), so a restart does not wait for a process to start. */
+  standby: StandbySetting;
+  /** Without a client command this long, the spares are retired until the next (0: never). */
+  standbyQuietMs: number;
 }
 
 export interface CallOptions extends RequestOptions {
@@ -96,13 +99,13 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
     this.store = new ProjectStore(options.storage.dir, options.storage.defaultProjectDir, options.storage.limits);
     this.pool = new WorkerPool(options, router, log, (w, exit) => this.onDeath(w, exit));
     this.heartbeat = new Heartbeat(router, options.heartbeatIntervalMs, options.heartbeatTimeoutMs, (id, why) => this.killWedged(id, why));
-    this.standby = new Standby(options.standby, {
+    this.standby = new Standby(options.standby, options.standbyQuietMs, {
       // A spare for a Python project starts its interpreter too: the next load only imports the project.
       spawn: (type) => this.pool.spawn('standby', { warmPython: type === 'python' }),
       projectType: () => this.project?.type,
       allowed: () => this.state === 'ready' && this.ops.current === null,
       ping: (w, timeoutMs) => router.request(w.id, 'ping', {}, { timeoutMs }).then(() => true, () => false),
-      discard: (w) => void this.pool.retire(w, 'unresponsive spare', 0),
+      retire: (w, reason) => void this.pool.retire(w, reason, 0),
     }, log);
   }
 
@@ -158,13 +161,20 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
     if (this.state !== 'ready') throw new BrokerError('E_WORKER_FAILED', `the worker did not start: ${this.reason}`, { reason: this.reason });
   }
 
+  /** A client was admitted or sent a command: the robot is in use (spares are wanted; update, call and receiveUpload say so themselves). */
+  inUse(): void {
+    this.standby.used();
+  }
+
   /** Room for an upload arriving in pieces (unpacked while it arrives); then `update()` it. */
   receiveUpload(total: number): IncomingUpload {
+    this.standby.used();
     return this.store.receive(total);
   }
 
   /** Install an upload, verified before it is swapped in (lifecycle/update.ts). */
   update(zip: Upload, reqId: number, t: UpdateTimeouts): Promise<UpdateResult> {
+    this.standby.used();
     return this.run('update', (signal) =>
       verifyBeforeSwap(
         {
@@ -191,6 +201,7 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
 
   /** Send a command to the current worker once one serves. */
   async call<K extends WorkerCommand>(type: K, params: WorkerCalls[K]['params'], options: CallOptions = {}): Promise<WorkerCalls[K]['result']> {
+    this.standby.used();
     // Ready: no await, so no microtask hop on the hot path.
     const w = this.state === 'ready' && this.current ? this.current : await this.serving(options.clearFailed ?? false);
     const startedAt = Date.now();

@@ -31,12 +31,15 @@ describe('config', () => {
     expect(() => parseConfig({}, '/x', { LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
 
-  it('worker.standby is a count of spares: true is one, false none', () => {
-    expect(parseConfig({}, '/x', {}).worker.standby).toBe(1);
+  it('worker.standby is auto by default, or a count of spares: true is one, false none; standby_quiet is seconds', () => {
+    expect(parseConfig({}, '/x', {}).worker.standby).toBe('auto');
+    expect(parseConfig({}, '/x', {}).worker.standby_quiet).toBe(30);
+    expect(parseConfig({ worker: { standby: 'auto', standby_quiet: 0 } }, '/x', {}).worker.standby_quiet).toBe(0);
+    for (const bad of [-1, 'soon']) expect(() => parseConfig({ worker: { standby_quiet: bad } }, '/x', {})).toThrow('worker.standby_quiet');
     expect(parseConfig({ worker: { standby: false } }, '/x', {}).worker.standby).toBe(0);
     expect(parseConfig({ worker: { standby: true } }, '/x', {}).worker.standby).toBe(1);
     expect(parseConfig({ worker: { standby: 3 } }, '/x', {}).worker.standby).toBe(3);
-    for (const bad of [5, -1, 1.5, 'two']) expect(() => parseConfig({ worker: { standby: bad } }, '/x', {})).toThrow('worker.standby');
+    for (const bad of [5, -1, 1.5, 'two', 'AUTO']) expect(() => parseConfig({ worker: { standby: bad } }, '/x', {})).toThrow('worker.standby');
   });
 
   it.each([

@@ -6,15 +6,18 @@
  * within SPARE_PING_TIMEOUT_MS or it is discarded (a frozen spare would otherwise turn
  * a 40 ms recovery into a heartbeat timeout). Spares that keep dying are given up on.
  *
- * `worker.standby` is how many are kept (one by default). Taking a spare spawns the next
- * one (once the spare taken is loading its project), so an operation may briefly have a
- * worker more than the count: the one serving, the spare it took, and the next spare
- * booting. One spare covers updates seconds apart; updates back to back (a script, a
- * save loop) each wait for the rest of a boot unless more spares were ready before them.
+ * How many are kept is spare-demand.ts's: `worker.standby` (auto by default: one, more
+ * after updates back to back), none after `worker.standby_quiet` without a command.
+ * Taking a spare spawns the next one (once the spare taken is loading its project), so
+ * an operation may briefly have a worker more than the count: the one serving, the spare
+ * it took, and the next spare booting. Updates back to back (a script, a save loop) each
+ * wait for the rest of a boot unless more spares were ready before them.
  */
 import { withDeadline } from '../../ipc/promises.js';
 import type { ProjectType } from '../../ipc/protocol.js';
+import { MAX_STANDBY } from '../config.js';
 import type { Logger } from '../logger.js';
+import { SpareDemand, type StandbySetting } from './spare-demand.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 /** Wait this long after an operation before spawning the next spare: let the new project load first. */
@@ -42,11 +45,11 @@ export interface StandbyHooks {
   allowed(): boolean;
   /** Does `w` answer a ping within `timeoutMs`? */
   ping(w: WorkerHandle, timeoutMs: number): Promise<boolean>;
-  /** Get rid of a spare that failed its ping. */
-  discard(w: WorkerHandle): void;
+  /** Get rid of a spare (it failed its ping, or the broker went quiet). */
+  retire(w: WorkerHandle, reason: string): void;
 }
 
-/** The spares kept (`worker.standby`), and how many of them are ready or booting now. */
+/** The spares wanted now (spare-demand.ts), and how many are ready or booting. */
 export interface SpareCounts {
   kept: number;
   ready: number;
@@ -67,18 +70,32 @@ export class Standby {
   private stopped = false;
   /** A ready spare was taken and the next one is not spawned yet: for this type (spawnOwed). */
   private owed: { type?: ProjectType } | null = null;
+  private readonly demand: SpareDemand;
 
   constructor(
-    /** Spares to keep (0: none). */
-    private readonly count: number,
+    /** Spares to keep (0: none), or auto. */
+    setting: StandbySetting,
+    /** Without a client command this long, the spares are retired (0: never). */
+    quietMs: number,
     private readonly hooks: StandbyHooks,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.demand = new SpareDemand(setting, quietMs, MAX_STANDBY, {
+      canRest: () => hooks.allowed(),
+      rest: () => this.rest(),
+      wake: () => this.schedule(0),
+    });
+  }
 
   /** For /stats and /metrics. */
   counts(): SpareCounts {
     const ready = this.ready().length;
-    return { kept: this.count, ready, booting: this.spares.length - ready };
+    return { kept: this.demand.wanted, ready, booting: this.spares.length - ready };
+  }
+
+  /** A client command arrived: the spares are wanted (back, after a quiet spell). */
+  used(): void {
+    this.demand.used();
   }
 
   /** The spares that have said ready, oldest first. */
@@ -100,7 +117,7 @@ export class Standby {
 
   /** Is a spare missing, and may one be had? */
   private wanted(): boolean {
-    return !this.stopped && this.spares.length < this.count && this.failures < MAX_FAILURES;
+    return !this.stopped && this.spares.length < this.demand.wanted && this.failures < MAX_FAILURES;
   }
 
   /** Spawn the spare owed since a ready one was taken, if not done yet. Called once that one is loading, so the new one's boot overlaps the load (the fork itself holds the event loop). */
@@ -132,6 +149,10 @@ export class Standby {
    * the worker taken is for (the next spare is made ready for the same).
    */
   async take(next?: ProjectType): Promise<WorkerHandle | null> {
+    // A take with no spare at all (the broker's first worker, spares switched off or dying) says nothing of demand.
+    if (this.spares.length > 0 && !this.demand.isResting && this.demand.took(this.ready().length === 0)) {
+      this.log.info({ kept: this.demand.wanted }, 'standby: one more spare kept (operations back to back found none ready)');
+    }
     for (let picked = this.pick(next); picked; picked = this.pick(next)) {
       const spare = await this.prove(picked, next);
       if (spare) return spare;
@@ -157,7 +178,7 @@ export class Standby {
     if (booted && (await this.hooks.ping(spare, SPARE_PING_TIMEOUT_MS))) return spare;
     this.spawnOwed();
     this.log.warn({ gen: spare.generation, workerPid: spare.pid, booted }, `standby worker did not answer (${booted ? `a ping within ${SPARE_PING_TIMEOUT_MS} ms` : `ready within ${SPARE_BOOT_WAIT_MS} ms`}): discarded`);
-    this.hooks.discard(spare);
+    this.hooks.retire(spare, 'unresponsive spare');
     return null;
   }
 
@@ -178,9 +199,20 @@ export class Standby {
     this.failures = 0;
   }
 
+  /** Quiet: every spare retired, none spawned until the next command. */
+  private rest(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.owed = null;
+    const gone = this.spares.splice(0);
+    for (const s of gone) this.hooks.retire(s.w, 'quiet');
+    if (gone.length > 0) this.log.info({ spares: gone.length }, 'quiet: standby workers retired until the next command');
+  }
+
   /** Stop spawning (the worker pool retires the spares with every other worker). */
   stop(): void {
     this.stopped = true;
+    this.demand.stop();
     clearTimeout(this.timer);
     this.spares = [];
   }

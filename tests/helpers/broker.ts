@@ -38,6 +38,8 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
  * A test broker's config: loopback, temp folders, fast heartbeats, debug logs. It keeps no
  * spare worker unless the test asks (`worker: { standby: true }`): the spare doubles the
  * worker processes a broker starts, and only the tests about restarts and updates need it.
+ * Spares it asks for are never retired for quiet (`standby_quiet: 0`) unless it says so:
+ * a loaded machine may leave a test's broker without a command for 30 s.
  */
 export function testConfig(dir: string, overrides: DeepPartial<ConfigInput> = {}): Config {
   const o = overrides as Record<string, Record<string, unknown> | undefined>;
@@ -45,7 +47,7 @@ export function testConfig(dir: string, overrides: DeepPartial<ConfigInput> = {}
     {
       ...o,
       websocket: { host: '127.0.0.1', port: 0, ...o.websocket },
-      worker: { storage_dir: join(dir, 'projects'), data_dir: join(dir, 'robot-data'), heartbeat_interval: 0.25, heartbeat_timeout: 5, standby: false, ...o.worker },
+      worker: { storage_dir: join(dir, 'projects'), data_dir: join(dir, 'robot-data'), heartbeat_interval: 0.25, heartbeat_timeout: 5, standby: false, standby_quiet: 0, ...o.worker },
       ipc: { command_socket: `ipc://${join(dir, 'cmd.ipc')}`, callback_socket: `ipc://${join(dir, 'cb.ipc')}`, ...o.ipc },
       auth: { token: 'test-token', ...o.auth },
       log: { file: join(dir, 'logs', 'app.log'), level: 'debug', console: false, ...o.log },

@@ -97,3 +97,50 @@ it('a frozen spare among ready ones is skipped: the next ready spare is promoted
   // Every process started since refills the pool: none was started to serve.
   expect(t.logLines().filter((l) => l.msg === 'worker spawned').slice(spawnsBefore).every((l) => l.reason === 'standby')).toBe(true);
 }, 120_000);
+
+it('worker.standby: auto keeps one spare, and one more each time updates back to back find none ready', async () => {
+  t = await startTestBroker({ worker: { heartbeat_timeout: 10, standby: 'auto' } });
+  const c = await t.connect();
+  const spares = async () => (await get<StatsSnapshot>(t!.url, '/stats', t!.token)).json.worker.spares;
+  // An update right after the start (the first spare most likely still booting) is not a burst:
+  // the start's own worker took no spare.
+  expect((await call(c, 'update', { data: versionProject('v0') })).status).toBe('success');
+  await waitFor(async () => (await spares()).ready === 1, 30_000, 'the first spare ready');
+  expect((await spares()).kept).toBe(1);
+  expect(t.logLines().filter((l) => /one more spare kept/.test(String(l.msg)))).toEqual([]);
+  // Four updates, each sent as the last is acked: the spare a take leaves behind boots for
+  // longer than an update takes, so every one after the first finds the pool empty.
+  for (const v of ['v1', 'v2', 'v3', 'v4']) expect((await call(c, 'update', { data: versionProject(v) })).status).toBe('success');
+  const grown = t.logLines().filter((l) => /one more spare kept/.test(String(l.msg)));
+  expect(grown.length).toBeGreaterThanOrEqual(1);
+  const kept = (await spares()).kept;
+  expect(kept).toBe(1 + grown.length);
+  await waitFor(async () => (await spares()).ready === kept, 30_000, `${kept} spares ready`);
+  // The grown pool takes the next burst without a boot: none of these updates waited for one.
+  const spawnedBefore = t.logLines().filter((l) => l.msg === 'worker spawned').length;
+  const readyBefore = readySpares(t);
+  for (const v of ['v5', 'v6'].slice(0, kept)) expect((await call(c, 'update', { data: versionProject(v) })).status).toBe('success');
+  const taken = t.logLines().filter((l) => l.msg === 'standby worker taken').map((l) => l.gen).slice(-Math.min(2, kept));
+  expect(readyBefore).toEqual(expect.arrayContaining(taken));
+  expect(t.logLines().filter((l) => l.msg === 'worker spawned').slice(spawnedBefore).every((l) => l.reason === 'standby')).toBe(true);
+  expect((await callMethod(c, 'probe', 'version')).data).toBe(kept >= 2 ? 'v6' : 'v5');
+}, 120_000);
+
+it('worker.standby_quiet: the spares are retired after that long without a command, and the next command brings them back', async () => {
+  t = await startTestBroker({ worker: { heartbeat_timeout: 10, standby: 2, standby_quiet: 1 } });
+  const c = await t.connect();
+  expect((await call(c, 'update', { data: versionProject('v1') })).status).toBe('success');
+  const serving = t.broker.supervisor.status().pid!;
+  // Quiet: the pool empties, and only the worker that serves is left.
+  await waitFor(() => t!.logLines().some((l) => /standby workers retired/.test(String(l.msg))), 30_000, 'the spares retired');
+  await waitFor(() => workersAmong(descendants(process.pid)).length === 1, 15_000, 'the spare processes to exit');
+  expect(workersAmong(descendants(process.pid)).map((w) => w.pid)).toEqual([serving]);
+  expect((await get<StatsSnapshot>(t.url, '/stats', t.token)).json.worker.spares).toEqual({ kept: 0, ready: 0, booting: 0 });
+  // A command: the project still served, and both spares wanted again.
+  expect((await callMethod(c, 'probe', 'version')).data).toBe('v1');
+  expect(t.broker.supervisor.status().pid).toBe(serving);
+  await waitFor(() => readySpares(t!).length >= 2 && workersAmong(descendants(process.pid)).length === 3, 30_000, 'two spares back');
+  // (/stats itself is not a command: it may read `kept: 0` again once 1 s has passed.)
+  const s = (await get<StatsSnapshot>(t.url, '/stats', t.token)).json.worker.spares;
+  expect([0, 2]).toContain(s.kept);
+}, 120_000);
