@@ -12,8 +12,11 @@ import type { StandbySetting } from './lifecycle/spare-demand.js';
 
 const endpoint = z.string().regex(/^(ipc|tcp|inproc):\/\/.+/, 'expected an ipc://, tcp:// or inproc:// endpoint');
 const seconds = z.number().positive();
-/** The most spare workers `worker.standby` may ask for (each is a Node process, ~50 MB resident). */
-export const MAX_STANDBY = 4;
+/**
+ * The most spare workers `worker.standby` may ask for, or auto grow to: each is a Node
+ * process, ~50 MB resident of which ~11 MB its own (the rest is Node's code, shared).
+ */
+export const MAX_STANDBY = 8;
 
 /** "*" or a bare origin: http(s), a host, maybe a port, nothing after it. */
 function isOriginPattern(s: string): boolean {
@@ -62,7 +65,7 @@ const schema = z.strictObject({
       restart_limit: z.number().int().min(0).default(5), // quick restarts before `failed`
       stable_after: seconds.default(10), // seconds up that reset the restart count
       python: z.string().min(1).default('python3'),
-      // spare workers kept ready, so a restart skips the process start: auto (one, up to 4 after updates back to back), true 1, false 0, or a count (spare-demand.ts)
+      // spare workers kept ready, so a restart skips the process start: auto (one, up to 8 after updates back to back), true 1, false 0, or a count (spare-demand.ts)
       standby: z
         .union([z.literal('auto'), z.boolean(), z.number().int().min(0).max(MAX_STANDBY)])
         .default('auto')

@@ -39,7 +39,7 @@ describe('config', () => {
     expect(parseConfig({ worker: { standby: false } }, '/x', {}).worker.standby).toBe(0);
     expect(parseConfig({ worker: { standby: true } }, '/x', {}).worker.standby).toBe(1);
     expect(parseConfig({ worker: { standby: 3 } }, '/x', {}).worker.standby).toBe(3);
-    for (const bad of [5, -1, 1.5, 'two', 'AUTO']) expect(() => parseConfig({ worker: { standby: bad } }, '/x', {})).toThrow('worker.standby');
+    for (const bad of [9, -1, 1.5, 'two', 'AUTO']) expect(() => parseConfig({ worker: { standby: bad } }, '/x', {})).toThrow('worker.standby');
   });
 
   it.each([
