@@ -4,7 +4,8 @@
  * variant), port 0 on 127.0.0.1, ZeroMQ on ipc:// in the bench's temp folder, JSON
  * logs to a file at the production level (info) unless told otherwise. With
  * BENCH_RECORDING=1 it records the session to MCAP (recording.enabled) from start-up;
- * with BENCH_STANDBY=false it keeps no standby spare worker, with BENCH_STANDBY=N that many.
+ * BENCH_STANDBY (false, true, auto or a count) and BENCH_STANDBY_QUIET (seconds) set
+ * worker.standby and worker.standby_quiet.
  */
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,14 +19,19 @@ type Config = import('../../server/config.js').Config;
 const { parseConfig } = await load<typeof import('../../server/config.js')>('server/config.js');
 const { startBroker } = await load<typeof import('../../server/broker.js')>('server/broker.js');
 
+function standbySetting(v: string): Config['worker']['standby'] | boolean {
+  return /^\d+$/.test(v) ? Number(v) : v === 'auto' ? 'auto' : v !== 'false';
+}
+
 const config: Config = parseConfig(
   {
     websocket: { host: '127.0.0.1', port: 0 },
     worker: {
       storage_dir: join(dir, 'projects'),
       ...(process.env.BENCH_SANDBOX ? { sandbox: process.env.BENCH_SANDBOX as Config['worker']['sandbox'] } : {}),
-      // BENCH_STANDBY=false (or a count): no standby spare, or that many (worker.standby), to measure what spares cost and save.
-      ...(process.env.BENCH_STANDBY ? { standby: /^\d+$/.test(process.env.BENCH_STANDBY) ? Number(process.env.BENCH_STANDBY) : process.env.BENCH_STANDBY !== 'false' } : {}),
+      // BENCH_STANDBY=false, auto or a count (worker.standby), BENCH_STANDBY_QUIET=seconds (worker.standby_quiet): to measure what spares cost and save.
+      ...(process.env.BENCH_STANDBY ? { standby: standbySetting(process.env.BENCH_STANDBY) } : {}),
+      ...(process.env.BENCH_STANDBY_QUIET ? { standby_quiet: Number(process.env.BENCH_STANDBY_QUIET) } : {}),
       // --profile: the worker's profile goes where the others go (it writes there only outside bwrap: BENCH_SANDBOX=none).
       ...(process.env.BENCH_PROFILE_DIR ? { env_allow: ['BENCH_PROFILE_DIR'] } : {}),
     },
