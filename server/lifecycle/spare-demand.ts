@@ -10,9 +10,9 @@
  *   first burst teaches the pool and the next ones find it grown.
  * - Quiet (`worker.standby_quiet` seconds without a client command; 0: never): none. An
  *   idle broker holds only the worker that serves, and auto starts again from one. The
- *   next command (or an operator connecting) wants them back at once: their boot
- *   overlaps what the operator does next, and an update sent first thing after a pause
- *   takes the spare still booting (faster than a process of its own).
+ *   next command (or an operator connecting) wants them back at once, and their boot
+ *   overlaps what the operator does next; an update sent first thing after a pause
+ *   starts a worker of its own (the spare's spawn waits for no operation to run).
  */
 import { performance } from 'node:perf_hooks';
 
