@@ -2,8 +2,8 @@
  * How many spare workers are wanted now (standby.ts keeps that many).
  *
  * - `worker.standby: N`: N.
- * - `worker.standby: auto` (the default): one, and one more each time an operation took
- *   the pool's last ready spare within BURST_MS of the take before it, up to MAX_STANDBY.
+ * - `worker.standby: auto` (the default): one, and one more each time an operation finds
+ *   no spare ready within BURST_MS of the take before it, up to MAX_STANDBY.
  *   That is updates (or crashes) coming faster than a spare boots, ~150 ms here: a save
  *   loop, a script's updates back to back. One spare covers updates seconds apart; a
  *   burst of N updates needs N spares booted before it (docs/PERFORMANCE.md), so the
