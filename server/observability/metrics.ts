@@ -170,10 +170,13 @@ export function createMetrics(src: MetricsSources): Registry {
   });
   readGauge(registry, 'worker_heap_used_bytes', 'The worker heap in use, from its last heartbeat.', [], () => one(supervisor.health().memory?.heapUsed ?? null));
   readGauge(registry, 'worker_rss_bytes', 'The worker resident set size, from its last heartbeat.', [], () => one(supervisor.health().memory?.rss ?? null));
-  readGauge(registry, 'worker_spares', 'Standby workers now, ready or booting (worker.standby says how many are kept).', ['state'], () => {
+  readGauge(registry, 'worker_spares', 'Standby workers now, ready or booting (robot_control_worker_spares_wanted: how many are kept).', ['state'], () => {
     const { ready, booting } = supervisor.health().spares;
     return [[{ state: 'ready' }, ready], [{ state: 'booting' }, booting]];
   });
+  readGauge(registry, 'worker_spares_wanted', 'Standby workers wanted now: worker.standby, grown by auto after updates back to back, 0 after worker.standby_quiet.', [], () =>
+    one(supervisor.health().spares.kept),
+  );
 
   // Pushes and the project.
   readCounter(registry, 'pushed_events_total', 'Robot pushes by event name (the busiest 100; the rest are "(other)").', ['event'], () =>

@@ -115,6 +115,7 @@ it('worker.standby: auto keeps one spare, and one more each time updates back to
   expect(grown.length).toBeGreaterThanOrEqual(1);
   const kept = (await spares()).kept;
   expect(kept).toBe(1 + grown.length);
+  expect(sample((await get(t.url, '/metrics', t.token)).text, 'robot_control_worker_spares_wanted')).toBe(kept);
   await waitFor(async () => (await spares()).ready === kept, 30_000, `${kept} spares ready`);
   // The grown pool takes the next burst without a boot: none of these updates waited for one.
   const spawnedBefore = t.logLines().filter((l) => l.msg === 'worker spawned').length;
