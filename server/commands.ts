@@ -119,6 +119,7 @@ export class Commands {
       }
       this.inFlight++;
       counted = true;
+      this.supervisor.inUse();
       checkPayload(command, payload, { maxDepth: this.limits.maxPayloadDepth, maxBytes: this.limits.maxMessageSize });
       if (command !== 'update_chunk') announce(payload);
       switch (command) {

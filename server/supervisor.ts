@@ -161,20 +161,18 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
     if (this.state !== 'ready') throw new BrokerError('E_WORKER_FAILED', `the worker did not start: ${this.reason}`, { reason: this.reason });
   }
 
-  /** A client was admitted or sent a command: the robot is in use (spares are wanted; update, call and receiveUpload say so themselves). */
+  /** A client was admitted or sent a command: the robot is in use (spares are wanted, spare-demand.ts). */
   inUse(): void {
     this.standby.used();
   }
 
   /** Room for an upload arriving in pieces (unpacked while it arrives); then `update()` it. */
   receiveUpload(total: number): IncomingUpload {
-    this.standby.used();
     return this.store.receive(total);
   }
 
   /** Install an upload, verified before it is swapped in (lifecycle/update.ts). */
   update(zip: Upload, reqId: number, t: UpdateTimeouts): Promise<UpdateResult> {
-    this.standby.used();
     return this.run('update', (signal) =>
       verifyBeforeSwap(
         {
@@ -201,7 +199,6 @@ export class Supervisor extends EventEmitter<{ status: [WorkerStatus]; project: 
 
   /** Send a command to the current worker once one serves. */
   async call<K extends WorkerCommand>(type: K, params: WorkerCalls[K]['params'], options: CallOptions = {}): Promise<WorkerCalls[K]['result']> {
-    this.standby.used();
     // Ready: no await, so no microtask hop on the hot path.
     const w = this.state === 'ready' && this.current ? this.current : await this.serving(options.clearFailed ?? false);
     const startedAt = Date.now();

@@ -83,7 +83,7 @@ export class Standby {
     this.demand = new SpareDemand(setting, quietMs, MAX_STANDBY, {
       canRest: () => hooks.allowed(),
       rest: () => this.rest(),
-      wake: () => this.schedule(0),
+      wake: () => this.schedule(0, RESPAWN_DELAY_MS),
     });
   }
 
@@ -103,14 +103,18 @@ export class Standby {
     return this.spares.filter((s) => s.w.isReady);
   }
 
-  /** Spawn the spares missing, one per `delayMs`, unless spawning is not allowed then (the supervisor asks again after its next operation). */
-  schedule(delayMs = RESPAWN_DELAY_MS): void {
+  /**
+   * Spawn the spares missing, the first in `delayMs` and the others one per `thenMs` (a
+   * fork holds the event loop), unless spawning is not allowed then (the supervisor asks
+   * again after its next operation).
+   */
+  schedule(delayMs = RESPAWN_DELAY_MS, thenMs = delayMs): void {
     if (!this.wanted() || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (!this.hooks.allowed()) return;
       this.spawnNow();
-      this.schedule(delayMs);
+      this.schedule(thenMs);
     }, delayMs);
     this.timer.unref();
   }
