@@ -10,6 +10,7 @@ import type { WorkerStatus } from '../../dist/ipc/protocol.js';
 import { call, callMethod, collect, startTestBroker, waitFor, type TestBroker } from '../helpers/broker.js';
 import type { StatsSnapshot } from '../../dist/server/observability/stats-snapshot.js';
 import { get, sample } from '../observability/helpers.js';
+import { connectAs } from '../control/clients.js';
 import { alive, descendants, versionProject, workersAmong } from './support.js';
 
 let t: TestBroker | undefined;
@@ -127,21 +128,34 @@ it('worker.standby: auto keeps one spare, and one more each time updates back to
   expect((await callMethod(c, 'probe', 'version')).data).toBe(kept >= 2 ? 'v6' : 'v5');
 }, 120_000);
 
-it('worker.standby_quiet: the spares are retired after that long without a command, and the next command brings them back', async () => {
-  t = await startTestBroker({ worker: { heartbeat_timeout: 10, standby: 2, standby_quiet: 1 } });
+it('worker.standby_quiet: the spares are retired after that long without a command; the next command, or a client admitted, brings them back', async () => {
+  t = await startTestBroker({ worker: { heartbeat_timeout: 10, standby: 2, standby_quiet: 2 } });
   const c = await t.connect();
   expect((await call(c, 'update', { data: versionProject('v1') })).status).toBe('success');
   const serving = t.broker.supervisor.status().pid!;
+  const retired = () => t!.logLines().filter((l) => /standby workers retired/.test(String(l.msg))).length;
+  const spareSpawns = () => t!.logLines().filter((l) => l.msg === 'worker spawned' && l.reason === 'standby').length;
   // Quiet: the pool empties, and only the worker that serves is left.
-  await waitFor(() => t!.logLines().some((l) => /standby workers retired/.test(String(l.msg))), 30_000, 'the spares retired');
+  await waitFor(() => retired() === 1, 30_000, 'the spares retired');
   await waitFor(() => workersAmong(descendants(process.pid)).length === 1, 15_000, 'the spare processes to exit');
   expect(workersAmong(descendants(process.pid)).map((w) => w.pid)).toEqual([serving]);
   expect((await get<StatsSnapshot>(t.url, '/stats', t.token)).json.worker.spares).toEqual({ kept: 0, ready: 0, booting: 0 });
-  // A command: the project still served, and both spares wanted again.
+  // Commands: the project still served, and both spares back (calls keep coming while they boot, or they would rest again).
   expect((await callMethod(c, 'probe', 'version')).data).toBe('v1');
+  await waitFor(
+    async () => (await callMethod(c, 'probe', 'version')).data === 'v1' && readySpares(t!).length >= 2 && workersAmong(descendants(process.pid)).length === 3,
+    30_000,
+    'two spares back',
+  );
   expect(t.broker.supervisor.status().pid).toBe(serving);
-  await waitFor(() => readySpares(t!).length >= 2 && workersAmong(descendants(process.pid)).length === 3, 30_000, 'two spares back');
-  // (/stats itself is not a command: it may read `kept: 0` again once 1 s has passed.)
-  const s = (await get<StatsSnapshot>(t.url, '/stats', t.token)).json.worker.spares;
-  expect([0, 2]).toContain(s.kept);
+  expect((await get<StatsSnapshot>(t.url, '/stats', t.token)).json.worker.spares.kept).toBe(2);
+  // Quiet again; then a client admitted (an observer, no command) is enough to start them.
+  await waitFor(() => retired() === 2, 30_000, 'the spares retired again');
+  const spawnsBefore = spareSpawns();
+  const observer = await connectAs(t.url, { token: t.token, role: 'observer' });
+  try {
+    await waitFor(() => spareSpawns() > spawnsBefore, 15_000, 'a spare spawned for the client admitted');
+  } finally {
+    observer.close();
+  }
 }, 120_000);
