@@ -59,7 +59,8 @@ describe('npm run bench, smoke run', () => {
     const { stdout } = await promisify(execFile)(process.execPath, [script, '--blocks', '1', '--block', '200', '--warm', '50'], { timeout: 120_000 });
     expect(stdout).toMatch(/^block 1: broker p50 \d+ p99 \d+ µs \| chain p50 \d+ p99 \d+ µs$/m);
     expect(stdout).toMatch(/^broker \/ chain, median over blocks: p50 [\d.]+x, p99 [\d.]+x$/m);
-    // The server's main thread and its ZeroMQ I/O thread, in the broker and in the chain.
+    // The server's main thread and its ZeroMQ I/O thread, in the broker and in the chain (0.0 when
+    // under one 10 ms tick of /proc over so few calls, as it was in a loaded CI run).
     expect(stdout).toMatch(/^broker pid \d+ CPU per call: .*ZMQbg\/IO\/0#\d+ [\d.]+ µs/m);
     expect(stdout).toMatch(/^chain pid \d+ CPU per call: node#\d+ [\d.]+ µs/m);
   }, 180_000);
