@@ -11,6 +11,13 @@
  * does) goes back, and the next update still finds a thread ready. One that died, ran out
  * of memory or overran its deadline is thrown away; the next job, or the idle time, starts
  * a fresh one.
+ *
+ * A thread is ended by asking it (`stop`: it exits between two steps of its work), and
+ * terminated only if it has not within STOP_GRACE_MS (a job stuck in one long synchronous
+ * step). `Worker.terminate()` can land between the creation of a zlib stream and its
+ * initialisation, inside adm-zip's inflate or deflate; the thread's cleanup then fails a
+ * native assertion (node_zlib.cc, "close before init") that aborts the whole process: the
+ * server. Seen once in a CI run (ci195), in a test that ends threads mid-rehearsal.
  */
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,11 +38,16 @@ export type UnpackJob =
   | { type: 'open'; id: number; total: number; target: string; limits: UnpackLimits }
   | { type: 'piece'; id: number; data: Uint8Array }
   | { type: 'finish'; id: number }
-  | { type: 'abandon'; id: number };
+  | { type: 'abandon'; id: number }
+  /** Exit now, between two steps of the work (never inside one, as terminate() may). */
+  | { type: 'stop' };
 /** What the thread posts back. */
 export type UnpackReply = { id: number; ok: true; result: UnpackResult } | { id: number; ok: false; message: string; error: WireError };
 
 const SCRIPT = new URL('./unpack-worker.js', import.meta.url);
+
+/** A thread asked to stop that has not exited within this long is terminated. */
+export const STOP_GRACE_MS = 2000;
 
 /** A thread that served uploads and then had no job and no upload arriving for this long is replaced by a fresh one: what it holds (~60 MB after a 50 MB upload; ~20 MB fresh) goes back. */
 export const UNPACK_IDLE_MS = 30_000;
@@ -160,7 +172,7 @@ export class UnpackThread {
     clearTimeout(this.idleTimer);
     const thread = this.thread;
     this.thread = null;
-    await thread?.terminate();
+    if (thread) await endThread(thread);
   }
 
   /** The thread to give a job or an upload to: the ready one, or a new one. */
@@ -186,7 +198,7 @@ export class UnpackThread {
     const old = this.thread;
     this.thread = this.start();
     this.used = false;
-    void old?.terminate();
+    if (old) void endThread(old);
   }
 
   private start(): Worker {
@@ -205,8 +217,21 @@ export class UnpackThread {
 
   private discard(thread: Worker): void {
     if (this.thread === thread) this.thread = null;
-    void thread.terminate();
+    void endThread(thread);
   }
+}
+
+/** Ask `thread` to exit; terminate it only if it has not within STOP_GRACE_MS. Resolves once it has exited. */
+function endThread(thread: Worker): Promise<void> {
+  if (thread.threadId === -1) return Promise.resolve(); // exited already
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(() => void thread.terminate(), STOP_GRACE_MS);
+    thread.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    thread.postMessage({ type: 'stop' } satisfies UnpackJob);
+  });
 }
 
 /** An upload arriving in pieces, each moved to the unpack thread as it comes: the thread holds the upload and unpacks it ahead (unpack-ahead.ts). */

@@ -22,6 +22,10 @@ const bufferOf = (zip: Uint8Array): Buffer => Buffer.from(zip.buffer, zip.byteOf
 
 parentPort!.on('message', (job: UnpackJob) => {
   switch (job.type) {
+    case 'stop':
+      // From here, between two steps of the work: no zlib stream is half made (unpack-thread.ts).
+      process.exit(0);
+      return;
     case 'open':
       ahead.set(job.id, new UnpackAhead(job.total, job.target, job.limits));
       return;
