@@ -11,7 +11,9 @@ import type { WorkerConfig } from '../ipc/worker-protocol.js';
 import type { StandbySetting } from './lifecycle/spare-demand.js';
 
 const endpoint = z.string().regex(/^(ipc|tcp|inproc):\/\/.+/, 'expected an ipc://, tcp:// or inproc:// endpoint');
-const seconds = z.number().positive();
+/** The longest duration a key may give, seconds: Node's timers take at most 2^31 - 1 ms, and fire at once past it. */
+export const MAX_TIMER_SECONDS = 2_147_483;
+const seconds = z.number().positive().max(MAX_TIMER_SECONDS);
 /**
  * The most spare workers `worker.standby` may ask for, or auto grow to: each is a Node
  * process, ~50 MB resident of which ~11 MB its own (the rest is Node's code, shared).
@@ -70,7 +72,7 @@ const schema = z.strictObject({
         .union([z.literal('auto'), z.boolean(), z.number().int().min(0).max(MAX_STANDBY)])
         .default('auto')
         .transform((v): StandbySetting => (v === true ? 1 : v === false ? 0 : v)),
-      standby_quiet: z.number().min(0).default(30), // seconds without a client command after which the spares are retired until the next; 0: never
+      standby_quiet: z.number().min(0).max(MAX_TIMER_SECONDS).default(30), // seconds without a client command after which the spares are retired until the next; 0: never
       sandbox: z.enum(['auto', 'bwrap', 'none']).default('auto'), // auto: bubblewrap where it works, else none (docs/SECURITY.md)
       data_dir: z.string().min(1).default('./storage/robot-data'), // the robot's writable folder (ROBOT_DATA_DIR)
       allow_paths: z.array(z.string().regex(/^\//, 'expected an absolute path')).default([]), // opened to sandboxed robot code: read-write (devices as devices), or read-only with a ":ro" suffix

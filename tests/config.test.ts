@@ -35,7 +35,7 @@ describe('config', () => {
     expect(parseConfig({}, '/x', {}).worker.standby).toBe('auto');
     expect(parseConfig({}, '/x', {}).worker.standby_quiet).toBe(30);
     expect(parseConfig({ worker: { standby: 'auto', standby_quiet: 0 } }, '/x', {}).worker.standby_quiet).toBe(0);
-    for (const bad of [-1, 'soon']) expect(() => parseConfig({ worker: { standby_quiet: bad } }, '/x', {})).toThrow('worker.standby_quiet');
+    for (const bad of [-1, 'soon', 2_147_484]) expect(() => parseConfig({ worker: { standby_quiet: bad } }, '/x', {})).toThrow('worker.standby_quiet');
     expect(parseConfig({ worker: { standby: false } }, '/x', {}).worker.standby).toBe(0);
     expect(parseConfig({ worker: { standby: true } }, '/x', {}).worker.standby).toBe(1);
     expect(parseConfig({ worker: { standby: 3 } }, '/x', {}).worker.standby).toBe(3);
@@ -45,6 +45,8 @@ describe('config', () => {
   it.each([
     [{ websocket: { port: -1 } }, 'websocket.port'],
     [{ worker: { max_memory_mb: 'lots' } }, 'worker.max_memory_mb'],
+    // Past Node's longest timer a call's deadline would fire at once: every call E_TIMEOUT.
+    [{ worker: { max_execution_time: 1e7 } }, 'worker.max_execution_time'],
     [{ worker: { storge_dir: 'x' } }, 'worker.storge_dir: unknown key'],
     [{ auth: { token: 42 } }, 'auth.token'],
   ])('names the bad key (%#)', (input, key) => {
