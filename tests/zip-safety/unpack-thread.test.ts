@@ -5,7 +5,7 @@
  * end, and the next unpack works. A fresh thread rehearses an unpack first, and leaves
  * nothing behind.
  */
-import { existsSync, readdirSync, readFileSync, watch } from 'node:fs';
+import { readdirSync, readFileSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { expect, it } from 'vitest';
@@ -121,13 +121,22 @@ it('a thread is kept ready; once it served and idled its idle time it is replace
 it('a thread is asked to stop and exits by itself (code 0), in the middle of its rehearsal too: never terminated, which can abort the process inside zlib', async () => {
   const script = new URL('../../dist/server/storage/unpack-worker.js', import.meta.url);
   const dir = tempDir('rc-rehearsal-');
-  for (let n = 0; n < 5; n++) {
-    const rehearsal = join(dir, `r${n}`);
-    const worker = new Worker(script, { workerData: { rehearsal } });
-    const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
-    // Mid-rehearsal in some rounds (its folder made), at once in others.
-    if (n % 2 === 1) await waitFor(() => existsSync(rehearsal), 20_000, 'the rehearsal to start');
-    worker.postMessage({ type: 'stop' });
-    expect(await exited).toBe(0); // terminate() would end it with 1
+  const made = new Set<string>();
+  // Its folder may come and go between two looks on a loaded machine: watched, not polled.
+  const watcher = watch(dir, (_event, name) => {
+    if (name) made.add(String(name));
+  });
+  try {
+    for (let n = 0; n < 5; n++) {
+      const name = `r${n}`;
+      const worker = new Worker(script, { workerData: { rehearsal: join(dir, name) } });
+      const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+      // Once its rehearsal has begun in some rounds (its folder made), at once in others.
+      if (n % 2 === 1) await waitFor(() => made.has(name), 20_000, 'the rehearsal to start');
+      worker.postMessage({ type: 'stop' });
+      expect(await exited).toBe(0); // terminate() would end it with 1
+    }
+  } finally {
+    watcher.close();
   }
 });
