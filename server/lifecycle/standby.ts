@@ -153,8 +153,8 @@ export class Standby {
    * the worker taken is for (the next spare is made ready for the same).
    */
   async take(next?: ProjectType): Promise<WorkerHandle | null> {
-    // A take with no spare at all (the broker's first worker, spares switched off or dying) says nothing of demand.
-    if (this.spares.length > 0 && !this.demand.isResting && this.demand.took(this.ready().length === 0)) {
+    // A take with no spare at all (the broker's first worker, spares switched off, dying or retired for quiet) says nothing of demand.
+    if (this.spares.length > 0 && this.demand.took(this.ready().length === 0)) {
       this.log.info({ kept: this.demand.wanted }, 'standby: one more spare kept (operations back to back found none ready)');
     }
     for (let picked = this.pick(next); picked; picked = this.pick(next)) {
