@@ -3,7 +3,9 @@
  * each channel's message index, and the chunk's time range. McapWriter (@mcap/core)
  * allocates several objects, BigInts and a promise per message (3.4 µs of CPU a message,
  * measured here, much of it garbage collection: CPU a 2-core robot takes from the broker);
- * this allocates next to nothing per message (1.5 µs with compression, measured). The
+ * this allocates next to nothing per message. Its fields go through a DataView and a
+ * small message's bytes are copied by hand: `Buffer#writeUInt32LE` and `Buffer#copy`
+ * cost more per call than the few bytes they move (see docs/PERFORMANCE.md). The
  * record layouts are the spec's: https://mcap.dev/spec (Message: opcode 0x05, u64 length,
  * u16 channel, u32 sequence, u64 log time, u64 publish time, data; MessageIndex: 0x07).
  */
@@ -14,6 +16,10 @@ const Opcode = { MESSAGE: 0x05, MESSAGE_INDEX: 0x07 } as const;
 
 /** A Message record's fixed part: opcode, length, channel id, sequence, log time, publish time. */
 const MESSAGE_HEAD = 1 + 8 + 2 + 4 + 8 + 8;
+/** Messages up to this many bytes are copied byte by byte (a native copy costs more to call). */
+const SMALL_COPY = 64;
+
+const viewOf = (b: Buffer): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
 /** The earliest and latest message of a chunk or a file: ms to compare, ns as written. */
 export class TimeRange {
@@ -57,6 +63,7 @@ export class ChunkBuffer {
   messages = 0;
   readonly times = new TimeRange();
   private buffer = Buffer.allocUnsafe(64 * 1024);
+  private view = viewOf(this.buffer);
   private used = 0;
   private readonly index = new Map<number, ChannelIndex>();
   /** Messages of the same millisecond share their timestamp: one BigInt, and its u64 halves (Buffer's writeBigUInt64LE allocates). */
@@ -95,17 +102,20 @@ export class ChunkBuffer {
     const written = to - from;
     this.reserve(MESSAGE_HEAD + written);
     const b = this.buffer;
-    data.copy(b, start + MESSAGE_HEAD, from, to);
+    const v = this.view;
+    const dataAt = start + MESSAGE_HEAD;
+    if (written <= SMALL_COPY) for (let k = 0; k < written; k++) b[dataAt + k] = data[from + k]!;
+    else data.copy(b, dataAt, from, to);
     b[start] = Opcode.MESSAGE;
-    b.writeUInt32LE(MESSAGE_HEAD - 9 + written, start + 1); // the record's length, a u64
-    b.writeUInt32LE(0, start + 5);
-    b.writeUInt16LE(channelId, start + 9);
-    b.writeUInt32LE(sequence, start + 11);
-    b.writeUInt32LE(low, start + 15); // log time
-    b.writeUInt32LE(high, start + 19);
-    b.writeUInt32LE(low, start + 23); // publish time
-    b.writeUInt32LE(high, start + 27);
-    this.used = start + MESSAGE_HEAD + written;
+    v.setUint32(start + 1, MESSAGE_HEAD - 9 + written, true); // the record's length, a u64
+    v.setUint32(start + 5, 0, true);
+    v.setUint16(start + 9, channelId, true);
+    v.setUint32(start + 11, sequence, true);
+    v.setUint32(start + 15, low, true); // log time
+    v.setUint32(start + 19, high, true);
+    v.setUint32(start + 23, low, true); // publish time
+    v.setUint32(start + 27, high, true);
+    this.used = dataAt + written;
 
     let index = this.index.get(channelId);
     if (!index) this.index.set(channelId, (index = { timesLow: [], timesHigh: [], offsets: [] }));
@@ -124,22 +134,23 @@ export class ChunkBuffer {
     let size = 0;
     for (const i of this.index.values()) size += 1 + 8 + 2 + 4 + 16 * i.offsets.length;
     const bytes = Buffer.allocUnsafe(size);
+    const v = viewOf(bytes);
     const offsets = new Map<number, bigint>();
     let p = 0;
     for (const [channelId, i] of this.index) {
       offsets.set(channelId, BigInt(at + p));
       bytes[p] = Opcode.MESSAGE_INDEX;
-      bytes.writeUInt32LE(2 + 4 + 16 * i.offsets.length, p + 1);
-      bytes.writeUInt32LE(0, p + 5);
-      bytes.writeUInt16LE(channelId, p + 9);
-      bytes.writeUInt32LE(16 * i.offsets.length, p + 11);
+      v.setUint32(p + 1, 2 + 4 + 16 * i.offsets.length, true);
+      v.setUint32(p + 5, 0, true);
+      v.setUint16(p + 9, channelId, true);
+      v.setUint32(p + 11, 16 * i.offsets.length, true);
       p += 15;
       for (let k = 0; k < i.offsets.length; k++) {
         const offset = i.offsets[k]!;
-        bytes.writeUInt32LE(i.timesLow[k]!, p);
-        bytes.writeUInt32LE(i.timesHigh[k]!, p + 4);
-        bytes.writeUInt32LE(offset % 2 ** 32, p + 8);
-        bytes.writeUInt32LE(Math.floor(offset / 2 ** 32), p + 12);
+        v.setUint32(p, i.timesLow[k]!, true);
+        v.setUint32(p + 4, i.timesHigh[k]!, true);
+        v.setUint32(p + 8, offset % 2 ** 32, true);
+        v.setUint32(p + 12, Math.floor(offset / 2 ** 32), true);
         p += 16;
       }
     }
@@ -158,5 +169,6 @@ export class ChunkBuffer {
     const bigger = Buffer.allocUnsafe(Math.max(this.buffer.byteLength * 2, this.used + n));
     this.buffer.copy(bigger, 0, 0, this.used);
     this.buffer = bigger;
+    this.view = viewOf(bigger);
   }
 }

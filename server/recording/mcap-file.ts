@@ -38,7 +38,8 @@ export class McapFile {
   messages = 0;
   private readonly records = new McapRecordBuilder();
   private readonly channels = new Map<string, McapTypes.Channel>();
-  private readonly counts = new Map<number, number>();
+  /** Messages per channel, by channel id (ids are 0, 1, 2... in order of appearance). */
+  private readonly counts: number[] = [];
   private sequence = 0;
   /** The chunk being filled: Message (and Channel) records, uncompressed. */
   private readonly chunk = new ChunkBuffer();
@@ -97,7 +98,7 @@ export class McapFile {
     }
     this.sequence = (this.sequence + 1) >>> 0;
     this.chunk.addMessage(channel.id, this.sequence, at, m.data, i === 0 ? 0 : m.ends[i - 1]!, m.ends[i]!);
-    this.counts.set(channel.id, (this.counts.get(channel.id) ?? 0) + 1);
+    this.counts[channel.id] = (this.counts[channel.id] ?? 0) + 1;
     this.messages++;
   }
 
@@ -171,7 +172,7 @@ export class McapFile {
           chunkCount: this.chunkIndexes.length,
           messageStartTime: any ? this.fileTimes.startNs : 0n,
           messageEndTime: any ? this.fileTimes.endNs : 0n,
-          channelMessageCounts: new Map([...this.counts].map(([id, n]) => [id, BigInt(n)])),
+          channelMessageCounts: new Map(this.counts.map((n, id) => [id, BigInt(n)])),
         }),
       );
       group(Opcode.METADATA_INDEX, () => sum(this.metadataIndexes.map((m) => this.records.writeMetadataIndex(m))));
