@@ -39,7 +39,8 @@ import { Readable } from 'node:stream';
 import { BrokerError } from '../../ipc/errors.js';
 import { Pieces } from './pieces.js';
 import { normalize, unsafeReason } from './entry-names.js';
-import { FILE_MODE, inflateData, planEntries, unpackPlanned, type PlannedEntry, type UnpackLimits, type UnpackResult } from './unpack.js';
+import { inflateData } from './inflate.js';
+import { FILE_MODE, planEntries, unpackPlanned, type PlannedEntry, type UnpackLimits, type UnpackResult } from './unpack.js';
 import {
   centralDirectoryFloor,
   END_SEARCH_BYTES,

@@ -6,30 +6,30 @@
  *    every name, file type, compression method and the sizes the headers declare
  *    (their sum within the limit), and each local header agreeing with the central
  *    directory (a reader that trusts the other one must not see another archive);
- * 2. verify: every entry is inflated into a counter (nothing kept, nothing written),
- *    stopping as soon as it passes its declared size, so its real size must be the
- *    declared one, and each CRC is checked;
+ * 2. verify: every entry is inflated (nothing kept, nothing written), stopping as soon
+ *    as it passes its declared size, so its real size must be the declared one, and
+ *    each CRC is checked; a small entry in one call, a big one streamed into a counter
+ *    (inflate.ts);
  * 3. write: into the empty `target` folder, counting again, files created exclusively.
  *    A full disk (ENOSPC, EDQUOT) is E_DISK_FULL; the caller discards the folder.
  *
  * A ZIP bomb therefore costs CPU for at most `maxUnpackedBytes` of inflating (a
- * lying one, its declared size), a few hundred KB of memory and no disk at all.
+ * lying one, its declared size), about a MiB of memory at a time and no disk at all.
  *
  * An upload in pieces is also unpacked while it arrives (unpack-ahead.ts); the entries
  * written that way are then checked against this plan like any other, and are the
  * only ones step 3 skips.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
-import { Readable, Transform, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import * as zlib from 'node:zlib';
+import { Readable, Writable } from 'node:stream';
 import type AdmZipModule from 'adm-zip';
 import { requireCjs } from '../../ipc/cjs.js';
 import { BrokerError } from '../../ipc/errors.js';
 import { normalize, unsafeReason } from './entry-names.js';
-import { cleanMessage, diskFull, quote, sizeMismatch, tooLarge, tooManyEntries, unsafe, writeError } from './unpack-errors.js';
+import { INFLATE_CHUNK, inflateData, inflateSmall, SMALL_ENTRY_BYTES } from './inflate.js';
+import { cleanMessage, quote, sizeMismatch, tooLarge, tooManyEntries, unsafe, writeError } from './unpack-errors.js';
 import { crc32, FLAG_DESCRIPTOR, FLAG_ENCRYPTED, LOCAL_HEADER_BYTES, METHOD_DEFLATED, METHOD_STORED, ZIP64_MARK } from './zip-format.js';
 
 const AdmZip = requireCjs('adm-zip') as typeof AdmZipModule;
@@ -49,8 +49,6 @@ const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
-/** Inflate output chunk: large chunks make inflating a bomb's zeros ~3x faster than 16 KB. */
-const INFLATE_CHUNK = 256 * 1024;
 /** A file's mode unless the ZIP marks it executable. */
 export const FILE_MODE = 0o644;
 
@@ -76,8 +74,11 @@ export async function unpackZip(zip: Buffer, target: string, limits: UnpackLimit
 export async function unpackPlanned(plan: PlannedEntry[], target: string, writtenAhead: ReadonlySet<PlannedEntry> = new Set()): Promise<UnpackResult> {
   const root = resolve(target);
   const rest = plan.filter((p) => !writtenAhead.has(p));
+  const step = stepper();
   for (const { entry, dir } of rest) {
-    if (!dir) await verifyEntry(entry);
+    if (dir) continue;
+    await verifyEntry(entry);
+    await step();
   }
   const written = await writeEntries(rest, root);
   for (const { entry, path, mode } of writtenAhead) {
@@ -192,15 +193,38 @@ function checkLocalHeader(zip: Buffer, entry: AdmZipModule.IZipEntry): void {
  * inflating than its declared size (it is stopped there).
  */
 async function verifyEntry(entry: AdmZipModule.IZipEntry): Promise<void> {
-  const discard = new Writable({ highWaterMark: INFLATE_CHUNK, write: (_chunk, _enc, done) => done() });
-  const { size, crc } = await inflateData(compressedData(entry), entry, discard, true);
+  let size: number;
+  let crc: number;
+  if (entry.header.size <= SMALL_ENTRY_BYTES) {
+    const data = inflateSmall(rawData(entry), entry);
+    size = data.length;
+    crc = crc32(data, 0);
+  } else {
+    const discard = new Writable({ highWaterMark: INFLATE_CHUNK, write: (_chunk, _enc, done) => done() });
+    ({ size, crc } = await inflateData(Readable.from([rawData(entry)], { objectMode: false }), entry, discard, true));
+  }
   if (size !== entry.header.size) throw sizeMismatch(entry.entryName, entry.header.size, size);
   if (crc !== entry.header.crc) throw new BrokerError('E_INVALID_ZIP', `entry ${quote(entry.entryName)} is corrupt: CRC-32 mismatch`, { entry: entry.entryName });
+}
+
+/** Work done in one go for this long at most, then a turn of the thread's event loop (its `stop` message is read between two steps). */
+const STEP_MS = 20;
+
+/** A turn of the event loop once STEP_MS have passed since the last one. */
+function stepper(): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < STEP_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    since = performance.now();
+  };
 }
 
 async function writeEntries(plan: PlannedEntry[], root: string): Promise<UnpackResult> {
   let bytes = 0;
   let files = 0;
+  const made = new Set<string>();
+  const step = stepper();
   for (const { entry, path: rel, dir, mode } of plan) {
     const path = resolve(root, rel);
     // Belt and braces: planEntries has already refused every name that could leave root.
@@ -210,9 +234,21 @@ async function writeEntries(plan: PlannedEntry[], root: string): Promise<UnpackR
         await mkdir(path, { recursive: true, mode });
         continue;
       }
-      await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+      const parent = dirname(path);
+      if (!made.has(parent)) {
+        await mkdir(parent, { recursive: true, mode: 0o755 });
+        made.add(parent);
+      }
       // 'wx': never open something that already exists (nor follow a link to it).
-      bytes += (await inflateData(compressedData(entry), entry, createWriteStream(path, { flags: 'wx', mode }))).size;
+      if (entry.header.size <= SMALL_ENTRY_BYTES) {
+        // Synchronous in this thread (off the server's event loop): one open, write and close, no stream.
+        const data = inflateSmall(rawData(entry), entry);
+        writeFileSync(path, data, { flag: 'wx', mode });
+        bytes += data.length;
+        await step();
+      } else {
+        bytes += (await inflateData(Readable.from([rawData(entry)], { objectMode: false }), entry, createWriteStream(path, { flags: 'wx', mode }))).size;
+      }
       files++;
     } catch (err) {
       throw writeError(err, entry.entryName, root);
@@ -222,60 +258,10 @@ async function writeEntries(plan: PlannedEntry[], root: string): Promise<UnpackR
 }
 
 /** An entry's data as stored, its local header parsed on the way. */
-function compressedData(entry: AdmZipModule.IZipEntry): Readable {
+function rawData(entry: AdmZipModule.IZipEntry): Buffer {
   try {
-    return Readable.from([entry.getCompressedData()], { objectMode: false });
+    return entry.getCompressedData();
   } catch (err) {
     throw new BrokerError('E_INVALID_ZIP', `entry ${quote(entry.entryName)} is corrupt: ${cleanMessage(err)}`, { entry: entry.entryName });
   }
-}
-
-/**
- * Stream an entry's data (`source`, stored or deflated as `entry.header.method` says),
- * inflated, into `sink`, failing as soon as it passes the declared size (E_UNSAFE_ZIP).
- * Resolves with the bytes it produced and, when asked, their CRC-32.
- */
-export async function inflateData(
-  source: Readable,
-  entry: { entryName: string; header: { method: number; size: number } },
-  sink: Writable,
-  withCrc = false,
-): Promise<{ size: number; crc: number }> {
-  const declared = entry.header.size;
-  let size = 0;
-  let crc = 0;
-  const counter = new Transform({
-    highWaterMark: INFLATE_CHUNK,
-    transform(chunk: Buffer, _enc, done) {
-      size += chunk.length;
-      if (size > declared) return done(sizeMismatch(entry.entryName, declared, size, true));
-      if (withCrc) crc = crc32(chunk, crc);
-      done(null, chunk);
-    },
-  });
-  try {
-    if (entry.header.method === METHOD_DEFLATED) {
-      await pipeline(source, zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK }), counter, sink);
-    } else {
-      await pipeline(source, counter, sink);
-    }
-  } catch (err) {
-    await closed(sink);
-    if (err instanceof BrokerError || diskFull(err)) throw err;
-    throw new BrokerError('E_INVALID_ZIP', `entry ${quote(entry.entryName)} is corrupt: ${cleanMessage(err)}`, { entry: entry.entryName });
-  }
-  return { size, crc };
-}
-
-/**
- * A failed pipeline destroys its streams without waiting for them: a file's open (which
- * creates it) or close may still be on its way, and would land after the caller has moved
- * on: removed the folder (ENOTEMPTY), or unpacked into it again ('wx' refusing the real
- * file). Found by `npm run fuzz` (unpack-ahead), rarely: once in thousands of cases or
- * in hundreds of thousands, as the machine's timing goes.
- */
-function closed(sink: Writable): Promise<void> {
-  if (sink.closed) return Promise.resolve();
-  sink.destroy();
-  return new Promise((resolve) => sink.once('close', () => resolve()));
 }

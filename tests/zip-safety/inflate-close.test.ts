@@ -8,7 +8,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { expect, it } from 'vitest';
-import { inflateData } from '../../dist/server/storage/unpack.js';
+import { inflateData } from '../../dist/server/storage/inflate.js';
 import { METHOD_DEFLATED } from '../../dist/server/storage/zip-format.js';
 import { tempDir } from '../helpers/broker.js';
 
