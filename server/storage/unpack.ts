@@ -188,8 +188,8 @@ function checkLocalHeader(zip: Buffer, entry: AdmZipModule.IZipEntry): void {
 }
 
 /**
- * Inflate one entry into a counter: proves its real size is the declared one and
- * checks its CRC, without keeping or writing a byte. A lying entry costs no more
+ * Inflate one entry (a small one in one call, a big one streamed into a counter): proves
+ * its real size is the declared one and checks its CRC, without keeping or writing a byte. A lying entry costs no more
  * inflating than its declared size (it is stopped there).
  */
 async function verifyEntry(entry: AdmZipModule.IZipEntry): Promise<void> {
