@@ -201,7 +201,7 @@ async function verifyEntry(entry: AdmZipModule.IZipEntry): Promise<void> {
     crc = crc32(data, 0);
   } else {
     const discard = new Writable({ highWaterMark: INFLATE_CHUNK, write: (_chunk, _enc, done) => done() });
-    ({ size, crc } = await inflateData(Readable.from([rawData(entry)], { objectMode: false }), entry, discard, true));
+    ({ size, crc } = await inflateData(rawStream(entry), entry, discard, true));
   }
   if (size !== entry.header.size) throw sizeMismatch(entry.entryName, entry.header.size, size);
   if (crc !== entry.header.crc) throw new BrokerError('E_INVALID_ZIP', `entry ${quote(entry.entryName)} is corrupt: CRC-32 mismatch`, { entry: entry.entryName });
@@ -247,7 +247,7 @@ async function writeEntries(plan: PlannedEntry[], root: string): Promise<UnpackR
         bytes += data.length;
         await step();
       } else {
-        bytes += (await inflateData(Readable.from([rawData(entry)], { objectMode: false }), entry, createWriteStream(path, { flags: 'wx', mode }))).size;
+        bytes += (await inflateData(rawStream(entry), entry, createWriteStream(path, { flags: 'wx', mode }))).size;
       }
       files++;
     } catch (err) {
@@ -264,4 +264,9 @@ function rawData(entry: AdmZipModule.IZipEntry): Buffer {
   } catch (err) {
     throw new BrokerError('E_INVALID_ZIP', `entry ${quote(entry.entryName)} is corrupt: ${cleanMessage(err)}`, { entry: entry.entryName });
   }
+}
+
+/** The same, as a stream (for inflateData). */
+function rawStream(entry: AdmZipModule.IZipEntry): Readable {
+  return Readable.from([rawData(entry)], { objectMode: false });
 }
